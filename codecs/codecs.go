@@ -1,0 +1,122 @@
+// Package codecs is blobimage's registry of image formats: it recognises
+// formats by their magic bytes, reads headers before any pixel is allocated,
+// decodes within limits, and encodes with a quality setting.
+//
+// It is modelled on the standard library's image registry, with three
+// differences that matter for untrusted uploads:
+//
+//   - Sniff looks at content only. File names and declared content types are
+//     never consulted.
+//   - Decode always calls the registered format's own decoder, never
+//     image.Decode, so formats registered with the image package by other
+//     imports (disintegration/imaging registers TIFF and BMP) stay refused.
+//   - Decode checks the header against Limits with DecodeConfig first, turns a
+//     decoder panic into ErrCorrupt, and feeds the decoder through a reader
+//     that stops when the context is done.
+//
+// The formats registered by default are JPEG, PNG, GIF (first frame) and WebP
+// (decode only). Register replaces a format's codec, so a faster decoder can
+// be plugged in without touching callers.
+package codecs
+
+import (
+	"image"
+	"io"
+	"sort"
+	"sync"
+)
+
+// Format names an image format. Its values are the short lower-case names
+// used in configuration files and in ImageFile JSON: "jpeg", "png", "gif",
+// "webp".
+type Format string
+
+// The formats blobimage can read. Only JPEG and PNG can be written.
+const (
+	JPEG Format = "jpeg"
+	PNG  Format = "png"
+	GIF  Format = "gif"
+	WebP Format = "webp"
+)
+
+// Codec describes one registered format.
+type Codec struct {
+	// Format is the format's short name.
+	Format Format
+	// MediaType is its IANA media type, e.g. "image/jpeg".
+	MediaType string
+	// Ext is the usual file extension, with its dot, e.g. ".jpg".
+	Ext string
+	// Match reports whether head, the first bytes of a file (at least
+	// SniffLen of them when the file is that long), starts with this
+	// format's signature.
+	Match func(head []byte) bool
+	// DecodeConfig reads the header: the dimensions and colour model,
+	// without decoding pixels.
+	DecodeConfig func(r io.Reader) (image.Config, error)
+	// Decode decodes the image (the first frame of an animation).
+	Decode func(r io.Reader) (image.Image, error)
+	// Encode writes img in this format. It is nil for formats that can be
+	// read but not written.
+	Encode func(w io.Writer, img image.Image, o EncodeOptions) error
+}
+
+// SniffLen is how many leading bytes Sniff needs to recognise every format
+// it knows.
+const SniffLen = 64
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[Format]Codec{}
+)
+
+// Register adds c to the registry, replacing any codec registered for the
+// same Format. It panics if c has no Format, Match, DecodeConfig or Decode.
+func Register(c Codec) {
+	if c.Format == "" || c.Match == nil || c.DecodeConfig == nil || c.Decode == nil {
+		panic("codecs: Register needs Format, Match, DecodeConfig and Decode")
+	}
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	registry[c.Format] = c
+}
+
+// Lookup returns the codec registered for f.
+func Lookup(f Format) (Codec, bool) {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	c, ok := registry[f]
+	return c, ok
+}
+
+// Formats returns the registered formats in alphabetical order.
+func Formats() []Format {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	fs := make([]Format, 0, len(registry))
+	for f := range registry {
+		fs = append(fs, f)
+	}
+	sort.Slice(fs, func(i, j int) bool { return fs[i] < fs[j] })
+	return fs
+}
+
+// CanEncode reports whether f is registered with an encoder.
+func CanEncode(f Format) bool {
+	c, ok := Lookup(f)
+	return ok && c.Encode != nil
+}
+
+// MediaType returns the media type of a registered format, or "" if f is not
+// registered.
+func (f Format) MediaType() string {
+	c, _ := Lookup(f)
+	return c.MediaType
+}
+
+// Ext returns the usual file extension of a registered format, with its dot,
+// or "" if f is not registered.
+func (f Format) Ext() string {
+	c, _ := Lookup(f)
+	return c.Ext
+}

@@ -1,0 +1,303 @@
+package codecs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"math/bits"
+)
+
+// Limits bound what Probe and Decode accept. A zero field takes its default
+// (see DefaultLimits); a negative field means no limit.
+type Limits struct {
+	// MaxBytes bounds the encoded size. Default 25 MiB.
+	MaxBytes int64 `json:"max_bytes,omitempty"`
+	// MaxPixels bounds width × height. Default 50 000 000.
+	MaxPixels int64 `json:"max_pixels,omitempty"`
+	// MaxSide bounds the longer of width and height. Default 16384.
+	MaxSide int `json:"max_side,omitempty"`
+}
+
+// Default limits: what a phone or a full-frame camera produces passes with
+// room to spare, while a decompression bomb is refused from its header.
+const (
+	DefaultMaxBytes  = 25 << 20
+	DefaultMaxPixels = 50_000_000
+	DefaultMaxSide   = 16384
+)
+
+// DefaultLimits returns the limits used for zero fields.
+func DefaultLimits() Limits {
+	return Limits{MaxBytes: DefaultMaxBytes, MaxPixels: DefaultMaxPixels, MaxSide: DefaultMaxSide}
+}
+
+// WithDefaults returns l with every zero field set to its default.
+func (l Limits) WithDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxBytes == 0 {
+		l.MaxBytes = d.MaxBytes
+	}
+	if l.MaxPixels == 0 {
+		l.MaxPixels = d.MaxPixels
+	}
+	if l.MaxSide == 0 {
+		l.MaxSide = d.MaxSide
+	}
+	return l
+}
+
+// Info is what an image's header says about it.
+type Info struct {
+	Format Format
+	// Width and Height are as stored, before any EXIF orientation.
+	Width, Height int
+	// ColorModel is the header's colour model (from DecodeConfig). For a
+	// paletted image it is a color.Palette, a slice: Info values are then
+	// not comparable with ==, compare the other fields.
+	ColorModel any
+}
+
+// Probe identifies data with Sniff, reads its header with the format's own
+// DecodeConfig and checks it against lim (zero fields take defaults). It
+// allocates no pixels. Errors match ErrNotImage, ErrUnsupportedFormat,
+// ErrTooLarge or ErrCorrupt.
+//
+// The checks run in this order: the size of data against MaxBytes (before
+// anything is parsed), Sniff, DecodeConfig (a failure or a panic in it is
+// ErrCorrupt, unless the codec classified it as ErrUnsupportedFormat, e.g.
+// an animated WebP), zero width or height (ErrCorrupt), the longer side
+// against MaxSide and width × height against MaxPixels. A limit error is a
+// *LimitError that also carries the header's dimensions. A JPEG whose
+// marker structure declares more than 500 scans is refused as ErrCorrupt,
+// as each progressive scan costs a pass over the whole image.
+//
+// On error, Info holds what was learned before the failure: the format once
+// sniffed, the dimensions once the header was read.
+func Probe(data []byte, lim Limits) (Info, error) {
+	lim = lim.WithDefaults()
+	if lim.MaxBytes > 0 && int64(len(data)) > lim.MaxBytes {
+		return Info{}, fmt.Errorf("codecs: %w",
+			&LimitError{Limit: "max_bytes", Value: int64(len(data)), Max: lim.MaxBytes})
+	}
+	f, err := Sniff(data)
+	if err != nil {
+		return Info{}, err
+	}
+	info := Info{Format: f}
+	c, ok := Lookup(f)
+	if !ok {
+		return info, fmt.Errorf("codecs: %w: %s is not registered", ErrUnsupportedFormat, f)
+	}
+	cfg, err := safeConfig(c.DecodeConfig, bytes.NewReader(data))
+	if err != nil {
+		return info, fmt.Errorf("codecs: %s header: %w", f, classify(err))
+	}
+	info.Width, info.Height, info.ColorModel = cfg.Width, cfg.Height, cfg.ColorModel
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return info, fmt.Errorf("codecs: %s header: %w: size %d×%d", f, ErrCorrupt, cfg.Width, cfg.Height)
+	}
+	if err := checkLimits(cfg.Width, cfg.Height, lim); err != nil {
+		return info, fmt.Errorf("codecs: %s: %w", f, err)
+	}
+	if f == JPEG {
+		if n := jpegScans(data, maxJPEGScans+1); n > maxJPEGScans {
+			return info, fmt.Errorf("codecs: %s: %w: more than %d scans", f, ErrCorrupt, maxJPEGScans)
+		}
+	}
+	return info, nil
+}
+
+// Decode probes data (see Probe) and then decodes it with the format's own
+// decoder (never image.Decode). The decoder reads through a reader that
+// fails once ctx is done, so a deadline on ctx bounds decode time; a panic in
+// the decoder is returned as ErrCorrupt. For GIF the first frame is decoded
+// and placed on a canvas of the logical screen size.
+//
+// A done ctx is reported before anything else; an error caused by ctx
+// matches ctx.Err() (context.Canceled or context.DeadlineExceeded) and not
+// ErrCorrupt. Any other decoder error matches ErrCorrupt and wraps the
+// decoder's own error. A decoded image whose bounds are not exactly
+// (0,0)-(Info.Width,Info.Height) is ErrCorrupt too. The returned Info is
+// Probe's, also on error.
+//
+// Decode bounds memory through the header limits: a decoder allocates the
+// image its header declares, which Probe has checked. The context is checked
+// on every read, so it bounds time spent reading input, not CPU work a
+// decoder does after its last read.
+func Decode(ctx context.Context, data []byte, lim Limits) (image.Image, Info, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, Info{}, fmt.Errorf("codecs: decode: %w", err)
+	}
+	info, err := Probe(data, lim)
+	if err != nil {
+		return nil, info, err
+	}
+	f := info.Format
+	c, ok := Lookup(f)
+	if !ok {
+		return nil, info, fmt.Errorf("codecs: decode %s: %w: not registered", f, ErrUnsupportedFormat)
+	}
+	r := &ctxReader{ctx: ctx, done: ctx.Done(), data: data}
+	img, err := safeDecode(c.Decode, r)
+	if r.err != nil || (err != nil && ctx.Err() != nil) {
+		cerr := r.err
+		if cerr == nil {
+			cerr = ctx.Err()
+		}
+		return nil, info, fmt.Errorf("codecs: decode %s: %w", f, cerr)
+	}
+	if err != nil {
+		return nil, info, fmt.Errorf("codecs: decode %s: %w", f, classify(err))
+	}
+	if img == nil {
+		return nil, info, fmt.Errorf("codecs: decode %s: %w: decoder returned no image", f, ErrCorrupt)
+	}
+	if b, want := img.Bounds(), image.Rect(0, 0, info.Width, info.Height); b != want {
+		return nil, info, fmt.Errorf("codecs: decode %s: %w: decoded bounds %v differ from the header's %d×%d",
+			f, ErrCorrupt, b, info.Width, info.Height)
+	}
+	return img, info, nil
+}
+
+// maxJPEGScans bounds the number of scans Probe accepts in a JPEG. Encoders
+// write 1 to 3 scans for a baseline image and about 10 for a progressive
+// one; a progressive decoder makes a pass over the whole image for each.
+const maxJPEGScans = 500
+
+// jpegScans counts the SOS markers of a JPEG, stopping at limit. It walks
+// the marker segments, skipping their payloads (so an embedded thumbnail or
+// an ICC profile does not count), and tolerates what Go's decoder tolerates
+// between segments: stray bytes, fill bytes, stuffed bytes and restart
+// markers in entropy-coded data.
+func jpegScans(data []byte, limit int) int {
+	n := 0
+	for i := 2; i+1 < len(data) && n < limit; {
+		if data[i] != 0xFF {
+			j := bytes.IndexByte(data[i:], 0xFF)
+			if j < 0 {
+				break
+			}
+			i += j
+			continue
+		}
+		m := data[i+1]
+		switch {
+		case m == 0xFF: // fill byte
+			i++
+			continue
+		case m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD7): // stuffing, TEM, RSTn
+			i += 2
+			continue
+		case m == 0xD9: // EOI
+			return n
+		}
+		if m == 0xDA {
+			n++
+		}
+		if i+3 >= len(data) {
+			break
+		}
+		seg := int(data[i+2])<<8 | int(data[i+3])
+		if seg < 2 {
+			seg = 2
+		}
+		i += 2 + seg
+	}
+	return n
+}
+
+// checkLimits checks a header's dimensions against lim, whose fields are
+// positive (a limit) or negative (none).
+func checkLimits(w, h int, lim Limits) error {
+	if lim.MaxSide > 0 {
+		if side := max(w, h); side > lim.MaxSide {
+			return &LimitError{Limit: "max_side", Value: int64(side), Max: int64(lim.MaxSide), Width: w, Height: h}
+		}
+	}
+	if lim.MaxPixels > 0 {
+		px := int64(math.MaxInt64)
+		if hi, lo := bits.Mul64(uint64(w), uint64(h)); hi == 0 && lo <= math.MaxInt64 {
+			px = int64(lo)
+		}
+		if px > lim.MaxPixels {
+			return &LimitError{Limit: "max_pixels", Value: px, Max: lim.MaxPixels, Width: w, Height: h}
+		}
+	}
+	return nil
+}
+
+// classify returns err unchanged when it already matches one of the
+// package's errors, and otherwise wraps it as ErrCorrupt.
+func classify(err error) error {
+	for _, e := range []error{ErrCorrupt, ErrUnsupportedFormat, ErrTooLarge, ErrNotImage} {
+		if errors.Is(err, e) {
+			return err
+		}
+	}
+	return fmt.Errorf("%w: %w", ErrCorrupt, err)
+}
+
+// errPanic reports a recovered panic.
+type errPanic struct{ v any }
+
+func (e errPanic) Error() string        { return fmt.Sprintf("%v: decoder panicked: %v", ErrCorrupt, e.v) }
+func (e errPanic) Is(target error) bool { return target == ErrCorrupt }
+
+func safeConfig(fn func(io.Reader) (image.Config, error), r io.Reader) (cfg image.Config, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			cfg, err = image.Config{}, errPanic{v}
+		}
+	}()
+	return fn(r)
+}
+
+func safeDecode(fn func(io.Reader) (image.Image, error), r io.Reader) (img image.Image, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			img, err = nil, errPanic{v}
+		}
+	}()
+	return fn(r)
+}
+
+// maxRead caps each read of ctxReader, so that a decoder which fills a
+// large buffer at once still comes back for input, and sees the context,
+// regularly.
+const maxRead = 512
+
+// ctxReader reads data until ctx is done. It deliberately implements
+// neither io.ByteReader nor io.WriterTo, so every decoder reaches the data
+// through Read.
+type ctxReader struct {
+	ctx  context.Context
+	done <-chan struct{}
+	data []byte
+	off  int
+	err  error // ctx.Err(), once Read has returned it
+}
+
+func (r *ctxReader) Read(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	select {
+	case <-r.done:
+		r.err = r.ctx.Err()
+		return 0, r.err
+	default:
+	}
+	if r.off >= len(r.data) {
+		return 0, io.EOF
+	}
+	if len(p) > maxRead {
+		p = p[:maxRead]
+	}
+	n := copy(p, r.data[r.off:])
+	r.off += n
+	return n, nil
+}
