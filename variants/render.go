@@ -1,0 +1,335 @@
+package variants
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// AdequateScale is how much larger than its resample size an already-made
+// image must be for Render to start a Resampler from it instead of from a
+// larger one: resampling from at least twice the target keeps Lanczos
+// quality (Pillow's reducing_gap uses the same factor).
+const AdequateScale = 2
+
+// Need returns the smallest source size from which Render can make every
+// spec for a full×full picture without loss: the largest of
+// AdequateScale × ResampleSize over the specs whose first processor is a
+// Resampler, capped at full, or full itself if any spec starts with another
+// processor (or has none). A decoder that can decode at a reduced scale may
+// decode to any size at least Need.
+//
+// With no specs at all nothing needs any pixels, and Need is the zero Point.
+func Need(full image.Point, specs []Spec) image.Point {
+	var need image.Point
+	for _, s := range specs {
+		r, ok := firstResampler(s)
+		if !ok {
+			return full
+		}
+		rw, rh := r.ResampleSize(full.X, full.Y)
+		need.X = max(need.X, AdequateScale*rw)
+		need.Y = max(need.Y, AdequateScale*rh)
+	}
+	need.X = min(need.X, full.X)
+	need.Y = min(need.Y, full.Y)
+	return need
+}
+
+// firstResampler returns s's first processor if it is a Resampler.
+func firstResampler(s Spec) (Resampler, bool) {
+	if len(s.Processors) == 0 || s.Processors[0] == nil {
+		return nil, false
+	}
+	r, ok := s.Processors[0].(Resampler)
+	return r, ok
+}
+
+// pureRescale reports whether s is a single Fit or Resize: its image is the
+// whole picture, rescaled, that other specs may start from.
+func pureRescale(s Spec) bool {
+	if len(s.Processors) != 1 {
+		return false
+	}
+	switch s.Processors[0].(type) {
+	case Fit, Resize:
+		return true
+	}
+	return false
+}
+
+// renderPlan is the order Render starts specs in and what each starts
+// from. It depends only on the sizes and the specs, so a Render is
+// deterministic: each spec's image is the same however the goroutines are
+// scheduled.
+type renderPlan struct {
+	// order lists the specs by descending resample size (specs that need
+	// the whole picture first, ties in spec order). A spec only ever
+	// starts from the image of a spec before it.
+	order []int
+	// from[i] is the spec whose image spec i starts from, or -1 for src.
+	from []int
+	// keep[i] reports whether some spec starts from spec i's image.
+	keep []bool
+}
+
+// planRender plans the specs for a src of size srcSize, the whole picture
+// being full.
+func planRender(srcSize, full image.Point, specs []Spec) renderPlan {
+	n := len(specs)
+	p := renderPlan{order: make([]int, n), from: make([]int, n), keep: make([]bool, n)}
+	rs := make([]image.Point, n)
+	resamples := make([]bool, n)
+	for i, s := range specs {
+		p.order[i] = i
+		p.from[i] = -1
+		if r, ok := firstResampler(s); ok {
+			resamples[i] = true
+			rs[i].X, rs[i].Y = r.ResampleSize(full.X, full.Y)
+		}
+	}
+	area := func(q image.Point) int64 { return int64(q.X) * int64(q.Y) }
+	rank := func(i int) int64 {
+		if !resamples[i] {
+			return math.MinInt64 // before every resampler
+		}
+		return -area(rs[i])
+	}
+	slices.SortStableFunc(p.order, func(a, b int) int { return cmp.Compare(rank(a), rank(b)) })
+
+	srcArea := area(srcSize)
+	for pos, i := range p.order {
+		if !resamples[i] {
+			continue
+		}
+		best, bestArea := -1, srcArea
+		for _, j := range p.order[:pos] {
+			if !pureRescale(specs[j]) {
+				continue
+			}
+			o := rs[j] // the size of spec j's image
+			if o.X <= srcSize.X && o.Y <= srcSize.Y && area(o) < bestArea &&
+				int64(o.X) >= AdequateScale*int64(rs[i].X) && int64(o.Y) >= AdequateScale*int64(rs[i].Y) {
+				best, bestArea = j, area(o)
+			}
+		}
+		p.from[i] = best
+		if best >= 0 {
+			p.keep[best] = true
+		}
+	}
+	return p
+}
+
+// Render makes the image of every spec from src, the oriented source at
+// full size or reduced to at least Need(full, specs) (full is the size of
+// the whole oriented picture). It calls emit(i, img) with spec i's image
+// (before encoding) as each one is ready, from up to concurrency goroutines
+// at once (≤ 0 means GOMAXPROCS); emit must not modify img.
+//
+// Each spec starts from the smallest image already made that is adequate:
+// src, or the image of a spec that is a single Fit or Resize (a pure
+// rescale of the whole picture), when it is at least AdequateScale times
+// the spec's ResampleSize. Specs that depend on no other run concurrently.
+// Render stops at the first error (from a processor, from emit, or ctx) and
+// returns it after every started goroutine has finished.
+//
+// Specs are started in order of descending resample size (those needing
+// the whole picture first) as slots free up, and a spec made from another's
+// image waits for it (other specs go ahead), so which image each spec
+// starts from depends only on the sizes, never on scheduling; with
+// concurrency 1, the order of emit is fixed too. A processor that panics makes Render return an error
+// naming the spec and the processor; a panic in emit is raised again in
+// Render's caller once the other goroutines have finished. It is an error
+// to give a reduced src when a spec needs the whole picture (see Need).
+func Render(ctx context.Context, src image.Image, full image.Point, specs []Spec, concurrency int, emit func(i int, img image.Image) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(specs) == 0 {
+		return nil
+	}
+	if src == nil {
+		return errors.New("variants: Render: nil source image")
+	}
+	size := src.Bounds().Size()
+	switch {
+	case size.X <= 0 || size.Y <= 0:
+		return errors.New("variants: Render: empty source image")
+	case size.X > full.X || size.Y > full.Y:
+		return fmt.Errorf("variants: Render: source %dx%d is larger than the full picture %dx%d", size.X, size.Y, full.X, full.Y)
+	}
+	if size != full {
+		for _, s := range specs {
+			if _, ok := firstResampler(s); !ok {
+				return fmt.Errorf("variants: Render: spec %q needs the whole %dx%d picture, not a reduced %dx%d one", s.Name, full.X, full.Y, size.X, size.Y)
+			}
+		}
+	}
+	if concurrency <= 0 {
+		concurrency = runtime.GOMAXPROCS(0)
+	}
+	plan := planRender(size, full, specs)
+
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		made     int
+		panicked bool
+		panicVal any
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	images := make([]image.Image, len(specs))
+	finished := make(chan int, len(specs)) // never blocks
+
+	run := func(i int) {
+		defer wg.Done()
+		defer func() { finished <- i }()
+		start := src
+		if d := plan.from[i]; d >= 0 {
+			start = images[d]
+		}
+		if err := rctx.Err(); err != nil || start == nil {
+			fail(cmp.Or(err, errors.New("variants: Render: no source image"))) // start is nil only if its spec failed
+			return
+		}
+		out, err := renderSpec(rctx, specs[i], start, full)
+		if err != nil {
+			fail(err)
+			return
+		}
+		if plan.keep[i] {
+			images[i] = out // read by the specs started after i finished
+		}
+		if err := rctx.Err(); err != nil {
+			fail(err)
+			return
+		}
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					mu.Lock()
+					if !panicked {
+						panicked, panicVal = true, v
+					}
+					mu.Unlock()
+					err = fmt.Errorf("variants: Render: emit panicked: %v", v)
+				}
+			}()
+			err = emit(i, out)
+		}()
+		if err != nil {
+			fail(err)
+			return
+		}
+		mu.Lock()
+		made++
+		mu.Unlock()
+	}
+
+	// Start specs in plan order as soon as their source image is made and
+	// a slot is free; the running count is the semaphore. A spec's source
+	// is always earlier in the plan, so there is always one to start or
+	// one running.
+	pending := slices.Clone(plan.order)
+	finishedSpec := make([]bool, len(specs))
+	running := 0
+	for len(pending) > 0 && rctx.Err() == nil {
+		rest := pending[:0]
+		for _, i := range pending {
+			if d := plan.from[i]; running < concurrency && (d < 0 || finishedSpec[d]) {
+				running++
+				wg.Add(1)
+				go run(i)
+			} else {
+				rest = append(rest, i)
+			}
+		}
+		pending = rest
+		if len(pending) == 0 {
+			break
+		}
+		select {
+		case i := <-finished:
+			running--
+			finishedSpec[i] = true
+		case <-rctx.Done():
+		}
+	}
+	wg.Wait()
+
+	if panicked {
+		panic(panicVal)
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	if made < len(specs) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return errors.New("variants: Render: stopped before every spec was made") // not reached
+	}
+	return nil
+}
+
+// renderSpec makes spec s's image from start, the whole picture (full
+// pixels wide and high) at full size or smaller. A smaller start is only
+// given to a spec whose first processor is a Resampler. ctx is checked
+// between processors; a processor's panic is returned as an error.
+func renderSpec(ctx context.Context, s Spec, start image.Image, full image.Point) (image.Image, error) {
+	img := start
+	for k, p := range s.Processors {
+		if k > 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		var out image.Image
+		var err error
+		if r, ok := p.(Resampler); ok && k == 0 && start.Bounds().Size() != full {
+			out, err = safely(func() (image.Image, error) { return r.ProcessScaled(img, full.X, full.Y) })
+			if err == nil && out == nil {
+				err = fmt.Errorf("%s returned no image", describe(p))
+			}
+		} else {
+			out, err = safely(func() (image.Image, error) { return runProcessor(p, img) })
+		}
+		if err != nil {
+			return nil, fmt.Errorf("variants: %s: processors[%d]: %w", s.Name, k, err)
+		}
+		img = out
+	}
+	return img, nil
+}
+
+// safely calls fn, turning a panic into an error.
+func safely(fn func() (image.Image, error)) (img image.Image, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			img = nil
+			if e, ok := v.(error); ok {
+				err = fmt.Errorf("panic: %w", e)
+			} else {
+				err = fmt.Errorf("panic: %v", v)
+			}
+		}
+	}()
+	return fn()
+}
