@@ -1,0 +1,177 @@
+package metadata
+
+import "bytes"
+
+// GIF carries metadata only in extension blocks: comments and application
+// extensions (XMP as "XMP DataXMP", ICC as "ICCRGBG1012"). blobimage reads
+// none of it, but StripAll drops comments and XMP, and StripGPS drops XMP
+// mentioning GPS.
+
+// gifBlock is one block of a GIF after the header and global colour table.
+type gifBlock struct {
+	start, end int
+	ext        byte   // extension label, 0 for image data or the trailer
+	app        string // application identifier of an application extension
+	opaque     bool   // bytes that could not be walked (kept verbatim)
+	trailing   bool   // bytes after the trailer
+}
+
+// gifSubBlocks returns the offset after the data sub-blocks starting at pos,
+// or -1 when they run past the end.
+func gifSubBlocks(b []byte, pos int) int {
+	for pos < len(b) {
+		n := int(b[pos])
+		pos++
+		if n == 0 {
+			return pos
+		}
+		pos += n
+	}
+	return -1
+}
+
+// parseGIF walks the blocks of a GIF. It is lenient, as decoders are: from
+// the first block it cannot walk, the rest is one opaque block.
+func parseGIF(b []byte) (header int, blocks []gifBlock, ok bool) {
+	if len(b) < 13 || !(bytes.HasPrefix(b, []byte("GIF87a")) || bytes.HasPrefix(b, []byte("GIF89a"))) {
+		return 0, nil, false
+	}
+	pos := 13
+	if b[10]&0x80 != 0 {
+		pos += 3 << (b[10]&7 + 1)
+	}
+	if pos > len(b) {
+		return 0, nil, false
+	}
+	header = pos
+	opaque := func(from int) []gifBlock {
+		if from < len(b) {
+			blocks = append(blocks, gifBlock{start: from, end: len(b), opaque: true})
+		}
+		return blocks
+	}
+	for pos < len(b) {
+		switch b[pos] {
+		case 0x3B:
+			blocks = append(blocks, gifBlock{start: pos, end: pos + 1})
+			if pos+1 < len(b) {
+				blocks = append(blocks, gifBlock{start: pos + 1, end: len(b), trailing: true})
+			}
+			return header, blocks, true
+		case 0x21:
+			if pos+2 > len(b) {
+				return header, opaque(pos), true
+			}
+			blk := gifBlock{start: pos, ext: b[pos+1]}
+			if blk.ext == 0xFF && pos+14 <= len(b) && b[pos+2] == 11 {
+				blk.app = string(b[pos+3 : pos+14])
+			}
+			end := gifSubBlocks(b, pos+2)
+			if end < 0 {
+				return header, opaque(pos), true
+			}
+			blk.end = end
+			blocks = append(blocks, blk)
+			pos = end
+		case 0x2C:
+			p := pos + 10
+			if p > len(b) {
+				return header, opaque(pos), true
+			}
+			if b[pos+9]&0x80 != 0 {
+				p += 3 << (b[pos+9]&7 + 1)
+			}
+			p++ // LZW minimum code size
+			if p > len(b) {
+				return header, opaque(pos), true
+			}
+			end := gifSubBlocks(b, p)
+			if end < 0 {
+				return header, opaque(pos), true
+			}
+			blocks = append(blocks, gifBlock{start: pos, end: end})
+			pos = end
+		default:
+			return header, opaque(pos), true
+		}
+	}
+	return header, blocks, true
+}
+
+const (
+	gifXMPApp = "XMP DataXMP"
+	gifICCApp = "ICCRGBG1012"
+)
+
+// gifRewrite returns b without the blocks drop selects, or b itself when
+// none is selected.
+func gifRewrite(b []byte, drop func(gifBlock) bool) []byte {
+	header, blocks, ok := parseGIF(b)
+	if !ok {
+		return b
+	}
+	var out []byte
+	for i, blk := range blocks {
+		if !drop(blk) {
+			if out != nil {
+				out = append(out, b[blk.start:blk.end]...)
+			}
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(b))
+			out = append(out, b[:header]...)
+			for _, prev := range blocks[:i] {
+				out = append(out, b[prev.start:prev.end]...)
+			}
+		}
+	}
+	if out == nil {
+		return b
+	}
+	return out
+}
+
+func gifStripGPS(b []byte) []byte {
+	return gifRewrite(b, func(blk gifBlock) bool {
+		return blk.app == gifXMPApp && hasGPSText(b[blk.start:blk.end])
+	})
+}
+
+// gifStripAll drops comments and application extensions other than the
+// animation loop count and the ICC profile, and bytes after the trailer.
+func gifStripAll(b []byte) []byte {
+	return gifRewrite(b, func(blk gifBlock) bool {
+		switch blk.ext {
+		case 0xFE:
+			return true
+		case 0xFF:
+			return blk.app != "NETSCAPE2.0" && blk.app != "ANIMEXTS1.0" && blk.app != gifICCApp
+		}
+		return blk.trailing
+	})
+}
+
+// gifICC returns the profile of an ICCRGBG1012 application extension.
+func gifICC(b []byte) []byte {
+	_, blocks, _ := parseGIF(b)
+	for _, blk := range blocks {
+		if blk.app != gifICCApp {
+			continue
+		}
+		var icc []byte
+		for pos := blk.start + 14; pos < blk.end; {
+			n := int(b[pos])
+			if n == 0 || pos+1+n > blk.end {
+				break
+			}
+			icc = append(icc, b[pos+1:pos+1+n]...)
+			pos += 1 + n
+		}
+		if len(icc) > maxICC {
+			return nil
+		}
+		return icc
+	}
+	return nil
+}

@@ -1,0 +1,219 @@
+// Package metadata reads the photographic metadata of an encoded image (EXIF,
+// with XMP as a fallback) and rewrites an encoded image's metadata losslessly:
+// GPS or all metadata removed, ICC colour profiles read and carried over,
+// without touching the compressed pixels.
+//
+// Reading goes through github.com/bep/imagemeta, which is fuzzed and bounds
+// tag counts and sizes; crafted EXIF (wrapping counts, IFD loops, zero
+// denominators) yields a partial result and an error, never a crash or a
+// hang. Rewriting is done here, segment by segment (JPEG), chunk by chunk
+// (PNG, WebP), with every length checked against the input.
+//
+// # Reading
+//
+// The EXIF block and the XMP packet are located here (JPEG APP1 segments,
+// PNG eXIf and XMP text chunks, WebP EXIF and "XMP " chunks) and each is
+// handed to imagemeta separately, so a broken EXIF block does not hide the
+// XMP. EXIF wins; XMP fills the fields EXIF lacks. At most 64 KiB of EXIF
+// (what a JPEG segment holds) and 256 KiB of XMP are read; a panic in the
+// decoder becomes an error. GIF metadata is not read.
+//
+// # What StripGPS removes
+//
+//   - every GPS IFD pointer of the EXIF (in IFD0, IFD1, the Exif IFD and any
+//     other linked IFD): the entry is removed from its directory and the GPS
+//     directory and the values it points to are zeroed; XMP (tag 0x02BC)
+//     and Photoshop resources (0x8649) embedded in the EXIF that mention GPS
+//     are removed and zeroed the same way; every other EXIF byte, and every
+//     other segment or chunk, is kept as it was;
+//   - XMP packets that mention GPS (any "gps", in any case, which also
+//     catches vendor properties such as drone-dji:GpsLatitude): the whole
+//     packet (JPEG APP1, all extended-XMP segments, PNG text chunk, WebP
+//     "XMP " chunk, GIF "XMP DataXMP" extension), and any other non-EXIF
+//     JPEG APP1 segment mentioning GPS;
+//   - JPEG APP13 (Photoshop) segments whose XMP or EXIF resources hold GPS;
+//   - PNG "Raw profile type exif/APP1/xmp/8bim" text chunks holding GPS (or
+//     that cannot be decoded);
+//   - in JPEG, data appended after EOI (multi-picture images listed by an
+//     MPF segment) when it holds GPS, together with the MPF segment.
+//
+// Maker notes are opaque and not inspected; a vendor position hidden there
+// survives StripGPS (StripAll removes it).
+//
+// An EXIF structure that cannot be walked safely is an error, so that the
+// caller can fall back to StripAll.
+//
+// # What StripAll keeps
+//
+//   - JPEG: all non-APP segments, JFIF APP0, ICC_PROFILE APP2 and Adobe
+//     APP14; EXIF, XMP, IPTC (APP13), comments, other APP segments (MPF,
+//     maker data) and data after EOI are dropped;
+//   - PNG: critical chunks and the ones that affect display (tRNS, gAMA,
+//     cHRM, sRGB, iCCP, cICP, mDCV, cLLI, sBIT, bKGD, pHYs, hIST, sPLT, sTER)
+//     or animation (acTL, fcTL, fdAT); tEXt, zTXt, iTXt, eXIf, tIME, private
+//     chunks and data after IEND are dropped;
+//   - WebP: VP8X, ICCP, ANIM, ANMF, ALPH, VP8 and VP8L; EXIF, XMP, unknown
+//     chunks and data after the RIFF container are dropped;
+//   - GIF: comments and application extensions other than NETSCAPE2.0,
+//     ANIMEXTS1.0 and ICCRGBG1012 are dropped.
+//
+// An orientation of 2–8 is written back as a minimal EXIF block holding only
+// that tag (JPEG APP1 after SOI and JFIF, PNG eXIf before IDAT, WebP EXIF
+// chunk with a VP8X header and its EXIF flag).
+package metadata
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/blobimage/blobimage/codecs"
+)
+
+// Metadata is what blobimage reports about how a photo was taken. Absent
+// fields are zero and omitted from JSON.
+type Metadata struct {
+	// Taken is when the photo was taken (EXIF DateTimeOriginal, else
+	// DateTime, else XMP). With an EXIF offset (OffsetTimeOriginal) it
+	// carries that zone; without one the wall-clock time is reported as UTC.
+	Taken time.Time `json:"taken,omitzero"`
+	// Make, Model and Lens name the camera and lens, trimmed of spaces and
+	// NULs.
+	Make  string `json:"make,omitempty"`
+	Model string `json:"model,omitempty"`
+	Lens  string `json:"lens,omitempty"`
+	// Orientation is the EXIF orientation, 1–8; 0 when absent or invalid.
+	Orientation int `json:"orientation,omitempty"`
+	// ExposureTime is the shutter time in seconds, e.g. 0.004 for 1/250 s.
+	ExposureTime float64 `json:"exposure_time,omitempty"`
+	// FNumber is the aperture, e.g. 2.8.
+	FNumber float64 `json:"f_number,omitempty"`
+	// ISO is the ISO speed rating.
+	ISO int `json:"iso,omitempty"`
+	// FocalLength is the lens focal length in millimetres.
+	FocalLength float64 `json:"focal_length,omitempty"`
+	// GPS is where the photo was taken, when recorded.
+	GPS *GPS `json:"gps,omitempty"`
+}
+
+// GPS is a position in decimal degrees (south and west negative) and an
+// optional altitude in metres above sea level.
+type GPS struct {
+	Lat float64  `json:"lat"`
+	Lon float64  `json:"lon"`
+	Alt *float64 `json:"alt,omitempty"`
+}
+
+// Read extracts the metadata of data, an encoded image in format f. Formats
+// without metadata support (GIF) return a zero Metadata and no error.
+// Malformed metadata is not fatal: Read returns whatever was read before the
+// problem together with an error describing it; callers that only want the
+// metadata may ignore the error. Values out of range (orientation outside
+// 1–8, latitude beyond ±90, NaN, infinities, dates before 1800 or after 2200)
+// are dropped.
+func Read(f codecs.Format, data []byte) (md Metadata, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("metadata: reading %s metadata: internal error: %v", f, r)
+		}
+	}()
+	return read(f, data)
+}
+
+// StripGPS returns data with its GPS position removed, without re-encoding
+// pixels: for JPEG the EXIF GPS IFD is unlinked from IFD0 and its bytes
+// zeroed, and XMP packets holding GPS properties are dropped; PNG eXIf chunks
+// and WebP EXIF chunks are treated the same way (with CRCs and chunk sizes
+// fixed). Data with no GPS is returned unchanged (the same slice). Formats
+// without metadata (GIF) are returned unchanged.
+func StripGPS(f codecs.Format, data []byte) (out []byte, err error) {
+	defer recoverErr(&err, "StripGPS")
+	switch f {
+	case codecs.JPEG:
+		return jpegStripGPS(data)
+	case codecs.PNG:
+		return pngStripGPS(data)
+	case codecs.WebP:
+		return webpStripGPS(data)
+	case codecs.GIF:
+		return gifStripGPS(data), nil
+	}
+	return nil, unsupported(f)
+}
+
+// StripAll returns data without EXIF, XMP, IPTC and comments, without
+// re-encoding pixels. ICC profiles and what decoding needs (JFIF, Adobe
+// APP14) are kept. If orientation is 2–8 a minimal EXIF carrying only that
+// orientation is written in place of the old one, so the image still
+// displays the same way.
+func StripAll(f codecs.Format, data []byte, orientation int) (out []byte, err error) {
+	defer recoverErr(&err, "StripAll")
+	switch f {
+	case codecs.JPEG:
+		return jpegStripAll(data, orientation)
+	case codecs.PNG:
+		return pngStripAll(data, orientation)
+	case codecs.WebP:
+		return webpStripAll(data, orientation)
+	case codecs.GIF:
+		return gifStripAll(data), nil
+	}
+	return nil, unsupported(f)
+}
+
+// ICCProfile returns the ICC colour profile embedded in data (JPEG APP2
+// ICC_PROFILE segments reassembled in order, PNG iCCP decompressed within a
+// 4 MiB bound, WebP ICCP chunk), or nil when there is none.
+func ICCProfile(f codecs.Format, data []byte) (icc []byte, err error) {
+	defer recoverErr(&err, "ICCProfile")
+	switch f {
+	case codecs.JPEG:
+		return jpegICC(data)
+	case codecs.PNG:
+		return pngICC(data)
+	case codecs.WebP:
+		return webpICC(data)
+	case codecs.GIF:
+		return gifICC(data), nil
+	}
+	return nil, unsupported(f)
+}
+
+// EmbedICC returns encoded, an image in format f as produced by
+// codecs.Encode (so carrying no profile of its own), with the ICC profile
+// icc embedded (JPEG APP2 segments after SOI/APP0, PNG iCCP before IDAT). A
+// nil or empty icc returns encoded unchanged.
+func EmbedICC(f codecs.Format, encoded, icc []byte) (out []byte, err error) {
+	defer recoverErr(&err, "EmbedICC")
+	if len(icc) == 0 {
+		return encoded, nil
+	}
+	switch f {
+	case codecs.JPEG:
+		return jpegEmbedICC(encoded, icc)
+	case codecs.PNG:
+		return pngEmbedICC(encoded, icc)
+	case codecs.WebP:
+		return webpEmbedICC(encoded, icc)
+	case codecs.GIF:
+		return encoded, nil // GIF profiles are not written; viewers ignore them
+	}
+	return nil, unsupported(f)
+}
+
+// IsSRGB reports whether icc is an sRGB profile (by its description tag),
+// which viewers assume anyway for untagged images.
+func IsSRGB(icc []byte) bool {
+	return isSRGB(icc)
+}
+
+// recoverErr turns a panic (a bug: every length is checked) into an error,
+// so that a crafted upload fails alone instead of taking the process down.
+func recoverErr(err *error, op string) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("metadata: %s: internal error: %v", op, r)
+	}
+}
+
+func unsupported(f codecs.Format) error {
+	return fmt.Errorf("metadata: unsupported format %q", f)
+}
