@@ -1,0 +1,68 @@
+package blobimage
+
+import (
+	"context"
+	"errors"
+
+	"gocloud.dev/gcerrors"
+
+	"github.com/blobimage/blobimage/codecs"
+)
+
+// Errors a write, Copy, Delete or Image call may return, to test with
+// errors.Is. Errors returned through the wrapped *blob.Bucket carry the
+// gcerrors code from ErrorCode; for the Store's own methods, ErrorCode maps
+// them.
+var (
+	// ErrNotImage: a key matching an image rule was written with bytes
+	// that are not an image.
+	ErrNotImage = codecs.ErrNotImage
+	// ErrUnsupportedFormat: the bytes are an image in a format the rule does
+	// not accept (TIFF, BMP, HEIC, SVG, or one left out of the rule's
+	// formats).
+	ErrUnsupportedFormat = codecs.ErrUnsupportedFormat
+	// ErrTooLarge: the upload exceeds a limit (bytes, pixels, longest side);
+	// the error names the limit.
+	ErrTooLarge = codecs.ErrTooLarge
+	// ErrCorrupt: the image is malformed or its decoder failed.
+	ErrCorrupt = codecs.ErrCorrupt
+	// ErrReservedKey: the key lies in the variant key space (or names the
+	// manifest metadata key), which only blobimage writes.
+	ErrReservedKey = errors.New("reserved key")
+	// ErrUnmanaged: Image was asked about an object that has no manifest: a
+	// key matching no image rule, or an original written past the wrapper.
+	ErrUnmanaged = errors.New("not a blobimage original")
+	// ErrNoVariant: the ImageFile has no variant of that name.
+	ErrNoVariant = errors.New("no such variant")
+	// ErrNoURL: the bucket cannot sign URLs and no public URL is
+	// configured.
+	ErrNoURL = errors.New("no URL: the bucket cannot sign URLs and no public_url is configured")
+)
+
+// ErrorCode returns the gcerrors code of an error returned by blobimage or
+// by the wrapped bucket: InvalidArgument for refused uploads and reserved
+// keys, ResourceExhausted for uploads over a limit, NotFound for missing
+// objects and variants, FailedPrecondition for unmanaged objects,
+// Unimplemented when no URL can be made.
+func ErrorCode(err error) gcerrors.ErrorCode {
+	switch {
+	case err == nil:
+		return gcerrors.OK
+	case errors.Is(err, ErrTooLarge):
+		return gcerrors.ResourceExhausted
+	case errors.Is(err, ErrNotImage), errors.Is(err, ErrUnsupportedFormat),
+		errors.Is(err, ErrCorrupt), errors.Is(err, ErrReservedKey):
+		return gcerrors.InvalidArgument
+	case errors.Is(err, ErrNoVariant):
+		return gcerrors.NotFound
+	case errors.Is(err, ErrUnmanaged), errors.Is(err, errExists):
+		return gcerrors.FailedPrecondition
+	case errors.Is(err, ErrNoURL):
+		return gcerrors.Unimplemented
+	case errors.Is(err, context.Canceled):
+		return gcerrors.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return gcerrors.DeadlineExceeded
+	}
+	return gcerrors.Code(err)
+}

@@ -1,0 +1,133 @@
+package blobimage
+
+import (
+	"context"
+	"fmt"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
+)
+
+// delete removes the object at key and, when it is an image original, its
+// variants. The original goes first: a crash in between leaves orphaned
+// variants (invisible, removed by regen), never an original pointing at
+// deleted variants.
+func (s *Store) delete(ctx context.Context, key string, opts *blob.DeleteOptions) error {
+	a, err := s.inner.Attributes(ctx, key)
+	if err != nil {
+		return err
+	}
+	m := s.manifestOf(ctx, key, a)
+	if err := s.inner.DeleteWithOptions(ctx, key, opts); err != nil {
+		return err
+	}
+	if m != nil {
+		s.deleteQuietly(ctx, m.keys(s.prefix, key))
+	}
+	return nil
+}
+
+// copy copies srcKey to dstKey with the image semantics of dstKey:
+//
+//   - a plain object to a key matching no rule: the inner bucket's Copy;
+//   - an original to a key matching no rule: a plain copy without the
+//     manifest (dst is not an image key, so it gets no variants);
+//   - an original to a key whose rule made the same set (same original
+//     policy and variant fingerprints): the variants are copied server-side
+//     under a new version of dst, then the original is written with its
+//     manifest, as a write would commit;
+//   - anything else to an image key: the bytes go through the write path
+//     for dst, as if uploaded there (so a plain object copied to an image
+//     key is checked, and refused if it is not an image).
+//
+// In every case the previous version of dst, if it was an original, loses
+// its variants once the copy is committed.
+func (s *Store) copy(ctx context.Context, dstKey, srcKey string, opts *blob.CopyOptions) error {
+	a, err := s.inner.Attributes(ctx, srcKey)
+	if err != nil {
+		return err
+	}
+	m := s.manifestOf(ctx, srcKey, a)
+	rule := s.match(dstKey)
+	if rule == nil && m == nil {
+		prev, err := s.readManifest(ctx, dstKey)
+		if err != nil {
+			return err
+		}
+		if err := s.inner.Copy(ctx, dstKey, srcKey, opts); err != nil {
+			return err
+		}
+		if prev != nil {
+			s.deleteQuietly(ctx, prev.keys(s.prefix, dstKey))
+		}
+		return nil
+	}
+
+	// Every other case rewrites dst, so the callback runs here.
+	if opts.BeforeCopy != nil {
+		if err := opts.BeforeCopy(func(any) bool { return false }); err != nil {
+			return err
+		}
+	}
+	data, err := s.inner.ReadAll(ctx, srcKey)
+	if err != nil {
+		return err
+	}
+	wo := &blob.WriterOptions{
+		CacheControl:       a.CacheControl,
+		ContentDisposition: a.ContentDisposition,
+		ContentEncoding:    a.ContentEncoding,
+		ContentLanguage:    a.ContentLanguage,
+		ContentType:        a.ContentType,
+		Metadata:           map[string]string{},
+	}
+	for k, v := range a.Metadata {
+		if k != manifestKey {
+			wo.Metadata[k] = v
+		}
+	}
+	switch {
+	case rule == nil:
+		prev, err := s.readManifest(ctx, dstKey)
+		if err != nil {
+			return err
+		}
+		if err := s.inner.WriteAll(ctx, dstKey, data, wo); err != nil {
+			return err
+		}
+		if prev != nil {
+			s.deleteQuietly(ctx, prev.keys(s.prefix, dstKey))
+		}
+		return nil
+	case m != nil && m.Rule == rule.fp:
+		err := s.copySet(ctx, dstKey, srcKey, m, data, wo)
+		if gcerrors.Code(err) != gcerrors.NotFound {
+			return err
+		}
+		// A variant of the source is missing: make the set afresh.
+		s.log.InfoContext(ctx, "blobimage: source set incomplete; rebuilding for copy", "src", srcKey, "dst", dstKey)
+	}
+	return s.writeImage(ctx, dstKey, rule, data, wo)
+}
+
+// copySet copies the variants of the original at srcKey (manifest m) under
+// a new version of dstKey and commits dstKey's original (data) with a
+// manifest for that version.
+func (s *Store) copySet(ctx context.Context, dstKey, srcKey string, m *manifest, data []byte, wo *blob.WriterOptions) error {
+	nm := *m
+	nm.Token = newToken()
+	tx := &txn{s: s, key: dstKey}
+	for _, v := range m.Variants {
+		src := variantKey(s.prefix, srcKey, m.Hash, m.Token, v.Name, v.FP, v.Format)
+		dst := variantKey(s.prefix, dstKey, nm.Hash, nm.Token, v.Name, v.FP, v.Format)
+		if err := tx.copy(ctx, dst, src); err != nil {
+			tx.rollback(ctx)
+			return fmt.Errorf("blobimage: copy %q to %q: variant %s: %w", srcKey, dstKey, v.Name, err)
+		}
+	}
+	wo.ContentType = m.Format.MediaType()
+	if err := s.commit(ctx, dstKey, tx, &nm, data, wo); err != nil {
+		return fmt.Errorf("blobimage: copy %q to %q: %w", srcKey, dstKey, err)
+	}
+	return nil
+}

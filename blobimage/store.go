@@ -1,0 +1,250 @@
+// Package blobimage wraps a gocloud.dev/blob bucket so that images written to
+// it are checked, auto-oriented, optionally recompressed, and fanned out into
+// named variants, at the storage layer.
+//
+// Wrap returns a Store whose Bucket field is a drop-in *blob.Bucket: hand it
+// to code that knows nothing of images. Writes to keys matching a rule of the
+// Config are intercepted (see write.go for the write path, step by step);
+// other keys pass through untouched, so the wrapped bucket passes gocloud's
+// own conformance suite. Variants live in their own key space
+// (Config.VariantPrefix), hidden from List and refused to writers; Delete
+// cascades to them and Copy copies the set. Store.Image rebuilds an
+// ImageFile (format, displayed size, photo metadata, variants and their URLs)
+// from one Attributes call.
+//
+// Failure is the normal case for untrusted uploads: a refused or failed write
+// leaves the previous version of the key, original and variants, exactly as
+// it was, and nothing of the attempt visible.
+package blobimage
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/driver"
+	"golang.org/x/sync/semaphore"
+
+	"github.com/blobimage/blobimage/codecs"
+	"github.com/blobimage/blobimage/variants"
+)
+
+// Config tells a Store what to do with the images written through it.
+type Config struct {
+	// Config is what the ★ config file declares: rules (which keys hold
+	// images, the original's policy, the variants), limits, and URL
+	// settings. Load it with variants.LoadConfig or build it in code.
+	variants.Config
+	// VariantPrefix is the key space variants are stored under;
+	// DefaultVariantPrefix when empty. It must end with "/". Writes to it
+	// through the wrapper are refused and List hides it.
+	VariantPrefix string
+	// Concurrency bounds how many variants of one image are made at once;
+	// 0 means GOMAXPROCS.
+	Concurrency int
+	// MemoryBudget bounds the decoded pixels that the Store's image
+	// writes hold at once, in bytes (a write is charged 8 bytes per pixel
+	// of its upload: the decoded picture and its oriented copy or largest
+	// intermediate). Writes wait for room, up to their context's deadline;
+	// an image that alone exceeds the budget is refused with ErrTooLarge.
+	// 0 means DefaultMemoryBudget, or the cost of one image of
+	// Limits.MaxPixels if that is larger.
+	MemoryBudget int64
+	// CleanupTimeout bounds the removal of a failed write's objects, which
+	// runs on a fresh context because the caller's may be done; 0 means
+	// 30 seconds.
+	CleanupTimeout time.Duration
+	// Logger receives what blobimage does and what it could not tidy up;
+	// nil means nothing is logged.
+	Logger *slog.Logger
+}
+
+// Store is a wrapped bucket: Bucket is the drop-in *blob.Bucket, and the
+// methods answer image questions about it.
+type Store struct {
+	// Bucket is the wrapped bucket. Writes of image keys go through the
+	// write path; everything else passes through to the inner bucket.
+	Bucket *blob.Bucket
+
+	inner  *blob.Bucket
+	cfg    Config
+	prefix string
+	log    *slog.Logger
+	drv    *wrapper
+	rules  []compiledRule
+	expiry time.Duration
+	mem    *semaphore.Weighted
+}
+
+// DefaultMemoryBudget is Config.MemoryBudget's default: 1 GiB.
+const DefaultMemoryBudget = 1 << 30
+
+// bytesPerPixel is what a write is charged per pixel of its upload.
+const bytesPerPixel = 8
+
+// compiledRule is a config rule with what the write path needs precomputed.
+type compiledRule struct {
+	*variants.Rule
+	fp      string   // fingerprint of the whole rule, recorded in manifests
+	specFPs []string // fpLen-digit fingerprint of each variant
+	accept  map[codecs.Format]bool
+}
+
+// Wrap returns a Store writing images to bucket as cfg says. The Store does
+// not own bucket: closing Store.Bucket leaves bucket open.
+func Wrap(bucket *blob.Bucket, cfg Config) (*Store, error) {
+	if bucket == nil {
+		return nil, errors.New("blobimage: Wrap: nil bucket")
+	}
+	if err := cfg.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("blobimage: config: %w", err)
+	}
+	s := &Store{inner: bucket, cfg: cfg, prefix: cfg.VariantPrefix, log: cfg.Logger}
+	if s.prefix == "" {
+		s.prefix = DefaultVariantPrefix
+	}
+	if !strings.HasSuffix(s.prefix, "/") || s.prefix == "/" {
+		return nil, fmt.Errorf("blobimage: VariantPrefix %q must be a non-empty folder ending in /", s.prefix)
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	// The Store keeps its own copy of the rules, so a caller changing its
+	// Config afterwards changes nothing here.
+	s.cfg.Rules = slices.Clone(cfg.Rules)
+	for i := range s.cfg.Rules {
+		r := &s.cfg.Rules[i]
+		// Configs built in code may leave the policy to its defaults, as
+		// the config file may.
+		if r.Original.Mode == "" {
+			r.Original.Mode = variants.Keep
+		}
+		if r.Original.Strip == "" && r.Original.Mode == variants.Keep {
+			r.Original.Strip = variants.StripGPS
+		}
+		r.Formats = slices.Clone(r.Formats)
+		r.Variants = slices.Clone(r.Variants)
+		for j := range r.Variants {
+			r.Variants[j].Processors = slices.Clone(r.Variants[j].Processors)
+		}
+	}
+	s.cfg.Limits = cfg.Limits.WithDefaults()
+	if s.cfg.MemoryBudget <= 0 {
+		s.cfg.MemoryBudget = DefaultMemoryBudget
+		if s.cfg.Limits.MaxPixels > 0 {
+			s.cfg.MemoryBudget = max(s.cfg.MemoryBudget, s.cfg.Limits.MaxPixels*bytesPerPixel)
+		}
+	}
+	s.mem = semaphore.NewWeighted(s.cfg.MemoryBudget)
+	if s.cfg.CleanupTimeout <= 0 {
+		s.cfg.CleanupTimeout = 30 * time.Second
+	}
+	s.expiry = time.Duration(cfg.URLExpiry)
+	if s.expiry <= 0 {
+		s.expiry = time.Hour
+	}
+	for i := range cfg.Rules {
+		r, err := compileRule(&s.cfg.Rules[i])
+		if err != nil {
+			return nil, fmt.Errorf("blobimage: config: rules[%d]: %w", i, err)
+		}
+		s.rules = append(s.rules, r)
+	}
+	s.drv = &wrapper{s: s}
+	s.Bucket = blob.NewBucket(s.drv)
+	return s, nil
+}
+
+func compileRule(r *variants.Rule) (compiledRule, error) {
+	c := compiledRule{Rule: r, accept: map[codecs.Format]bool{}}
+	for _, f := range r.Formats {
+		c.accept[f] = true
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "rule/v1\noriginal %s %s %s %d %d %d\n", r.Original.Mode, r.Original.Strip,
+		r.Original.Format, r.Original.Quality, r.Original.MaxWidth, r.Original.MaxHeight)
+	worst := manifest{Hash: strings.Repeat("0", hashLen), Token: strings.Repeat("0", tokenLen),
+		Format: codecs.JPEG, Width: 1 << 20, Height: 1 << 20}
+	for _, v := range r.Variants {
+		fp := v.Fingerprint()[:fpLen]
+		c.specFPs = append(c.specFPs, fp)
+		fmt.Fprintf(h, "variant %s %s\n", v.Name, fp)
+		worst.Variants = append(worst.Variants, manifestVariant{Name: v.Name, FP: fp,
+			Format: codecs.JPEG, Width: 1 << 20, Height: 1 << 20, Size: 1 << 40})
+	}
+	if _, err := worst.encode(); err != nil {
+		return c, fmt.Errorf("too many variants or names too long: %w", err)
+	}
+	c.fp = hex.EncodeToString(h.Sum(nil))[:fpLen]
+	return c, nil
+}
+
+// From returns the Store behind a bucket returned by Wrap (or opened by a
+// blobimage URL), found with As.
+func From(b *blob.Bucket) (*Store, bool) {
+	var s *Store
+	if b != nil && b.As(&s) {
+		return s, true
+	}
+	return nil, false
+}
+
+// Driver returns the Store's driver.Bucket, for conformance harnesses such
+// as gocloud's blob/drivertest. Applications use Store.Bucket.
+func (s *Store) Driver() driver.Bucket { return s.drv }
+
+// Inner returns the bucket the Store wraps. Writing to it bypasses
+// blobimage.
+func (s *Store) Inner() *blob.Bucket { return s.inner }
+
+// Config returns the Store's configuration with defaults filled in.
+func (s *Store) Config() Config { return s.cfg }
+
+// Rule returns the rule matching key, or nil if key is not an image key.
+func (s *Store) Rule(key string) *variants.Rule {
+	if r := s.match(key); r != nil {
+		return r.Rule
+	}
+	return nil
+}
+
+func (s *Store) match(key string) *compiledRule {
+	if s.reserved(key) {
+		return nil
+	}
+	for i := range s.rules {
+		if s.rules[i].Matches(key) {
+			return &s.rules[i]
+		}
+	}
+	return nil
+}
+
+// reserved reports whether key lies in the variant key space.
+func (s *Store) reserved(key string) bool { return strings.HasPrefix(key, s.prefix) }
+
+// Put writes r to key through the wrapped bucket, so an image key takes the
+// write path, and returns the resulting ImageFile. It is Bucket.NewWriter
+// plus Image; errors are those of the write.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *blob.WriterOptions) (*ImageFile, error) {
+	w, err := s.Bucket.NewWriter(ctx, key, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.ReadFrom(r); err != nil {
+		_ = w.Close()
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return s.Image(ctx, key)
+}

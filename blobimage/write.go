@@ -1,0 +1,411 @@
+package blobimage
+
+// The write path of one image, in the order it happens:
+//
+//  1. Match: NewTypedWriter found a rule for the key (driver.go); the bytes
+//     are buffered up to Limits.MaxBytes (imageWriter).
+//  2. Admit: codecs.Probe sniffs the content (never the name or the
+//     declared type) and checks the header against the limits before a
+//     pixel is allocated; the rule's formats are enforced.
+//  3. Decode once (codecs.Decode: the format's own decoder, bounded by the
+//     context, panics turned into errors), read the photo metadata, apply
+//     the EXIF orientation.
+//  4. Original: keep the uploaded bytes (metadata stripped losslessly as
+//     the rule says) or recompress them.
+//  5. Variants: rendered concurrently, each from the smallest adequate image
+//     already made (variants.Render); each is written as soon as it is
+//     encoded, under a key of its own version.
+//  6. Commit: the original is written with its manifest (one write, so the
+//     original and the list of its variants change together), then the
+//     previous version's variants are deleted. A failure before the
+//     original is written deletes this attempt's objects on a fresh context
+//     and leaves the previous version untouched.
+//  7. Keys in the variant space are refused to writers and hidden from List
+//     (driver.go).
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"maps"
+	"slices"
+	"sync"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
+
+	"github.com/blobimage/blobimage/codecs"
+	"github.com/blobimage/blobimage/metadata"
+	"github.com/blobimage/blobimage/variants"
+)
+
+// variantCacheControl is set on every variant: a variant's key changes
+// whenever its content could, so caches may keep it forever.
+const variantCacheControl = "public, max-age=31536000, immutable"
+
+// errExists is returned for an IfNotExist write to a key that exists.
+var errExists = errors.New("object exists")
+
+// imageWriter buffers an upload to an image key; Close (or Upload) runs the
+// write path. Nothing reaches the inner bucket before the whole upload has
+// been admitted, decoded and rendered.
+type imageWriter struct {
+	s    *Store
+	ctx  context.Context
+	key  string
+	rule *compiledRule
+	opts *blob.WriterOptions
+	buf  bytes.Buffer
+	err  error // sticky error from Write
+	done bool  // Upload ran the write path
+}
+
+func (w *imageWriter) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	if max := w.s.cfg.Limits.MaxBytes; max > 0 && int64(w.buf.Len())+int64(len(p)) > max {
+		w.err = fmt.Errorf("blobimage: write %q: %w", w.key,
+			&codecs.LimitError{Limit: "max_bytes", Value: int64(w.buf.Len() + len(p)), Max: max})
+		return 0, w.err
+	}
+	return w.buf.Write(p)
+}
+
+// Upload reads the whole upload (within MaxBytes) and runs the write path.
+func (w *imageWriter) Upload(r io.Reader) error {
+	w.done = true
+	max := w.s.cfg.Limits.MaxBytes
+	if max > 0 {
+		r = io.LimitReader(r, max+1)
+	}
+	if _, err := w.buf.ReadFrom(r); err != nil {
+		return err
+	}
+	if max > 0 && int64(w.buf.Len()) > max {
+		return fmt.Errorf("blobimage: write %q: %w", w.key,
+			&codecs.LimitError{Limit: "max_bytes", Value: int64(w.buf.Len()), Max: max})
+	}
+	return w.s.writeImage(w.ctx, w.key, w.rule, w.buf.Bytes(), w.opts)
+}
+
+func (w *imageWriter) Close() error {
+	if w.done {
+		return nil
+	}
+	if w.err != nil {
+		return w.err
+	}
+	// The portable type cancels ctx before Close to abort a write (for
+	// example on a ContentMD5 mismatch): then nothing may be written.
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	return w.s.writeImage(w.ctx, w.key, w.rule, w.buf.Bytes(), w.opts)
+}
+
+// writeImage runs steps 2–6 for data uploaded to key under rule. opts are
+// the caller's writer options for the original.
+func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, data []byte, opts *blob.WriterOptions) (err error) {
+	defer func() {
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("blobimage: write %q: %w", key, err)
+		}
+	}()
+	if opts.IfNotExist {
+		if ok, err := s.inner.Exists(ctx, key); err != nil {
+			return err
+		} else if ok {
+			return errExists
+		}
+	}
+
+	// 2. Admit.
+	info, err := codecs.Probe(data, s.cfg.Limits)
+	if err != nil {
+		return err
+	}
+	if len(rule.accept) > 0 && !rule.accept[info.Format] {
+		return fmt.Errorf("%w: %s is not accepted here (accepted: %v)", ErrUnsupportedFormat, info.Format, rule.Formats)
+	}
+
+	// Room in the memory budget for the decoded picture.
+	cost := int64(info.Width) * int64(info.Height) * bytesPerPixel
+	if cost > s.cfg.MemoryBudget {
+		return &codecs.LimitError{Limit: "memory_budget", Value: cost, Max: s.cfg.MemoryBudget, Width: info.Width, Height: info.Height}
+	}
+	if err := s.mem.Acquire(ctx, cost); err != nil {
+		return err
+	}
+	defer s.mem.Release(cost)
+
+	// 3. Decode once; metadata; orientation.
+	img, _, err := codecs.Decode(ctx, data, s.cfg.Limits)
+	if err != nil {
+		return err
+	}
+	meta, merr := metadata.Read(info.Format, data)
+	if merr != nil {
+		s.log.DebugContext(ctx, "blobimage: metadata partly unreadable", "key", key, "err", merr)
+	}
+	img = variants.Orient(img, meta.Orientation)
+	full := img.Bounds().Size()
+	opaque := codecs.Opaque(img)
+	icc := s.colourProfile(ctx, key, info.Format, data)
+
+	// 4 and 5. The recompressed original, if any, is rendered as one more
+	// spec, so variants can start from it when it is large enough.
+	specs := rule.Variants
+	first := 0
+	recompress := rule.Original.Mode == variants.Recompress
+	if recompress {
+		specs = append([]variants.Spec{rule.Original.Spec()}, specs...)
+		first = 1
+	}
+	m := &manifest{Hash: contentHash(data), Token: newToken(), Rule: rule.fp, Meta: meta,
+		Variants: make([]manifestVariant, len(rule.Variants))}
+	tx := &txn{s: s, key: key}
+	var (
+		reencoded []byte
+		recFormat codecs.Format
+		recSize   image.Point
+	)
+	err = variants.Render(ctx, img, full, specs, s.cfg.Concurrency, func(i int, out image.Image) error {
+		spec := specs[i]
+		f := spec.OutputFormat(info.Format, opaque)
+		enc, err := s.encode(out, f, spec.Quality, icc)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", spec.Name, err)
+		}
+		size := out.Bounds().Size()
+		if recompress && i == 0 {
+			reencoded, recFormat, recSize = enc, f, size
+			return nil
+		}
+		vi := i - first
+		fp := rule.specFPs[vi]
+		vk := variantKey(s.prefix, key, m.Hash, m.Token, spec.Name, fp, f)
+		if err := tx.write(ctx, vk, enc, f); err != nil {
+			return err
+		}
+		m.Variants[vi] = manifestVariant{Name: spec.Name, FP: fp, Format: f, Width: size.X, Height: size.Y, Size: int64(len(enc))}
+		return nil
+	})
+	if err != nil {
+		tx.rollback(ctx)
+		return err
+	}
+
+	// The original's bytes.
+	orig, origFormat, origSize := data, info.Format, full
+	switch {
+	case recompress && (recFormat != info.Format || recSize != full || len(reencoded) < len(data)):
+		orig, origFormat, origSize = reencoded, recFormat, recSize
+	case recompress:
+		// Re-encoding only made it larger: keep the upload, without
+		// metadata, as a recompressed original would be.
+		orig, err = s.strip(ctx, key, info.Format, data, variants.StripAll, meta.Orientation)
+	default:
+		orig, err = s.strip(ctx, key, info.Format, data, rule.Original.Strip, meta.Orientation)
+	}
+	if err != nil {
+		tx.rollback(ctx)
+		return err
+	}
+	m.Format, m.Width, m.Height = origFormat, origSize.X, origSize.Y
+
+	// 6. Commit.
+	wo := *opts
+	wo.ContentType = origFormat.MediaType()
+	wo.DisableContentTypeDetection = false
+	if !bytes.Equal(orig, data) {
+		wo.ContentMD5 = nil // the caller's checksum was of the upload
+	}
+	return s.commit(ctx, key, tx, m, orig, &wo)
+}
+
+// colourProfile returns the ICC profile to carry into re-encoded images:
+// the source's, unless it is sRGB (what viewers assume for untagged images)
+// or unreadable.
+func (s *Store) colourProfile(ctx context.Context, key string, f codecs.Format, data []byte) []byte {
+	icc, err := metadata.ICCProfile(f, data)
+	if err != nil {
+		s.log.DebugContext(ctx, "blobimage: ICC profile unreadable", "key", key, "err", err)
+		return nil
+	}
+	if len(icc) == 0 || metadata.IsSRGB(icc) {
+		return nil
+	}
+	return icc
+}
+
+// encode encodes img in f, embedding icc when given.
+func (s *Store) encode(img image.Image, f codecs.Format, quality int, icc []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := codecs.Encode(&buf, img, f, codecs.EncodeOptions{Quality: quality}); err != nil {
+		return nil, err
+	}
+	if len(icc) == 0 {
+		return buf.Bytes(), nil
+	}
+	return metadata.EmbedICC(f, buf.Bytes(), icc)
+}
+
+// strip removes metadata from a kept original without re-encoding it. If
+// the GPS-only rewrite cannot parse the metadata, all of it is dropped
+// rather than risk storing a position the rule says must not be stored.
+func (s *Store) strip(ctx context.Context, key string, f codecs.Format, data []byte, policy variants.Strip, orientation int) ([]byte, error) {
+	switch policy {
+	case variants.StripNone:
+		return data, nil
+	case variants.StripGPS:
+		out, err := metadata.StripGPS(f, data)
+		if err == nil {
+			return out, nil
+		}
+		s.log.WarnContext(ctx, "blobimage: GPS could not be cut out; dropping all metadata", "key", key, "err", err)
+	}
+	out, err := metadata.StripAll(f, data, orientation)
+	if err != nil {
+		return nil, fmt.Errorf("%w: metadata cannot be stripped: %v", ErrCorrupt, err)
+	}
+	return out, nil
+}
+
+// commit writes the original with its manifest and then deletes the
+// variants of the version it replaced. tx holds the variants already
+// written for m; they are removed if the original cannot be written.
+func (s *Store) commit(ctx context.Context, key string, tx *txn, m *manifest, orig []byte, wo *blob.WriterOptions) error {
+	value, err := m.encode()
+	if err != nil {
+		tx.rollback(ctx)
+		return err
+	}
+	prev, err := s.readManifest(ctx, key)
+	if err != nil {
+		tx.rollback(ctx)
+		return err
+	}
+	md := make(map[string]string, len(wo.Metadata)+1)
+	maps.Copy(md, wo.Metadata)
+	md[manifestKey] = value
+	wo.Metadata = md
+	if err := s.inner.Upload(ctx, key, bytes.NewReader(orig), wo); err != nil {
+		tx.rollback(ctx)
+		return err
+	}
+	s.log.DebugContext(ctx, "blobimage: committed", "key", key, "variants", len(m.Variants), "bytes", len(orig))
+	if prev != nil {
+		keep := m.keys(s.prefix, key)
+		var stale []string
+		for _, k := range prev.keys(s.prefix, key) {
+			if !slices.Contains(keep, k) {
+				stale = append(stale, k)
+			}
+		}
+		s.deleteQuietly(ctx, stale)
+	}
+	return nil
+}
+
+// readManifest returns the manifest stored with the object at key, or nil
+// when there is no object, or no (valid) manifest.
+func (s *Store) readManifest(ctx context.Context, key string) (*manifest, error) {
+	a, err := s.inner.Attributes(ctx, key)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.manifestOf(ctx, key, a), nil
+}
+
+// manifestOf decodes the manifest in a, logging (and ignoring) one that is
+// malformed.
+func (s *Store) manifestOf(ctx context.Context, key string, a *blob.Attributes) *manifest {
+	v, ok := a.Metadata[manifestKey]
+	if !ok {
+		return nil
+	}
+	m, err := decodeManifest(v)
+	if err != nil {
+		s.log.WarnContext(ctx, "blobimage: ignoring malformed manifest", "key", key, "err", err)
+		return nil
+	}
+	return m
+}
+
+// cleanupContext returns a context for tidying up after ctx is done: it
+// keeps ctx's values but not its cancellation, bounded by CleanupTimeout.
+func (s *Store) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), s.cfg.CleanupTimeout)
+}
+
+// deleteQuietly deletes keys on a clean-up context, ignoring those already
+// gone and logging other failures: what it misses are orphans, invisible
+// through the wrapper, which regen removes.
+func (s *Store) deleteQuietly(ctx context.Context, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	cctx, cancel := s.cleanupContext(ctx)
+	defer cancel()
+	for _, k := range keys {
+		if err := s.inner.Delete(cctx, k); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+			s.log.WarnContext(ctx, "blobimage: could not delete variant", "key", k, "err", err)
+		}
+	}
+}
+
+// txn records the variant objects one attempt writes, so a failure can
+// remove them.
+type txn struct {
+	s   *Store
+	key string // the original's key
+
+	mu      sync.Mutex
+	written []string
+}
+
+// write stores one variant. The key is recorded before the write starts:
+// a write that fails may still have landed.
+func (t *txn) write(ctx context.Context, vk string, data []byte, f codecs.Format) error {
+	t.mu.Lock()
+	t.written = append(t.written, vk)
+	t.mu.Unlock()
+	return t.s.inner.Upload(ctx, vk, bytes.NewReader(data), &blob.WriterOptions{
+		ContentType:  f.MediaType(),
+		CacheControl: variantCacheControl,
+	})
+}
+
+// copy records a variant copied server-side from src to vk.
+func (t *txn) copy(ctx context.Context, vk, src string) error {
+	t.mu.Lock()
+	t.written = append(t.written, vk)
+	t.mu.Unlock()
+	return t.s.inner.Copy(ctx, vk, src, nil)
+}
+
+// rollback deletes what the attempt wrote, except keys the live manifest
+// references (possible only if the original's write reported failure but
+// landed).
+func (t *txn) rollback(ctx context.Context) {
+	t.mu.Lock()
+	written := slices.Clone(t.written)
+	t.mu.Unlock()
+	if len(written) == 0 {
+		return
+	}
+	cctx, cancel := t.s.cleanupContext(ctx)
+	defer cancel()
+	if live, err := t.s.readManifest(cctx, t.key); err == nil && live != nil {
+		keep := live.keys(t.s.prefix, t.key)
+		written = slices.DeleteFunc(written, func(k string) bool { return slices.Contains(keep, k) })
+	}
+	t.s.deleteQuietly(ctx, written)
+}
