@@ -1,0 +1,80 @@
+// Command blobimage stores images in any gocloud.dev/blob bucket the way the
+// blobimage library does (checked, auto-oriented, recompressed as
+// configured, with variants) and reads them back.
+//
+// Usage:
+//
+//	blobimage [--bucket URL] [--config FILE] COMMAND [ARGS]
+//
+//	put [--key KEY] FILE...              store files; one ImageFile JSON per line
+//	info KEY                             print the ImageFile JSON of KEY
+//	get KEY [--variant NAME] [-o FILE]   write the original's or a variant's bytes
+//	rm KEY...                            delete originals with their variants
+//
+// --bucket (or BLOBIMAGE_BUCKET) takes any gocloud URL: file:///dir, mem://,
+// s3://bucket?region=..., gs://bucket, azblob://container. The default is
+// the folder ./blobimage-data, created on first use. --config (or
+// BLOBIMAGE_CONFIG) names a YAML or JSON config file; without one, every key
+// is an image key, originals are kept with GPS stripped, and two variants
+// are made: small (fit 400×400) and medium (fit 1000×1000).
+//
+// Global flags may come before or after the command. Exit status: 0 when
+// everything succeeded, 1 when any file or key failed, 2 on usage errors.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+const usage = `usage: blobimage [--bucket URL] [--config FILE] COMMAND [ARGS]
+
+commands:
+  put [--key KEY] FILE...              store files; prints one ImageFile JSON per line
+  info KEY                             print the ImageFile JSON of KEY
+  get KEY [--variant NAME] [-o FILE]   write the original's (or a variant's) bytes
+  rm KEY...                            delete originals with their variants
+
+--bucket URL   any gocloud blob URL (also BLOBIMAGE_BUCKET); default ./blobimage-data
+--config FILE  YAML or JSON config (also BLOBIMAGE_CONFIG); default: small 400, medium 1000
+`
+
+// run is the whole program, minus the process: tests call it directly.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	g, rest, err := parseGlobal(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "blobimage: %v\n\n%s", err, usage)
+		return exitUsage
+	}
+	if len(rest) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, ok := commands[rest[0]]
+	if !ok {
+		if rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help" {
+			fmt.Fprint(stdout, usage)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "blobimage: unknown command %q\n\n%s", rest[0], usage)
+		return exitUsage
+	}
+	return cmd(ctx, &env{global: g, stdout: stdout, stderr: stderr}, rest[1:])
+}
