@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strings"
 	"testing"
 
 	"gocloud.dev/blob"
@@ -92,17 +91,6 @@ func snap(t testing.TB, b *blob.Bucket) snapshot {
 		s[k] = string(data)
 	}
 	return s
-}
-
-func (s snapshot) variantKeys() []string {
-	var ks []string
-	for k := range s {
-		if strings.HasPrefix(k, blobimage.DefaultVariantPrefix) {
-			ks = append(ks, k)
-		}
-	}
-	slices.Sort(ks)
-	return ks
 }
 
 // put writes data to key through the wrapped bucket.

@@ -64,10 +64,6 @@ func variantKey(prefix, key, hash, token, name, fp string, f codecs.Format) stri
 	return b.String()
 }
 
-// variantDir is the prefix under which every variant of every version of
-// the original at key lives.
-func variantDir(prefix, key string) string { return prefix + key + "/" }
-
 // originalOf returns the original key a variant key belongs to, parsing
 // from the right (original keys may themselves contain slashes), and
 // whether key has the shape of a variant key.
