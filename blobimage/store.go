@@ -50,12 +50,14 @@ type Config struct {
 	// Concurrency bounds how many variants of one image are made at once;
 	// 0 means GOMAXPROCS.
 	Concurrency int
-	// MemoryBudget bounds the decoded pixels that the Store's image
-	// writes hold at once, in bytes (a write is charged 8 bytes per pixel
-	// of its upload: the decoded picture and its oriented copy or largest
-	// intermediate). Writes wait for room, up to their context's deadline;
+	// MemoryBudget bounds the memory, in bytes, that the Store's image
+	// writes may hold at once for decoding and processing. A write is
+	// charged what its decoder allocates (codecs.Info.DecodeMemory: from
+	// 1 byte per pixel for grey JPEG to 17 for progressive colour JPEG)
+	// plus 4 bytes per pixel for the oriented copy or the largest
+	// intermediate. Writes wait for room, up to their context's deadline;
 	// an image that alone exceeds the budget is refused with ErrTooLarge.
-	// 0 means DefaultMemoryBudget, or the cost of one image of
+	// 0 means DefaultMemoryBudget, or the cost of one baseline JPEG of
 	// Limits.MaxPixels if that is larger.
 	MemoryBudget int64
 	// CleanupTimeout bounds the removal of a failed write's objects, which
@@ -87,8 +89,10 @@ type Store struct {
 // DefaultMemoryBudget is Config.MemoryBudget's default: 1 GiB.
 const DefaultMemoryBudget = 1 << 30
 
-// bytesPerPixel is what a write is charged per pixel of its upload.
-const bytesPerPixel = 8
+// workBytesPerPixel is what a write is charged per pixel of its upload on
+// top of its decoder's memory: the oriented copy or the largest
+// intermediate image.
+const workBytesPerPixel = 4
 
 // compiledRule is a config rule with what the write path needs precomputed.
 type compiledRule struct {
@@ -140,7 +144,7 @@ func Wrap(bucket *blob.Bucket, cfg Config) (*Store, error) {
 	if s.cfg.MemoryBudget <= 0 {
 		s.cfg.MemoryBudget = DefaultMemoryBudget
 		if s.cfg.Limits.MaxPixels > 0 {
-			s.cfg.MemoryBudget = max(s.cfg.MemoryBudget, s.cfg.Limits.MaxPixels*bytesPerPixel)
+			s.cfg.MemoryBudget = max(s.cfg.MemoryBudget, s.cfg.Limits.MaxPixels*(5+workBytesPerPixel))
 		}
 	}
 	s.mem = semaphore.NewWeighted(s.cfg.MemoryBudget)

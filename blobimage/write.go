@@ -133,7 +133,7 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 	}
 
 	// Room in the memory budget for the decoded picture.
-	cost := int64(info.Width) * int64(info.Height) * bytesPerPixel
+	cost := info.DecodeMemory() + int64(info.Width)*int64(info.Height)*workBytesPerPixel
 	if cost > s.cfg.MemoryBudget {
 		return &codecs.LimitError{Limit: "memory_budget", Value: cost, Max: s.cfg.MemoryBudget, Width: info.Width, Height: info.Height}
 	}

@@ -661,7 +661,7 @@ func TestURLs(t *testing.T) {
 // when written concurrently, waiting their turn.
 func TestMemoryBudget(t *testing.T) {
 	cfg := testConfig()
-	cfg.MemoryBudget = 120 * 100 * 8 // one 120×100 picture
+	cfg.MemoryBudget = 120 * 100 * (5 + 4) // one 120×100 baseline JPEG: decoder and working copy
 	s, inner := newStore(t, cfg)
 
 	err := s.Bucket.WriteAll(context.Background(), "photos/big.jpg", patternJPEG(200, 100, nil), nil)

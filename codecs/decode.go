@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"io"
 	"math"
 	"math/bits"
@@ -59,6 +60,44 @@ type Info struct {
 	// paletted image it is a color.Palette, a slice: Info values are then
 	// not comparable with ==, compare the other fields.
 	ColorModel any
+	// Progressive reports a progressive JPEG, whose decoder keeps every
+	// coefficient of the whole image in memory.
+	Progressive bool
+}
+
+// DecodeMemory estimates the bytes the format's decoder allocates to
+// decode the image: what a memory budget should charge before calling
+// Decode. The figures per pixel were measured with Go 1.26 on 12 MP files
+// (JPEG 4:4:4 progressive 15 B, baseline at most 3 B, CMYK 8 B; 16-bit PNG
+// 8 B, 8-bit RGBA 4.4 B; GIF 2 B on its canvas) and round up.
+func (i Info) DecodeMemory() int64 {
+	px := int64(i.Width) * int64(i.Height)
+	var perPixel int64
+	switch i.ColorModel {
+	case color.GrayModel:
+		perPixel = 1
+	case color.Gray16Model:
+		perPixel = 2
+	case color.CMYKModel:
+		perPixel = 8
+	case color.RGBA64Model, color.NRGBA64Model:
+		perPixel = 8
+	default:
+		perPixel = 5 // RGBA, NRGBA, YCbCr, NYCbCrA; palettes with their canvas
+	}
+	if i.Progressive {
+		// The coefficients: one int16 per pixel and component (for 4:4:4,
+		// the worst case), plus the decoder's working buffers.
+		components := int64(3)
+		switch i.ColorModel {
+		case color.GrayModel:
+			components = 1
+		case color.CMYKModel:
+			components = 4
+		}
+		perPixel += 2*components + 6
+	}
+	return px * perPixel
 }
 
 // Probe identifies data with Sniff, reads its header with the format's own
@@ -104,7 +143,9 @@ func Probe(data []byte, lim Limits) (Info, error) {
 		return info, fmt.Errorf("codecs: %s: %w", f, err)
 	}
 	if f == JPEG {
-		if n := jpegScans(data, maxJPEGScans+1); n > maxJPEGScans {
+		n, progressive := jpegScans(data, maxJPEGScans+1)
+		info.Progressive = progressive
+		if n > maxJPEGScans {
 			return info, fmt.Errorf("codecs: %s: %w: more than %d scans", f, ErrCorrupt, maxJPEGScans)
 		}
 	}
@@ -168,13 +209,13 @@ func Decode(ctx context.Context, data []byte, lim Limits) (image.Image, Info, er
 // one; a progressive decoder makes a pass over the whole image for each.
 const maxJPEGScans = 500
 
-// jpegScans counts the SOS markers of a JPEG, stopping at limit. It walks
+// jpegScans counts the SOS markers of a JPEG, stopping at limit, and
+// reports whether its frame is progressive (SOF2, SOF6, SOF10, SOF14). It walks
 // the marker segments, skipping their payloads (so an embedded thumbnail or
 // an ICC profile does not count), and tolerates what Go's decoder tolerates
 // between segments: stray bytes, fill bytes, stuffed bytes and restart
 // markers in entropy-coded data.
-func jpegScans(data []byte, limit int) int {
-	n := 0
+func jpegScans(data []byte, limit int) (n int, progressive bool) {
 	for i := 2; i+1 < len(data) && n < limit; {
 		if data[i] != 0xFF {
 			j := bytes.IndexByte(data[i:], 0xFF)
@@ -193,9 +234,10 @@ func jpegScans(data []byte, limit int) int {
 			i += 2
 			continue
 		case m == 0xD9: // EOI
-			return n
-		}
-		if m == 0xDA {
+			return n, progressive
+		case m == 0xC2 || m == 0xC6 || m == 0xCA || m == 0xCE:
+			progressive = true
+		case m == 0xDA:
 			n++
 		}
 		if i+3 >= len(data) {
@@ -207,7 +249,7 @@ func jpegScans(data []byte, limit int) int {
 		}
 		i += 2 + seg
 	}
-	return n
+	return n, progressive
 }
 
 // checkLimits checks a header's dimensions against lim, whose fields are

@@ -327,3 +327,43 @@ func TestJPEGScanCount(t *testing.T) {
 	}
 	checkQuads(t, img, 8)
 }
+
+// TestDecodeMemory: Probe tells progressive JPEGs from baseline ones, and
+// the estimate a memory budget charges grows with what the decoder keeps.
+func TestDecodeMemory(t *testing.T) {
+	baseline := encJPEG(t, quads(64, 48), 90)
+	// The same header with its SOF0 turned into SOF2: DecodeConfig reads
+	// only the header, which is valid either way.
+	i := bytes.Index(baseline, []byte{0xFF, 0xC0})
+	if i < 0 {
+		t.Fatal("no SOF0 in the encoded JPEG")
+	}
+	progressive := bytes.Clone(baseline)
+	progressive[i+1] = 0xC2
+
+	b, err := codecs.Probe(baseline, codecs.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := codecs.Probe(progressive, codecs.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Progressive || !p.Progressive {
+		t.Fatalf("Progressive: baseline %v, SOF2 %v", b.Progressive, p.Progressive)
+	}
+	px := int64(64 * 48)
+	if m := b.DecodeMemory(); m < 3*px || m > 8*px {
+		t.Errorf("baseline colour JPEG: %d bytes for %d pixels", m, px)
+	}
+	if m := p.DecodeMemory(); m < 15*px {
+		t.Errorf("progressive colour JPEG: %d bytes for %d pixels, measured decoders take 15 per pixel", m, px)
+	}
+	g, err := codecs.Probe(encPNG(t, image.NewGray16(image.Rect(0, 0, 10, 10))), codecs.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.DecodeMemory() != 200 {
+		t.Errorf("16-bit grey PNG 10×10: %d bytes, want 200", g.DecodeMemory())
+	}
+}
