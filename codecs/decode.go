@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"time"
 )
 
 // Limits bound what Probe and Decode accept. A zero field takes its default
@@ -21,6 +22,13 @@ type Limits struct {
 	MaxPixels int64 `json:"max_pixels,omitempty"`
 	// MaxSide bounds the longer of width and height. Default 16384.
 	MaxSide int `json:"max_side,omitempty"`
+	// MaxScans bounds the scans of a JPEG: a progressive decoder makes a
+	// pass over the whole image for each one. Default 100; encoders write
+	// at most about 10.
+	MaxScans int `json:"max_scans,omitempty"`
+	// DecodeTimeout bounds the time Decode spends reading the input; the
+	// caller's context may bound it further. Default 10 s, as imgproxy's.
+	DecodeTimeout Duration `json:"decode_timeout,omitzero"`
 }
 
 // Default limits: what a phone or a full-frame camera produces passes with
@@ -29,11 +37,15 @@ const (
 	DefaultMaxBytes  = 25 << 20
 	DefaultMaxPixels = 50_000_000
 	DefaultMaxSide   = 16384
+	DefaultMaxScans  = 100
+	// DefaultDecodeTimeout is Limits.DecodeTimeout's default.
+	DefaultDecodeTimeout = 10 * time.Second
 )
 
 // DefaultLimits returns the limits used for zero fields.
 func DefaultLimits() Limits {
-	return Limits{MaxBytes: DefaultMaxBytes, MaxPixels: DefaultMaxPixels, MaxSide: DefaultMaxSide}
+	return Limits{MaxBytes: DefaultMaxBytes, MaxPixels: DefaultMaxPixels, MaxSide: DefaultMaxSide,
+		MaxScans: DefaultMaxScans, DecodeTimeout: Duration(DefaultDecodeTimeout)}
 }
 
 // WithDefaults returns l with every zero field set to its default.
@@ -47,6 +59,12 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.MaxSide == 0 {
 		l.MaxSide = d.MaxSide
+	}
+	if l.MaxScans == 0 {
+		l.MaxScans = d.MaxScans
+	}
+	if l.DecodeTimeout == 0 {
+		l.DecodeTimeout = d.DecodeTimeout
 	}
 	return l
 }
@@ -111,7 +129,7 @@ func (i Info) DecodeMemory() int64 {
 // an animated WebP), zero width or height (ErrCorrupt), the longer side
 // against MaxSide and width × height against MaxPixels. A limit error is a
 // *LimitError that also carries the header's dimensions. A JPEG whose
-// marker structure declares more than 500 scans is refused as ErrCorrupt,
+// marker structure declares more than MaxScans scans is refused as ErrCorrupt,
 // as each progressive scan costs a pass over the whole image.
 //
 // On error, Info holds what was learned before the failure: the format once
@@ -143,10 +161,14 @@ func Probe(data []byte, lim Limits) (Info, error) {
 		return info, fmt.Errorf("codecs: %s: %w", f, err)
 	}
 	if f == JPEG {
-		n, progressive := jpegScans(data, maxJPEGScans+1)
+		limit := lim.MaxScans
+		if limit < 0 {
+			limit = math.MaxInt - 1
+		}
+		n, progressive := jpegScans(data, limit+1)
 		info.Progressive = progressive
-		if n > maxJPEGScans {
-			return info, fmt.Errorf("codecs: %s: %w: more than %d scans", f, ErrCorrupt, maxJPEGScans)
+		if n > limit {
+			return info, fmt.Errorf("codecs: %s: %w: more than max_scans %d scans", f, ErrCorrupt, limit)
 		}
 	}
 	return info, nil
@@ -160,7 +182,7 @@ func Probe(data []byte, lim Limits) (Info, error) {
 //
 // A done ctx is reported before anything else; an error caused by ctx
 // matches ctx.Err() (context.Canceled or context.DeadlineExceeded) and not
-// ErrCorrupt. Any other decoder error matches ErrCorrupt and wraps the
+// ErrCorrupt. Reading for longer than lim.DecodeTimeout is ErrTooLarge. Any other decoder error matches ErrCorrupt and wraps the
 // decoder's own error. A decoded image whose bounds are not exactly
 // (0,0)-(Info.Width,Info.Height) is ErrCorrupt too. The returned Info is
 // Probe's, also on error.
@@ -182,14 +204,20 @@ func Decode(ctx context.Context, data []byte, lim Limits) (image.Image, Info, er
 	if !ok {
 		return nil, info, fmt.Errorf("codecs: decode %s: %w: not registered", f, ErrUnsupportedFormat)
 	}
+	caller := ctx
+	timeout := time.Duration(lim.WithDefaults().DecodeTimeout)
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	r := &ctxReader{ctx: ctx, done: ctx.Done(), data: data}
 	img, err := safeDecode(c.Decode, r)
 	if r.err != nil || (err != nil && ctx.Err() != nil) {
-		cerr := r.err
-		if cerr == nil {
-			cerr = ctx.Err()
+		if caller.Err() == nil {
+			return nil, info, fmt.Errorf("codecs: decode %s: %w: decoding took longer than decode_timeout %v", f, ErrTooLarge, timeout)
 		}
-		return nil, info, fmt.Errorf("codecs: decode %s: %w", f, cerr)
+		return nil, info, fmt.Errorf("codecs: decode %s: %w", f, caller.Err())
 	}
 	if err != nil {
 		return nil, info, fmt.Errorf("codecs: decode %s: %w", f, classify(err))
@@ -203,11 +231,6 @@ func Decode(ctx context.Context, data []byte, lim Limits) (image.Image, Info, er
 	}
 	return img, info, nil
 }
-
-// maxJPEGScans bounds the number of scans Probe accepts in a JPEG. Encoders
-// write 1 to 3 scans for a baseline image and about 10 for a progressive
-// one; a progressive decoder makes a pass over the whole image for each.
-const maxJPEGScans = 500
 
 // jpegScans counts the SOS markers of a JPEG, stopping at limit, and
 // reports whether its frame is progressive (SOF2, SOF6, SOF10, SOF14). It walks

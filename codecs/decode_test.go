@@ -240,6 +240,24 @@ func TestDecodeDeadlineDuringSlowDecode(t *testing.T) {
 	}
 }
 
+// TestDecodeTimeoutLimit: the decode_timeout limit stops a slow decode on
+// its own, as a resource limit (ErrTooLarge) rather than the caller's
+// deadline.
+func TestDecodeTimeoutLimit(t *testing.T) {
+	data := slowCodec(t, "slowlimit", func(err error) error { return fmt.Errorf("slow: %v", err) })
+	start := time.Now()
+	_, _, err := codecs.Decode(context.Background(), data, codecs.Limits{DecodeTimeout: codecs.Duration(50 * time.Millisecond)})
+	if !errors.Is(err, codecs.ErrTooLarge) || !strings.Contains(err.Error(), "decode_timeout") {
+		t.Fatalf("err = %v, want ErrTooLarge naming decode_timeout", err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v matches the caller's DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Decode took %v with a 50ms decode_timeout", d)
+	}
+}
+
 func TestDecodeBoundsMismatch(t *testing.T) {
 	for _, tc := range []struct {
 		name   codecs.Format

@@ -303,14 +303,21 @@ func TestProbeInfo(t *testing.T) {
 // TestJPEGScanCount checks the scan limit counts SOS segments, not bytes
 // that look like an SOS marker inside other segments.
 func TestJPEGScanCount(t *testing.T) {
-	_, err := codecs.Probe(manyScans(500), codecs.Limits{})
+	_, err := codecs.Probe(manyScans(codecs.DefaultMaxScans), codecs.Limits{})
 	if err != nil {
-		t.Errorf("500 scans: %v", err)
+		t.Errorf("%d scans: %v", codecs.DefaultMaxScans, err)
 	}
-	_, err = codecs.Probe(manyScans(501), codecs.Limits{})
+	_, err = codecs.Probe(manyScans(codecs.DefaultMaxScans+1), codecs.Limits{})
 	wantErr(t, err, codecs.ErrCorrupt, "")
-	if !strings.Contains(err.Error(), "scans") {
-		t.Errorf("err = %v, want it to mention scans", err)
+	if !strings.Contains(err.Error(), "max_scans") {
+		t.Errorf("err = %v, want it to name max_scans", err)
+	}
+	// The limit is configurable, and negative means none.
+	if _, err := codecs.Probe(manyScans(500), codecs.Limits{MaxScans: 500}); err != nil {
+		t.Errorf("500 scans under max_scans 500: %v", err)
+	}
+	if _, err := codecs.Probe(manyScans(2000), codecs.Limits{MaxScans: -1}); err != nil {
+		t.Errorf("2000 scans without a limit: %v", err)
 	}
 
 	// A real JPEG with a comment full of FF DA pairs decodes.

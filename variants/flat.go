@@ -275,6 +275,17 @@ func decodeStrict(data []byte, v any) error {
 		if errors.As(err, &te) {
 			return &FieldError{Path: te.Field, Err: fmt.Errorf("must be %s, not %s", wantType(te.Type), te.Value)}
 		}
+		// A field's own UnmarshalJSON (a Duration, say) does not say
+		// which field it was: find it by decoding the fields one by one.
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(trimmed, &fields) == nil {
+			for k, raw := range fields {
+				one, _ := json.Marshal(map[string]json.RawMessage{k: raw})
+				if json.Unmarshal(one, reflect.New(t).Interface()) != nil {
+					return &FieldError{Path: k, Err: err}
+				}
+			}
+		}
 		return &FieldError{Err: err}
 	}
 	return nil
