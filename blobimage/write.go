@@ -284,10 +284,18 @@ func (s *Store) commit(ctx context.Context, key string, tx *txn, m *manifest, or
 		tx.rollback(ctx)
 		return err
 	}
+	// The previous version's manifest says which variants become stale.
+	// Not being able to read it does not stop the write: its variants
+	// are then left as invisible orphans for the reconcile step. (fileblob,
+	// for one, can fail a read of attributes another writer is rewriting.)
 	prev, err := s.readManifest(ctx, key)
 	if err != nil {
-		tx.rollback(ctx)
-		return err
+		if ctx.Err() != nil {
+			tx.rollback(ctx)
+			return ctx.Err()
+		}
+		s.log.WarnContext(ctx, "blobimage: previous manifest unreadable; its variants may be orphaned", "key", key, "err", err)
+		prev = nil
 	}
 	md := make(map[string]string, len(wo.Metadata)+1)
 	maps.Copy(md, wo.Metadata)
