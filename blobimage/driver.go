@@ -179,20 +179,56 @@ func blobWriterOptions(contentType string, o *driver.WriterOptions) *blob.Writer
 	}
 }
 
-// passWriter writes a non-image key straight to the inner bucket. The inner
-// writer is opened lazily: if the portable type calls Upload, the inner
-// bucket's Upload runs instead, keeping its driver's fast path.
+// passWriter writes a non-image key straight to the inner bucket.
+//
+// Whenever it can, it writes through the inner bucket's Upload, fed by a
+// pipe when the portable type calls Write: drivers keep their Upload fast
+// path, and gocloud.dev v0.47.0's azureblob, whose writer.Close panics (nil
+// pipe reader) when an upload fed by Write fails, is never driven through
+// Write. Upload needs a content type and no ContentMD5 check; otherwise
+// the inner writer's Write path is used, and a panic of the inner Close is
+// turned into an error.
 type passWriter struct {
 	ctx  context.Context
 	b    *blob.Bucket
 	key  string
 	opts *blob.WriterOptions
-	w    *blob.Writer
-	done bool // Upload completed the write.
+	w    *blob.Writer   // Write path
+	pw   *io.PipeWriter // Upload path fed by Write
+	errc chan error     // result of the piped Upload
+	done bool           // Upload completed the write.
+}
+
+func (p *passWriter) canUpload() bool { return p.opts.ContentType != "" }
+
+// uploadOpts are the options of the piped Upload: without ContentMD5,
+// which would make the inner bucket write through Write again. The outer
+// *blob.Writer checks the MD5 of what was written before it closes this
+// writer, and on a mismatch cancels the context, which Close passes on to
+// the pipe so the upload fails.
+func (p *passWriter) uploadOpts() *blob.WriterOptions {
+	o := *p.opts
+	o.ContentMD5 = nil
+	return &o
 }
 
 func (p *passWriter) open() error {
-	if p.w != nil {
+	if p.w != nil || p.pw != nil {
+		return nil
+	}
+	if p.canUpload() {
+		pr, pw := io.Pipe()
+		p.pw, p.errc = pw, make(chan error, 1)
+		go func() {
+			err := p.b.Upload(p.ctx, p.key, pr, p.uploadOpts())
+			// Unblock a Write waiting on a failed or finished upload.
+			if err != nil {
+				pr.CloseWithError(err)
+			} else {
+				pr.CloseWithError(io.ErrClosedPipe)
+			}
+			p.errc <- err
+		}()
 		return nil
 	}
 	w, err := p.b.NewWriter(p.ctx, p.key, p.opts)
@@ -207,23 +243,26 @@ func (p *passWriter) Write(b []byte) (int, error) {
 	if err := p.open(); err != nil {
 		return 0, err
 	}
+	if p.pw != nil {
+		return p.pw.Write(b)
+	}
 	return p.w.Write(b)
 }
 
 // Upload is the only non-Close call when the portable type uses it.
 func (p *passWriter) Upload(r io.Reader) error {
 	p.done = true
-	if p.opts.ContentType != "" {
-		return p.b.Upload(p.ctx, p.key, r, p.opts)
+	if p.canUpload() {
+		return p.b.Upload(p.ctx, p.key, r, p.uploadOpts())
 	}
 	if err := p.open(); err != nil {
 		return err
 	}
 	if _, err := p.w.ReadFrom(r); err != nil {
-		_ = p.w.Close()
+		_ = p.closeInner()
 		return err
 	}
-	return p.w.Close()
+	return p.closeInner()
 }
 
 func (p *passWriter) Close() error {
@@ -233,6 +272,24 @@ func (p *passWriter) Close() error {
 	if err := p.open(); err != nil {
 		return err
 	}
+	if p.pw != nil {
+		_ = p.pw.CloseWithError(p.ctx.Err()) // nil: a clean EOF
+		return <-p.errc
+	}
+	return p.closeInner()
+}
+
+// closeInner closes the inner writer, turning a driver panic on a failed
+// upload into an error.
+func (p *passWriter) closeInner() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("blobimage: write %q: inner writer failed (and panicked: %v)", p.key, r)
+			if cerr := p.ctx.Err(); cerr != nil {
+				err = fmt.Errorf("%w: %w", err, cerr)
+			}
+		}
+	}()
 	return p.w.Close()
 }
 
