@@ -115,6 +115,18 @@ func (e *env) open(ctx context.Context) (*blobimage.Store, func(), error) {
 		}
 		u = fileURL(dir) + "?create_dir=true"
 	}
+	if strings.HasPrefix(u, blobimage.SchemePrefix) {
+		// blobimage+s3://…, blobimage+file://…: the URL opener wraps the
+		// inner bucket with the config, and closing closes both.
+		mux := new(blob.URLMux)
+		blobimage.Register(mux, &blobimage.URLOpener{Config: cfg})
+		b, err := mux.OpenBucket(ctx, u)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open bucket %s: %w", u, err)
+		}
+		s, _ := blobimage.From(b)
+		return s, func() { _ = b.Close() }, nil
+	}
 	b, err := blob.OpenBucket(ctx, u)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open bucket %s: %w", u, err)

@@ -12,7 +12,9 @@
 //	rm KEY...                            delete originals with their variants
 //
 // --bucket (or BLOBIMAGE_BUCKET) takes any gocloud URL: file:///dir, mem://,
-// s3://bucket?region=..., gs://bucket, azblob://container. The default is
+// s3://bucket?region=..., gs://bucket, azblob://container, and the same
+// prefixed with "blobimage+" (blobimage+s3://bucket, as the library's URL
+// opener spells them; the config is applied either way). The default is
 // the folder ./blobimage-data, created on first use. --config (or
 // BLOBIMAGE_CONFIG) names a YAML or JSON config file; without one, every key
 // is an image key, originals are kept with GPS stripped, and two variants
@@ -52,7 +54,8 @@ commands:
   get KEY [--variant NAME] [-o FILE]   write the original's (or a variant's) bytes
   rm KEY...                            delete originals with their variants
 
---bucket URL   any gocloud blob URL (also BLOBIMAGE_BUCKET); default ./blobimage-data
+--bucket URL   any gocloud blob URL, or one prefixed blobimage+ (also BLOBIMAGE_BUCKET);
+               default ./blobimage-data
 --config FILE  YAML or JSON config (also BLOBIMAGE_CONFIG); default: small 400, medium 1000
 `
 

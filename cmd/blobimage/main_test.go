@@ -279,3 +279,28 @@ func TestUsage(t *testing.T) {
 		t.Errorf("help: exit %d, %q", code, out)
 	}
 }
+
+// TestBlobimageURL: --bucket also takes the library's blobimage+ URLs.
+func TestBlobimageURL(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("BLOBIMAGE_CONFIG", "")
+	bucket := "blobimage+file://" + filepath.ToSlash(dir) + "/b?create_dir=true"
+	path := photo(t, dir, "cat.jpg")
+	if code, _, errOut := cli(t, "--bucket", bucket, "put", path); code != 0 {
+		t.Fatalf("put: exit %d, stderr %q", code, errOut)
+	}
+	code, out, errOut := cli(t, "--bucket", bucket, "info", "cat.jpg")
+	if code != 0 {
+		t.Fatalf("info: exit %d, stderr %q", code, errOut)
+	}
+	if f := decodeImageFile(t, out); f.Width != 200 || len(f.Variants) != 2 {
+		t.Errorf("info = %+v", f)
+	}
+	// The same objects, read through a plain file:// URL of the folder.
+	if code, _, _ := cli(t, "--bucket", "file://"+filepath.ToSlash(dir)+"/b", "info", "cat.jpg"); code != 0 {
+		t.Errorf("info through file://: exit %d", code)
+	}
+	if code, _, errOut := cli(t, "--bucket", "blobimage+nosuch://x", "info", "cat.jpg"); code != 1 || errOut == "" {
+		t.Errorf("unknown inner scheme: exit %d, stderr %q", code, errOut)
+	}
+}
