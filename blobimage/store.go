@@ -57,8 +57,11 @@ type Config struct {
 	// plus 4 bytes per pixel for the oriented copy or the largest
 	// intermediate. Writes wait for room, up to their context's deadline;
 	// an image that alone exceeds the budget is refused with ErrTooLarge.
-	// 0 means DefaultMemoryBudget, or the cost of one baseline JPEG of
-	// Limits.MaxPixels if that is larger.
+	// 0 means DefaultMemoryBudget, which fits one image at the default
+	// limits (even a 50 MP progressive JPEG). It does not grow with
+	// Limits: raising max_pixels admits larger images only once the budget
+	// is raised too, so a decompression bomb cannot take memory the
+	// operator did not grant.
 	MemoryBudget int64
 	// CleanupTimeout bounds the removal of a failed write's objects, which
 	// runs on a fresh context because the caller's may be done; 0 means
@@ -143,9 +146,6 @@ func Wrap(bucket *blob.Bucket, cfg Config) (*Store, error) {
 	s.cfg.Limits = cfg.Limits.WithDefaults()
 	if s.cfg.MemoryBudget <= 0 {
 		s.cfg.MemoryBudget = DefaultMemoryBudget
-		if s.cfg.Limits.MaxPixels > 0 {
-			s.cfg.MemoryBudget = max(s.cfg.MemoryBudget, s.cfg.Limits.MaxPixels*(5+workBytesPerPixel))
-		}
 	}
 	s.mem = semaphore.NewWeighted(s.cfg.MemoryBudget)
 	if s.cfg.CleanupTimeout <= 0 {
