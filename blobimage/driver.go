@@ -124,9 +124,21 @@ func (w *wrapper) ListPaged(ctx context.Context, opts *driver.ListOptions) (*dri
 }
 
 // NewRangeReader passes through: originals and variants are read as
-// stored.
+// stored. A variant key that is missing but that the original's manifest
+// (or the config) says should exist is made on the spot and then read: the
+// lazy half of fan-out (fanout.go).
 func (w *wrapper) NewRangeReader(ctx context.Context, key string, offset, length int64, opts *driver.ReaderOptions) (driver.Reader, error) {
-	r, err := w.s.inner.NewRangeReader(ctx, key, offset, length, &blob.ReaderOptions{BeforeRead: opts.BeforeRead})
+	ro := &blob.ReaderOptions{BeforeRead: opts.BeforeRead}
+	r, err := w.s.inner.NewRangeReader(ctx, key, offset, length, ro)
+	if err != nil && w.s.reserved(key) && gcerrors.Code(err) == gcerrors.NotFound {
+		made, merr := w.s.makeOnRead(ctx, key)
+		if merr != nil {
+			return nil, fmt.Errorf("blobimage: make %q on read: %w", key, merr)
+		}
+		if made {
+			r, err = w.s.inner.NewRangeReader(ctx, key, offset, length, ro)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

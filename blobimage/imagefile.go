@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"gocloud.dev/blob"
@@ -45,9 +46,28 @@ type Variant struct {
 	Height      int           `json:"height"`
 	Size        int64         `json:"size"`
 	// URL is a public URL when Config.PublicURL is set, else a signed URL
-	// when the bucket signs; empty when neither is available.
+	// when the bucket signs; empty when neither is available, and for a
+	// pending variant (whose object does not exist yet: ImageFile.URL makes
+	// it first).
 	URL string `json:"url,omitempty"`
+	// State is Ready (made under the current config), Pending (not made
+	// yet: lazy or background fan-out, or a variant new in the config; its
+	// Width, Height and Size are 0) or Stale (made under a spec the config
+	// has since changed or dropped: still readable, replaced or removed by
+	// regen).
+	State VariantState `json:"state"`
 }
+
+// VariantState says whether a variant's object exists and matches the
+// config.
+type VariantState string
+
+// The states of a variant.
+const (
+	Ready   VariantState = "ready"
+	Pending VariantState = "pending"
+	Stale   VariantState = "stale"
+)
 
 // Image returns the ImageFile of the original at key, rebuilt from its
 // manifest with one Attributes call (plus URL signing, which most backends do
@@ -75,14 +95,38 @@ func (s *Store) imageFile(ctx context.Context, key string, a *blob.Attributes, m
 		Metadata: m.Meta, Variants: make(map[string]Variant, len(m.Variants)),
 		store: s,
 	}
+	// The manifest's entries, judged against the current config; then the
+	// config's variants the manifest does not list yet.
+	rule := s.match(key)
+	current := map[string]string{} // name → fingerprint under the config
+	if rule != nil {
+		for i, spec := range rule.Variants {
+			current[spec.Name] = rule.specFPs[i]
+		}
+	}
+	entries := slices.Clone(m.Variants)
+	if rule != nil && samePolicy(m.Rule, rule) {
+		for _, mv := range expected(m, rule) {
+			if !slices.ContainsFunc(m.Variants, func(v manifestVariant) bool { return v.Name == mv.Name }) {
+				entries = append(entries, mv)
+			}
+		}
+	}
 	signing := true
-	for _, mv := range m.Variants {
+	for _, mv := range entries {
 		v := Variant{
-			Key:    variantKey(s.prefix, key, m.Hash, m.Token, mv.Name, mv.FP, mv.Format),
+			Key:    s.keyOf(key, m, mv),
 			Format: mv.Format, ContentType: mv.Format.MediaType(),
 			Width: mv.Width, Height: mv.Height, Size: mv.Size,
+			State: Ready,
 		}
-		if signing {
+		if mv.Pending {
+			v.State = Pending
+		}
+		if fp, ok := current[mv.Name]; rule != nil && (!ok || fp != mv.FP) {
+			v.State = Stale
+		}
+		if signing && v.State != Pending {
 			u, err := s.URL(ctx, v.Key)
 			switch {
 			case err == nil:
@@ -93,13 +137,19 @@ func (s *Store) imageFile(ctx context.Context, key string, a *blob.Attributes, m
 				return nil, fmt.Errorf("blobimage: image %q: url of %s: %w", key, mv.Name, err)
 			}
 		}
+		if v.State == Pending && mv.FP != current[mv.Name] {
+			v.State = Stale // pending under a spec the config has dropped
+		}
 		f.Variants[mv.Name] = v
 	}
 	return f, nil
 }
 
 // URL returns a URL of the original (variant "" or "original") or of the
-// named variant: see Store.URL. An unknown name is ErrNoVariant.
+// named variant: see Store.URL. An unknown name is ErrNoVariant. A pending
+// variant is made first, on the spot, as a read of its key would make it
+// (it does not wait for a background worker): the URL then serves the
+// object from the bucket directly, which cannot make anything on a miss.
 func (f *ImageFile) URL(ctx context.Context, variant string) (string, error) {
 	key := f.Key
 	if variant != "" && variant != "original" {
@@ -111,6 +161,11 @@ func (f *ImageFile) URL(ctx context.Context, variant string) (string, error) {
 			return v.URL, nil
 		}
 		key = v.Key
+		if v.State == Pending && f.store != nil {
+			if _, err := f.store.makeOnRead(ctx, key); err != nil {
+				return "", fmt.Errorf("blobimage: %q: make %s: %w", f.Key, variant, err)
+			}
+		}
 	}
 	if f.store == nil {
 		return "", fmt.Errorf("blobimage: %q: %w", f.Key, ErrNoURL)

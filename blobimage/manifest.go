@@ -40,12 +40,19 @@ const (
 
 // manifest is the decoded form.
 type manifest struct {
-	Hash     string // c: content hash of the upload, hashLen hex digits
-	Token    string // n: per-write token, tokenLen hex digits
-	Rule     string // r: fingerprint of the rule that made the set
-	Format   codecs.Format
-	Width    int
-	Height   int
+	Hash   string // c: content hash of the upload, hashLen hex digits
+	Token  string // n: per-write token, tokenLen hex digits
+	Rule   string // r: fingerprint of the rule that made the set
+	Format codecs.Format
+	Width  int
+	Height int
+	// Source is the upload's format (s, written only when it differs from
+	// Format) and Alpha whether the upload has transparency (a): with the
+	// spec they decide a variant's format, so a variant made later (lazily,
+	// by a worker, by regen) gets the format and key an eager write would
+	// have given it.
+	Source   codecs.Format
+	Alpha    bool
 	Meta     metadata.Metadata
 	Variants []manifestVariant
 }
@@ -57,6 +64,9 @@ type manifestVariant struct {
 	Width  int
 	Height int
 	Size   int64
+	// Pending: listed but not made yet (lazy or background fan-out); its
+	// key is derived as for a made one, its size and dimensions are 0.
+	Pending bool
 }
 
 // wireManifest is the JSON shape: short keys, variants as arrays.
@@ -68,6 +78,8 @@ type wireManifest struct {
 	F  codecs.Format       `json:"f"`
 	W  int                 `json:"w"`
 	H  int                 `json:"h"`
+	S  codecs.Format       `json:"s,omitempty"`
+	A  bool                `json:"a,omitempty"`
 	M  *wireMeta           `json:"m,omitempty"`
 	VS [][]json.RawMessage `json:"vs,omitempty"`
 }
@@ -91,15 +103,23 @@ var errManifest = errors.New("malformed manifest")
 // that does not fit ManifestBudget. It fails only if the manifest without
 // photo metadata does not fit.
 func (m *manifest) encode() (string, error) {
-	w := wireManifest{V: manifestVersion, C: m.Hash, N: m.Token, R: m.Rule, F: m.Format, W: m.Width, H: m.Height}
+	w := wireManifest{V: manifestVersion, C: m.Hash, N: m.Token, R: m.Rule, F: m.Format, W: m.Width, H: m.Height, A: m.Alpha}
+	if m.Source != m.Format {
+		w.S = m.Source
+	}
 	for _, v := range m.Variants {
-		row := make([]json.RawMessage, 6)
+		// A made variant is a row of six fields; a pending one has a
+		// seventh, "p".
+		row := make([]json.RawMessage, 6, 7)
 		row[0], _ = json.Marshal(v.Name)
 		row[1], _ = json.Marshal(v.FP)
 		row[2], _ = json.Marshal(v.Format)
 		row[3], _ = json.Marshal(v.Width)
 		row[4], _ = json.Marshal(v.Height)
 		row[5], _ = json.Marshal(v.Size)
+		if v.Pending {
+			row = append(row, json.RawMessage(`"p"`))
+		}
 		w.VS = append(w.VS, row)
 	}
 	enc := func() string {
@@ -186,7 +206,13 @@ func decodeManifest(s string) (*manifest, error) {
 	if !isHex(w.C, hashLen) || !isHex(w.N, tokenLen) || w.W <= 0 || w.H <= 0 || w.F == "" {
 		return nil, fmt.Errorf("%w: bad header", errManifest)
 	}
-	m := &manifest{Hash: w.C, Token: w.N, Rule: w.R, Format: w.F, Width: w.W, Height: w.H}
+	m := &manifest{Hash: w.C, Token: w.N, Rule: w.R, Format: w.F, Width: w.W, Height: w.H, Source: w.S, Alpha: w.A}
+	if m.Source == "" {
+		m.Source = m.Format
+	}
+	if _, ok := codecs.Lookup(m.Source); !ok {
+		return nil, fmt.Errorf("%w: source format %q", errManifest, m.Source)
+	}
 	if w.M != nil {
 		md := metadata.Metadata{
 			Make: w.M.Mk, Model: w.M.Md, Lens: w.M.Ln, Orientation: w.M.O,
@@ -215,7 +241,10 @@ func decodeManifest(s string) (*manifest, error) {
 	seen := map[string]bool{}
 	for _, row := range w.VS {
 		var v manifestVariant
-		if len(row) != 6 {
+		switch {
+		case len(row) == 7 && string(row[6]) == `"p"`:
+			v.Pending = true
+		case len(row) != 6:
 			return nil, fmt.Errorf("%w: variant row of %d fields", errManifest, len(row))
 		}
 		for i, dst := range []any{&v.Name, &v.FP, &v.Format, &v.Width, &v.Height, &v.Size} {
@@ -223,7 +252,11 @@ func decodeManifest(s string) (*manifest, error) {
 				return nil, fmt.Errorf("%w: variant: %v", errManifest, err)
 			}
 		}
-		if !validName(v.Name) || seen[v.Name] || !isHex(v.FP, fpLen) || v.Format.Ext() == "" || v.Width <= 0 || v.Height <= 0 || v.Size < 0 {
+		made := v.Width > 0 && v.Height > 0 && v.Size >= 0
+		if v.Pending {
+			made = v.Width == 0 && v.Height == 0 && v.Size == 0
+		}
+		if !validName(v.Name) || seen[v.Name] || !isHex(v.FP, fpLen) || v.Format.Ext() == "" || !made {
 			return nil, fmt.Errorf("%w: variant %q", errManifest, v.Name)
 		}
 		seen[v.Name] = true

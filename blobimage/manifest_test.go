@@ -17,6 +17,7 @@ func richManifest(nVariants int, name string) *manifest {
 	alt := 312.5
 	m := &manifest{
 		Hash: "0123456789abcdef", Token: "89abcdef", Rule: "deadbeef", Format: codecs.JPEG, Width: 1536, Height: 2048,
+		Source: codecs.PNG, Alpha: true,
 		Meta: metadata.Metadata{
 			Taken: time.Date(2024, 5, 1, 10, 0, 0, 0, time.FixedZone("", 2*3600)),
 			Make:  "Canon", Model: "Canon PowerShot SX60 HS", Lens: "Objectif Zoom — Ø 4,3–279,5 mm",
@@ -42,6 +43,20 @@ func TestManifestRoundTrip(t *testing.T) {
 	}
 	if d := cmp.Diff(m, got); d != "" {
 		t.Errorf("round trip (-want +got):\n%s", d)
+	}
+
+	// Pending variants have no size yet; a source format equal to the
+	// stored one is implied.
+	m.Variants[1] = manifestVariant{Name: "vb", FP: "7c1e20aa", Format: codecs.PNG, Pending: true}
+	m.Source, m.Alpha = codecs.JPEG, false
+	if s, err = m.encode(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = decodeManifest(s); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(m, got); d != "" {
+		t.Errorf("round trip with a pending variant (-want +got):\n%s", d)
 	}
 	// base64url only: nothing for a backend to escape.
 	if strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
@@ -93,6 +108,10 @@ func TestManifestMalformed(t *testing.T) {
 		"negative width": enc(strings.Replace(string(raw), `"w":1536`, `"w":-1`, 1)),
 		"short row":      enc(strings.Replace(string(raw), `,29118]`, `]`, 1)),
 		"unknown format": enc(strings.Replace(string(raw), `"jpeg",300`, `"tiff",300`, 1)),
+		"unknown source": enc(strings.Replace(string(raw), `"s":"png"`, `"s":"tiff"`, 1)),
+		"pending sized":  enc(strings.Replace(string(raw), `,29118]`, `,29118,"p"]`, 1)),
+		"bad state":      enc(strings.Replace(string(raw), `,29118]`, `,29118,"x"]`, 1)),
+		"ready unsized":  enc(strings.Replace(string(raw), `300,400,29118]`, `0,0,0]`, 1)),
 	} {
 		if _, err := decodeManifest(v); !errors.Is(err, errManifest) {
 			t.Errorf("%s: err = %v", name, err)

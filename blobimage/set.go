@@ -99,7 +99,7 @@ func (s *Store) copy(ctx context.Context, dstKey, srcKey string, opts *blob.Copy
 			s.deleteQuietly(ctx, prev.keys(s.prefix, dstKey))
 		}
 		return nil
-	case m != nil && m.Rule == rule.fp:
+	case m != nil && sameSet(m, rule):
 		err := s.copySet(ctx, dstKey, srcKey, m, data, wo)
 		if gcerrors.Code(err) != gcerrors.NotFound {
 			return err
@@ -108,6 +108,21 @@ func (s *Store) copy(ctx context.Context, dstKey, srcKey string, opts *blob.Copy
 		s.log.InfoContext(ctx, "blobimage: source set incomplete; rebuilding for copy", "src", srcKey, "dst", dstKey)
 	}
 	return s.writeImage(ctx, dstKey, rule, data, wo)
+}
+
+// sameSet reports whether the set manifest m lists is complete and what
+// rule would make: the same original policy and the same variants, none
+// pending.
+func sameSet(m *manifest, rule *compiledRule) bool {
+	if !samePolicy(m.Rule, rule) || len(m.Variants) != len(rule.Variants) {
+		return false
+	}
+	for i, v := range m.Variants {
+		if v.Pending || v.Name != rule.Variants[i].Name || v.FP != rule.specFPs[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // copySet copies the variants of the original at srcKey (manifest m) under

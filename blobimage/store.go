@@ -32,6 +32,7 @@ import (
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/driver"
 	"golang.org/x/sync/semaphore"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/variants"
@@ -67,6 +68,12 @@ type Config struct {
 	// runs on a fresh context because the caller's may be done; 0 means
 	// 30 seconds.
 	CleanupTimeout time.Duration
+	// FanOut says when variants are made: during the write (Eager, the
+	// default), on their first read (Lazy), or by a background worker
+	// (Background, which needs Jobs).
+	FanOut FanOut
+	// Jobs receives a Job for each image write when FanOut is Background.
+	Jobs JobSender
 	// Logger receives what blobimage does and what it could not tidy up;
 	// nil means nothing is logged.
 	Logger *slog.Logger
@@ -87,6 +94,7 @@ type Store struct {
 	rules  []compiledRule
 	expiry time.Duration
 	mem    *semaphore.Weighted
+	flight singleflight.Group // variants being made on read, by key
 }
 
 // DefaultMemoryBudget is Config.MemoryBudget's default: 1 GiB.
@@ -100,7 +108,7 @@ const workBytesPerPixel = 4
 // compiledRule is a config rule with what the write path needs precomputed.
 type compiledRule struct {
 	*variants.Rule
-	fp      string   // fingerprint of the whole rule, recorded in manifests
+	fp      string   // fingerprint of the original policy, recorded in manifests
 	specFPs []string // fpLen-digit fingerprint of each variant
 	accept  map[codecs.Format]bool
 }
@@ -120,6 +128,12 @@ func Wrap(bucket *blob.Bucket, cfg Config) (*Store, error) {
 	}
 	if !strings.HasSuffix(s.prefix, "/") || s.prefix == "/" {
 		return nil, fmt.Errorf("blobimage: VariantPrefix %q must be a non-empty folder ending in /", s.prefix)
+	}
+	if cfg.FanOut == Background && cfg.Jobs == nil {
+		return nil, errors.New("blobimage: Background fan-out needs Config.Jobs")
+	}
+	if cfg.FanOut < Eager || cfg.FanOut > Background {
+		return nil, fmt.Errorf("blobimage: unknown %v", cfg.FanOut)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -173,21 +187,20 @@ func compileRule(r *variants.Rule) (compiledRule, error) {
 		c.accept[f] = true
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "rule/v1\noriginal %s %s %s %d %d %d\n", r.Original.Mode, r.Original.Strip,
+	fmt.Fprintf(h, "original/v1 %s %s %s %d %d %d\n", r.Original.Mode, r.Original.Strip,
 		r.Original.Format, r.Original.Quality, r.Original.MaxWidth, r.Original.MaxHeight)
+	c.fp = hex.EncodeToString(h.Sum(nil))[:fpLen]
 	worst := manifest{Hash: strings.Repeat("0", hashLen), Token: strings.Repeat("0", tokenLen),
 		Format: codecs.JPEG, Width: 1 << 20, Height: 1 << 20}
 	for _, v := range r.Variants {
 		fp := v.Fingerprint()[:fpLen]
 		c.specFPs = append(c.specFPs, fp)
-		fmt.Fprintf(h, "variant %s %s\n", v.Name, fp)
 		worst.Variants = append(worst.Variants, manifestVariant{Name: v.Name, FP: fp,
 			Format: codecs.JPEG, Width: 1 << 20, Height: 1 << 20, Size: 1 << 40})
 	}
 	if _, err := worst.encode(); err != nil {
 		return c, fmt.Errorf("too many variants or names too long: %w", err)
 	}
-	c.fp = hex.EncodeToString(h.Sum(nil))[:fpLen]
 	return c, nil
 }
 

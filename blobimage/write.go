@@ -123,50 +123,37 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 		}
 	}
 
-	// 2. Admit.
-	info, err := codecs.Probe(data, s.cfg.Limits)
+	// 2 and 3. Admit, decode, orient.
+	d, err := s.decode(ctx, key, data)
 	if err != nil {
 		return err
 	}
+	defer d.release()
+	info, meta, img, full, opaque, icc := d.info, d.meta, d.img, d.full, d.opaque, d.icc
 	if len(rule.accept) > 0 && !rule.accept[info.Format] {
 		return fmt.Errorf("%w: %s is not accepted here (accepted: %v)", ErrUnsupportedFormat, info.Format, rule.Formats)
 	}
 
-	// Room in the memory budget for the decoded picture.
-	cost := info.DecodeMemory() + int64(info.Width)*int64(info.Height)*workBytesPerPixel
-	if cost > s.cfg.MemoryBudget {
-		return &codecs.LimitError{Limit: "memory_budget", Value: cost, Max: s.cfg.MemoryBudget, Width: info.Width, Height: info.Height}
-	}
-	if err := s.mem.Acquire(ctx, cost); err != nil {
-		return err
-	}
-	defer s.mem.Release(cost)
-
-	// 3. Decode once; metadata; orientation.
-	img, _, err := codecs.Decode(ctx, data, s.cfg.Limits)
-	if err != nil {
-		return err
-	}
-	meta, merr := metadata.Read(info.Format, data)
-	if merr != nil {
-		s.log.DebugContext(ctx, "blobimage: metadata partly unreadable", "key", key, "err", merr)
-	}
-	img = variants.Orient(img, meta.Orientation)
-	full := img.Bounds().Size()
-	opaque := codecs.Opaque(img)
-	icc := s.colourProfile(ctx, key, info.Format, data)
-
 	// 4 and 5. The recompressed original, if any, is rendered as one more
 	// spec, so variants can start from it when it is large enough.
-	specs := rule.Variants
+	// Unless fan-out is eager, variants are only listed, as pending.
+	m := &manifest{Hash: contentHash(data), Token: newToken(), Rule: rule.fp, Meta: meta,
+		Source: info.Format, Alpha: !opaque, Variants: make([]manifestVariant, len(rule.Variants))}
+	var specs []variants.Spec
+	if s.cfg.FanOut == Eager {
+		specs = rule.Variants
+	} else {
+		for i, spec := range rule.Variants {
+			m.Variants[i] = manifestVariant{Name: spec.Name, FP: rule.specFPs[i],
+				Format: spec.OutputFormat(info.Format, opaque), Pending: true}
+		}
+	}
 	first := 0
 	recompress := rule.Original.Mode == variants.Recompress
 	if recompress {
 		specs = append([]variants.Spec{rule.Original.Spec()}, specs...)
 		first = 1
 	}
-	m := &manifest{Hash: contentHash(data), Token: newToken(), Rule: rule.fp, Meta: meta,
-		Variants: make([]manifestVariant, len(rule.Variants))}
 	tx := &txn{s: s, key: key}
 	var (
 		reencoded []byte
@@ -186,12 +173,11 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 			return nil
 		}
 		vi := i - first
-		fp := rule.specFPs[vi]
-		vk := variantKey(s.prefix, key, m.Hash, m.Token, spec.Name, fp, f)
-		if err := tx.write(ctx, vk, enc, f); err != nil {
+		mv := manifestVariant{Name: spec.Name, FP: rule.specFPs[vi], Format: f, Width: size.X, Height: size.Y, Size: int64(len(enc))}
+		if err := tx.write(ctx, variantKey(s.prefix, key, m.Hash, m.Token, mv.Name, mv.FP, f), enc, mv, false); err != nil {
 			return err
 		}
-		m.Variants[vi] = manifestVariant{Name: spec.Name, FP: fp, Format: f, Width: size.X, Height: size.Y, Size: int64(len(enc))}
+		m.Variants[vi] = mv
 		return nil
 	})
 	if err != nil {
@@ -224,7 +210,62 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 	if !bytes.Equal(orig, data) {
 		wo.ContentMD5 = nil // the caller's checksum was of the upload
 	}
-	return s.commit(ctx, key, tx, m, orig, &wo)
+	if err := s.commit(ctx, key, tx, m, orig, &wo); err != nil {
+		return err
+	}
+	if s.cfg.FanOut == Background && len(m.Variants) > 0 {
+		// The write has landed; a job that cannot be sent leaves the
+		// variants pending, to be made by their first read or by regen.
+		if err := s.cfg.Jobs.SendJob(ctx, Job{Key: key, Token: m.Token}); err != nil {
+			s.log.WarnContext(ctx, "blobimage: fan-out job not sent; variants stay pending", "key", key, "err", err)
+		}
+	}
+	return nil
+}
+
+// decoded is an admitted upload, decoded and oriented, holding its share
+// of the memory budget until release is called.
+type decoded struct {
+	info    codecs.Info
+	meta    metadata.Metadata
+	img     image.Image // as displayed: orientation applied
+	full    image.Point // img's size
+	opaque  bool
+	icc     []byte // the colour profile to carry into re-encoded images
+	release func()
+}
+
+// decode runs steps 2 and 3 of the write path on data: the header checked
+// against the limits before a pixel is allocated, room taken in the memory
+// budget, one decode, the photo metadata read and the orientation applied.
+func (s *Store) decode(ctx context.Context, key string, data []byte) (*decoded, error) {
+	info, err := codecs.Probe(data, s.cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	// Room in the memory budget for the decoded picture.
+	cost := info.DecodeMemory() + int64(info.Width)*int64(info.Height)*workBytesPerPixel
+	if cost > s.cfg.MemoryBudget {
+		return nil, &codecs.LimitError{Limit: "memory_budget", Value: cost, Max: s.cfg.MemoryBudget, Width: info.Width, Height: info.Height}
+	}
+	if err := s.mem.Acquire(ctx, cost); err != nil {
+		return nil, err
+	}
+	img, _, err := codecs.Decode(ctx, data, s.cfg.Limits)
+	if err != nil {
+		s.mem.Release(cost)
+		return nil, err
+	}
+	meta, merr := metadata.Read(info.Format, data)
+	if merr != nil {
+		s.log.DebugContext(ctx, "blobimage: metadata partly unreadable", "key", key, "err", merr)
+	}
+	img = variants.Orient(img, meta.Orientation)
+	return &decoded{
+		info: info, meta: meta, img: img, full: img.Bounds().Size(),
+		opaque: codecs.Opaque(img), icc: s.colourProfile(ctx, key, info.Format, data),
+		release: sync.OnceFunc(func() { s.mem.Release(cost) }),
+	}, nil
 }
 
 // colourProfile returns the ICC profile to carry into re-encoded images:
@@ -379,16 +420,28 @@ type txn struct {
 	written []string
 }
 
-// write stores one variant. The key is recorded before the write starts:
-// a write that fails may still have landed.
-func (t *txn) write(ctx context.Context, vk string, data []byte, f codecs.Format) error {
+// write stores one variant, described by mv (recorded in the object's own
+// metadata too, so a variant made by another process can be described
+// without decoding it). The key is recorded before the write starts: a
+// write that fails may still have landed. With ifNotExist an existing
+// object is left as it is (and not recorded) and the error is errExists.
+func (t *txn) write(ctx context.Context, vk string, data []byte, mv manifestVariant, ifNotExist bool) error {
 	t.mu.Lock()
 	t.written = append(t.written, vk)
 	t.mu.Unlock()
-	return t.s.inner.Upload(ctx, vk, bytes.NewReader(data), &blob.WriterOptions{
-		ContentType:  f.MediaType(),
+	err := t.s.inner.Upload(ctx, vk, bytes.NewReader(data), &blob.WriterOptions{
+		ContentType:  mv.Format.MediaType(),
 		CacheControl: variantCacheControl,
+		Metadata:     map[string]string{manifestKey: fmt.Sprintf("%dx%d", mv.Width, mv.Height)},
+		IfNotExist:   ifNotExist,
 	})
+	if ifNotExist && gcerrors.Code(err) == gcerrors.FailedPrecondition {
+		t.mu.Lock()
+		t.written = slices.DeleteFunc(t.written, func(k string) bool { return k == vk })
+		t.mu.Unlock()
+		return errExists
+	}
+	return err
 }
 
 // copy records a variant copied server-side from src to vk.
