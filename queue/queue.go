@@ -1,0 +1,153 @@
+// Package queue runs blobimage's fan-out in the background over
+// gocloud.dev/pubsub, so variants are made by workers on any engine gocloud
+// supports (in-memory, NATS, Kafka, SQS, Google Pub/Sub, RabbitMQ, Azure
+// Service Bus), chosen by URL.
+//
+// A Store with blobimage.Background fan-out stores each original with its
+// variants pending and sends a blobimage.Job through Sender (a pubsub
+// topic). A Worker receives jobs from a subscription and calls
+// Store.Process, which makes the variants (each written with IfNotExist, so
+// a job done twice makes each object once) and then records them in the
+// original's manifest. The message is acknowledged only after that: a worker
+// that dies mid-job leaves its message unacknowledged, and the engine
+// delivers it again (after the subscription's ack deadline) to another
+// worker, which finishes the job. Jobs for versions that have since been
+// replaced are acknowledged at once.
+//
+// Like the blobimage package, this one imports gocloud's portable pubsub
+// API only; the application imports the driver for its engine (or opens one
+// by URL with pubsub.OpenTopic after importing it).
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+
+	"gocloud.dev/pubsub"
+
+	"github.com/blobimage/blobimage/blobimage"
+)
+
+// Sender adapts a pubsub topic to blobimage.JobSender: set it as
+// blobimage.Config.Jobs, or as ReconcileOptions.Enqueue to spread a
+// backfill over workers.
+type Sender struct {
+	Topic *pubsub.Topic
+}
+
+// SendJob publishes job as a message whose body is job.Marshal() and whose
+// metadata carries the key, for engines that route or filter on it.
+func (s Sender) SendJob(ctx context.Context, job blobimage.Job) error {
+	err := s.Topic.Send(ctx, &pubsub.Message{Body: job.Marshal(), Metadata: map[string]string{"key": job.Key}})
+	if err != nil {
+		return fmt.Errorf("queue: send job for %q: %w", job.Key, err)
+	}
+	return nil
+}
+
+// Worker receives fan-out jobs and does them.
+type Worker struct {
+	// Store does the work: it must wrap the bucket the jobs' originals are
+	// in, with the config that sent them.
+	Store *blobimage.Store
+	// Subscription delivers the jobs. Several Workers (in one process or
+	// many) may share one subscription (or, on engines with consumer
+	// groups, one consumer): each message goes to one of them.
+	Subscription *pubsub.Subscription
+	// Concurrency bounds the jobs done at once; 0 means GOMAXPROCS. The
+	// Store's memory budget bounds decoding on top.
+	Concurrency int
+	// Logger receives a line per failed job; nil logs nothing.
+	Logger *slog.Logger
+	// Done, when set, is called after each job with its result: nil when
+	// the job was acknowledged as done (or moot), else why it was not.
+	Done func(job blobimage.Job, err error)
+}
+
+// Run receives and does jobs until ctx is done or the subscription fails,
+// then waits for the jobs under way. A job that succeeds, or fails in a way
+// that will not change on a retry (the original is not an image, is
+// corrupt, or is over a limit), is acknowledged; any other failure is
+// negatively acknowledged when the engine supports it (redelivered at
+// once) and otherwise left to its ack deadline. A job cut short because
+// ctx ended is left unacknowledged, as a crash would leave it, and comes
+// back to some worker after the deadline.
+//
+// Run returns nil when ctx ends, else the subscription's error.
+func (w *Worker) Run(ctx context.Context) error {
+	n := w.Concurrency
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	log := w.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		msg, err := w.Subscription.Receive(ctx)
+		if err != nil {
+			<-sem
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("queue: receive: %w", err)
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			w.handle(ctx, log, msg)
+		})
+	}
+}
+
+// handle does one message's job and settles the message.
+func (w *Worker) handle(ctx context.Context, log *slog.Logger, msg *pubsub.Message) {
+	job, err := blobimage.ParseJob(msg.Body)
+	if err != nil {
+		// Not a job: redelivering it would not help.
+		log.WarnContext(ctx, "queue: dropping a message that is not a job", "err", err)
+		msg.Ack()
+		w.done(job, err)
+		return
+	}
+	err = w.Store.Process(ctx, job)
+	switch {
+	case err == nil:
+		msg.Ack()
+	case ctx.Err() != nil:
+		// Shutting down: leave the message for redelivery.
+		err = fmt.Errorf("queue: job for %q interrupted: %w", job.Key, ctx.Err())
+	case permanent(err):
+		log.WarnContext(ctx, "queue: job cannot succeed; dropping it", "key", job.Key, "err", err)
+		msg.Ack()
+	default:
+		log.WarnContext(ctx, "queue: job failed; it will be retried", "key", job.Key, "err", err)
+		if msg.Nackable() {
+			msg.Nack()
+		}
+	}
+	w.done(job, err)
+}
+
+func (w *Worker) done(job blobimage.Job, err error) {
+	if w.Done != nil {
+		w.Done(job, err)
+	}
+}
+
+// permanent reports whether err will come back on every retry.
+func permanent(err error) bool {
+	return errors.Is(err, blobimage.ErrNotImage) || errors.Is(err, blobimage.ErrUnsupportedFormat) ||
+		errors.Is(err, blobimage.ErrCorrupt) || errors.Is(err, blobimage.ErrTooLarge)
+}
