@@ -33,16 +33,21 @@ const defaultDir = "blobimage-data"
 type global struct {
 	bucket string
 	config string
+	fanout string
+	queue  string
 }
 
 func (g *global) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.bucket, "bucket", g.bucket, "bucket URL (default $BLOBIMAGE_BUCKET or ./"+defaultDir+")")
 	fs.StringVar(&g.config, "config", g.config, "config file (default $BLOBIMAGE_CONFIG or the built-in config)")
+	fs.StringVar(&g.fanout, "fanout", g.fanout, "when variants are made: eager, lazy or background (default $BLOBIMAGE_FANOUT or eager)")
+	fs.StringVar(&g.queue, "queue", g.queue, "pubsub topic `URL` for background jobs (default $BLOBIMAGE_QUEUE or "+defaultQueue+")")
 }
 
 // parseGlobal reads the global flags in front of the command.
 func parseGlobal(args []string) (global, []string, error) {
-	g := global{bucket: os.Getenv("BLOBIMAGE_BUCKET"), config: os.Getenv("BLOBIMAGE_CONFIG")}
+	g := global{bucket: os.Getenv("BLOBIMAGE_BUCKET"), config: os.Getenv("BLOBIMAGE_CONFIG"),
+		fanout: os.Getenv("BLOBIMAGE_FANOUT"), queue: os.Getenv("BLOBIMAGE_QUEUE")}
 	fs := flag.NewFlagSet("blobimage", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	g.register(fs)
@@ -76,15 +81,19 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 type env struct {
 	global
 	stdout, stderr io.Writer
+	stderrTTY      bool  // progress goes to stderr when it is a terminal
+	jobs           *jobs // the job queue, when open opened one
 }
 
 type command func(ctx context.Context, e *env, args []string) int
 
 var commands = map[string]command{
-	"put":  cmdPut,
-	"info": cmdInfo,
-	"get":  cmdGet,
-	"rm":   cmdRm,
+	"put":    cmdPut,
+	"info":   cmdInfo,
+	"get":    cmdGet,
+	"rm":     cmdRm,
+	"regen":  cmdRegen,
+	"worker": cmdWorker,
 }
 
 // newFlags returns a flag set for cmd that also accepts the global flags.
@@ -95,9 +104,43 @@ func (e *env) newFlags(cmd string) *flag.FlagSet {
 	return fs
 }
 
-// open opens the bucket and config and wraps them.
+// open opens the bucket and config and wraps them, with the job queue
+// when fan-out is background or --queue is given.
 func (e *env) open(ctx context.Context) (*blobimage.Store, func(), error) {
+	s, closeStore, err := e.openStore(ctx)
+	if err != nil {
+		if e.jobs != nil {
+			e.jobs.close()
+		}
+		return nil, nil, err
+	}
+	if e.jobs == nil {
+		return s, closeStore, nil
+	}
+	e.jobs.start(ctx, s)
+	return s, func() { e.jobs.close(); closeStore() }, nil
+}
+
+func (e *env) openStore(ctx context.Context) (*blobimage.Store, func(), error) {
 	cfg := blobimage.Config{}
+	if e.fanout != "" {
+		fo, err := blobimage.ParseFanOut(e.fanout)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.FanOut = fo
+	}
+	if cfg.FanOut == blobimage.Background || e.queue != "" {
+		u := e.queue
+		if u == "" {
+			u = defaultQueue
+		}
+		j, err := openJobs(ctx, u)
+		if err != nil {
+			return nil, nil, err
+		}
+		e.jobs, cfg.Jobs = j, j
+	}
 	if e.config != "" {
 		c, err := variants.LoadConfig(e.config)
 		if err != nil {

@@ -10,6 +10,15 @@
 //	info KEY                             print the ImageFile JSON of KEY
 //	get KEY [--variant NAME] [-o FILE]   write the original's or a variant's bytes
 //	rm KEY...                            delete originals with their variants
+//	regen [--prefix P] [--dry-run]       make missing/stale variants, adopt, drop orphans
+//	      [--resume TOKEN] [--enqueue]
+//	worker [--subscription URL]          make variants for background jobs
+//
+// --fanout (or BLOBIMAGE_FANOUT) is eager (variants made during put, the
+// default), lazy (made on first read) or background (jobs sent to --queue,
+// or BLOBIMAGE_QUEUE, a gocloud pubsub topic URL: mem:// (the default,
+// drained by a worker inside the command) or natsjs://SUBJECT for NATS
+// JetStream, or any engine whose driver the binary includes).
 //
 // --bucket (or BLOBIMAGE_BUCKET) takes any gocloud URL: file:///dir, mem://,
 // s3://bucket?region=..., gs://bucket, azblob://container, and the same
@@ -53,10 +62,17 @@ commands:
   info KEY                             print the ImageFile JSON of KEY
   get KEY [--variant NAME] [-o FILE]   write the original's (or a variant's) bytes
   rm KEY...                            delete originals with their variants
+  regen [--prefix P] [--dry-run]       make missing/stale variants, adopt originals written
+        [--resume TOKEN] [--enqueue]     past the wrapper, drop orphans; progress bar on a TTY,
+                                       a JSON summary otherwise
+  worker [--subscription URL]          make variants for background jobs until interrupted
 
 --bucket URL   any gocloud blob URL, or one prefixed blobimage+ (also BLOBIMAGE_BUCKET);
                default ./blobimage-data
 --config FILE  YAML or JSON config (also BLOBIMAGE_CONFIG); default: small 400, medium 1000
+--fanout MODE  eager (default), lazy or background (also BLOBIMAGE_FANOUT)
+--queue URL    pubsub topic for background jobs (also BLOBIMAGE_QUEUE); default mem://,
+               drained in-process; natsjs://SUBJECT for NATS JetStream ($NATS_SERVER_URL)
 `
 
 // run is the whole program, minus the process: tests call it directly.
@@ -79,5 +95,5 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "blobimage: unknown command %q\n\n%s", rest[0], usage)
 		return exitUsage
 	}
-	return cmd(ctx, &env{global: g, stdout: stdout, stderr: stderr}, rest[1:])
+	return cmd(ctx, &env{global: g, stdout: stdout, stderr: stderr, stderrTTY: isTerminal(stderr)}, rest[1:])
 }
