@@ -1,0 +1,202 @@
+package jpeg
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// encHuffSpec is a Huffman table as a DHT segment carries it (ITU T.81
+// B.2.4.2): counts[i] codes of length i+1, then the symbols in order of
+// increasing code length.
+type encHuffSpec struct {
+	class   byte // 0 DC, 1 AC
+	counts  [16]byte
+	symbols []byte
+}
+
+// encHuffSpecs are the typical Huffman tables of ITU T.81 Annex K.3:
+// luminance DC (K.3), luminance AC (K.5), chrominance DC (K.4),
+// chrominance AC (K.6).
+var encHuffSpecs = [4]encHuffSpec{
+	{
+		class:   0,
+		counts:  [16]byte{0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0},
+		symbols: []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11},
+	},
+	{
+		class:  1,
+		counts: [16]byte{0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d},
+		symbols: []byte{
+			0x01, 0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12, 0x21, 0x31, 0x41, 0x06,
+			0x13, 0x51, 0x61, 0x07, 0x22, 0x71, 0x14, 0x32, 0x81, 0x91, 0xa1, 0x08,
+			0x23, 0x42, 0xb1, 0xc1, 0x15, 0x52, 0xd1, 0xf0, 0x24, 0x33, 0x62, 0x72,
+			0x82, 0x09, 0x0a, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x25, 0x26, 0x27, 0x28,
+			0x29, 0x2a, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x43, 0x44, 0x45,
+			0x46, 0x47, 0x48, 0x49, 0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59,
+			0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x73, 0x74, 0x75,
+			0x76, 0x77, 0x78, 0x79, 0x7a, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89,
+			0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0xa2, 0xa3,
+			0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6,
+			0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9,
+			0xca, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xe1, 0xe2,
+			0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xf1, 0xf2, 0xf3, 0xf4,
+			0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa,
+		},
+	},
+	{
+		class:   0,
+		counts:  [16]byte{0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0},
+		symbols: []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11},
+	},
+	{
+		class:  1,
+		counts: [16]byte{0, 2, 1, 2, 4, 4, 3, 4, 7, 5, 4, 4, 0, 1, 2, 0x77},
+		symbols: []byte{
+			0x00, 0x01, 0x02, 0x03, 0x11, 0x04, 0x05, 0x21, 0x31, 0x06, 0x12, 0x41,
+			0x51, 0x07, 0x61, 0x71, 0x13, 0x22, 0x32, 0x81, 0x08, 0x14, 0x42, 0x91,
+			0xa1, 0xb1, 0xc1, 0x09, 0x23, 0x33, 0x52, 0xf0, 0x15, 0x62, 0x72, 0xd1,
+			0x0a, 0x16, 0x24, 0x34, 0xe1, 0x25, 0xf1, 0x17, 0x18, 0x19, 0x1a, 0x26,
+			0x27, 0x28, 0x29, 0x2a, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x43, 0x44,
+			0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58,
+			0x59, 0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x73, 0x74,
+			0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87,
+			0x88, 0x89, 0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a,
+			0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4,
+			0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7,
+			0xc8, 0xc9, 0xca, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda,
+			0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xf2, 0xf3, 0xf4,
+			0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa,
+		},
+	},
+}
+
+// encHuffCodes maps a symbol to its code: code<<8 | code length. Symbols
+// the table does not hold map to 0.
+type encHuffCodes [256]uint32
+
+// encHuffPair are the DC and AC codes of one component class.
+type encHuffPair struct {
+	dc, ac encHuffCodes
+}
+
+// encHuffTables are the codes of encHuffSpecs: luminance, chrominance.
+var encHuffTables = [2]encHuffPair{
+	{dc: encBuildCodes(&encHuffSpecs[0]), ac: encBuildCodes(&encHuffSpecs[1])},
+	{dc: encBuildCodes(&encHuffSpecs[2]), ac: encBuildCodes(&encHuffSpecs[3])},
+}
+
+// encBuildCodes assigns the canonical codes of ITU T.81 Annex C: codes of
+// each length are consecutive, in symbol order, and the first code of
+// length n+1 is twice the one after the last code of length n.
+func encBuildCodes(s *encHuffSpec) (t encHuffCodes) {
+	code, k := uint32(0), 0
+	for n, count := range s.counts {
+		for range count {
+			t[s.symbols[k]] = code<<8 | uint32(n+1)
+			code++
+			k++
+		}
+		code <<= 1
+	}
+	return t
+}
+
+// encPut32 appends the 32 bits of v to buf at pos, inserting a zero byte
+// after every 0xFF byte (ITU T.81 F.1.2.3), and returns the new position.
+// buf must have room for 8 bytes at pos.
+func encPut32(buf []byte, pos int, v uint32) int {
+	// (^v - 0x01..) & v & 0x80.. is non-zero exactly when ^v has a zero
+	// byte, that is when v has an 0xFF byte.
+	if (^v-0x01010101)&v&0x80808080 == 0 {
+		binary.BigEndian.PutUint32(buf[pos:], v)
+		return pos + 4
+	}
+	return encPut32Stuffed(buf, pos, v)
+}
+
+// encPut32Stuffed is the slow path of encPut32.
+func encPut32Stuffed(buf []byte, pos int, v uint32) int {
+	for sh := 24; sh >= 0; sh -= 8 {
+		c := byte(v >> sh)
+		buf[pos] = c
+		pos++
+		if c == 0xff {
+			buf[pos] = 0
+			pos++
+		}
+	}
+	return pos
+}
+
+// emitBlock Huffman-codes the quantised block q (zigzag order), whose
+// non-zero AC coefficients are the set bits of nz, with the codes h; prev is
+// the previous DC value of the component and is updated.
+//
+// Bits accumulate in a 64-bit register and go out 32 at a time; each code
+// with its appended value bits is at most 16+11 bits, so the register
+// never holds more than 31+27 bits.
+func (e *encEncoder) emitBlock(q *[64]int32, nz uint64, prev *int32, h *encHuffPair) {
+	buf, pos, acc, n := e.buf, e.pos, e.acc, e.nacc
+
+	// DC: the difference from the previous block, as a size category and
+	// that many low bits (negative values minus one).
+	d := q[0] - *prev
+	*prev = q[0]
+	s := d >> 31
+	size := uint(bits.Len32(uint32((d ^ s) - s)))
+	c := h.dc[size&0xff]
+	l := uint(c&0xff) + size
+	acc = acc<<l | uint64(c>>8)<<size | uint64(uint32(d+s)&(1<<size-1))
+	n += l
+	if n >= 32 {
+		n -= 32
+		pos = encPut32(buf, pos, uint32(acc>>n))
+	}
+
+	// AC: (zero run, size) symbols for each non-zero coefficient, with ZRL
+	// for every 16 zeros beyond 15, and EOB unless the last one is non-zero.
+	last := 0
+	for nz != 0 {
+		k := bits.TrailingZeros64(nz)
+		nz &= nz - 1
+		run := k - last - 1
+		last = k
+		for run >= 16 {
+			c := h.ac[0xf0]
+			acc = acc<<(c&0xff) | uint64(c>>8)
+			n += uint(c & 0xff)
+			if n >= 32 {
+				n -= 32
+				pos = encPut32(buf, pos, uint32(acc>>n))
+			}
+			run -= 16
+		}
+		v := q[k&63]
+		s := v >> 31
+		m := uint32((v ^ s) - s)
+		size := uint(bits.Len32(m))
+		if size > 10 {
+			// Out of baseline range; cannot happen for 8-bit input,
+			// but never emit a symbol the table lacks.
+			size, v = 10, (1023^s)-s
+		}
+		c := h.ac[(run<<4|int(size))&0xff]
+		l := uint(c&0xff) + size
+		acc = acc<<l | uint64(c>>8)<<size | uint64(uint32(v+s)&(1<<size-1))
+		n += l
+		if n >= 32 {
+			n -= 32
+			pos = encPut32(buf, pos, uint32(acc>>n))
+		}
+	}
+	if last != 63 {
+		c := h.ac[0x00]
+		acc = acc<<(c&0xff) | uint64(c>>8)
+		n += uint(c & 0xff)
+		if n >= 32 {
+			n -= 32
+			pos = encPut32(buf, pos, uint32(acc>>n))
+		}
+	}
+	e.pos, e.acc, e.nacc = pos, acc, n
+}
