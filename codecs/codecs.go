@@ -56,6 +56,11 @@ type Codec struct {
 	DecodeConfig func(r io.Reader) (image.Config, error)
 	// Decode decodes the image (the first frame of an animation).
 	Decode func(r io.Reader) (image.Image, error)
+	// DecodeScaled, when set, decodes the image at 1/denom of its size
+	// (denom 2, 4 or 8), to bounds ScaledSize(width, height, denom), for
+	// less work and memory than Decode (JPEG: by inverse DCTs of the
+	// low-frequency coefficients only). DecodeReduced uses it.
+	DecodeScaled func(r io.Reader, denom int) (image.Image, error)
 	// Encode writes img in this format. It is nil for formats that can be
 	// read but not written.
 	Encode func(w io.Writer, img image.Image, o EncodeOptions) error

@@ -192,6 +192,34 @@ func Probe(data []byte, lim Limits) (Info, error) {
 // on every read, so it bounds time spent reading input, not CPU work a
 // decoder does after its last read.
 func Decode(ctx context.Context, data []byte, lim Limits) (image.Image, Info, error) {
+	return DecodeReduced(ctx, data, lim, image.Point{})
+}
+
+// ScaledSize returns the size of a w×h image decoded at 1/denom: each side
+// divided by denom, rounded up.
+func ScaledSize(w, h, denom int) (int, int) {
+	return (w + denom - 1) / denom, (h + denom - 1) / denom
+}
+
+// Scale returns the largest denom among 1, 2, 4 and 8 at which a w×h image
+// is still at least min in both sides (min as stored, before orientation).
+func Scale(w, h int, min image.Point) int {
+	for _, d := range []int{8, 4, 2} {
+		if sw, sh := ScaledSize(w, h, d); sw >= min.X && sh >= min.Y {
+			return d
+		}
+	}
+	return 1
+}
+
+// DecodeReduced is Decode for a caller that needs only min pixels (as
+// stored, before orientation; the zero Point means the full size): when the
+// format's codec can decode at a reduced scale (Codec.DecodeScaled), the
+// image is decoded at the smallest scale, 1/2, 1/4 or 1/8, whose size is
+// still at least min in both sides, to bounds ScaledSize(Info.Width,
+// Info.Height, Scale(...)). The checks, limits and errors are Decode's; Info
+// describes the full image.
+func DecodeReduced(ctx context.Context, data []byte, lim Limits, min image.Point) (image.Image, Info, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, Info{}, fmt.Errorf("codecs: decode: %w", err)
 	}
@@ -204,6 +232,13 @@ func Decode(ctx context.Context, data []byte, lim Limits) (image.Image, Info, er
 	if !ok {
 		return nil, info, fmt.Errorf("codecs: decode %s: %w: not registered", f, ErrUnsupportedFormat)
 	}
+	denom := 1
+	decode := c.Decode
+	if c.DecodeScaled != nil && min != (image.Point{}) {
+		if denom = Scale(info.Width, info.Height, min); denom > 1 {
+			decode = func(r io.Reader) (image.Image, error) { return c.DecodeScaled(r, denom) }
+		}
+	}
 	caller := ctx
 	timeout := time.Duration(lim.WithDefaults().DecodeTimeout)
 	if timeout > 0 {
@@ -212,7 +247,7 @@ func Decode(ctx context.Context, data []byte, lim Limits) (image.Image, Info, er
 		defer cancel()
 	}
 	r := &ctxReader{ctx: ctx, done: ctx.Done(), data: data}
-	img, err := safeDecode(c.Decode, r)
+	img, err := safeDecode(decode, r)
 	if r.err != nil || (err != nil && ctx.Err() != nil) {
 		if caller.Err() == nil {
 			return nil, info, fmt.Errorf("codecs: decode %s: %w: decoding took longer than decode_timeout %v", f, ErrTooLarge, timeout)
@@ -225,9 +260,10 @@ func Decode(ctx context.Context, data []byte, lim Limits) (image.Image, Info, er
 	if img == nil {
 		return nil, info, fmt.Errorf("codecs: decode %s: %w: decoder returned no image", f, ErrCorrupt)
 	}
-	if b, want := img.Bounds(), image.Rect(0, 0, info.Width, info.Height); b != want {
-		return nil, info, fmt.Errorf("codecs: decode %s: %w: decoded bounds %v differ from the header's %d×%d",
-			f, ErrCorrupt, b, info.Width, info.Height)
+	sw, sh := ScaledSize(info.Width, info.Height, denom)
+	if b, want := img.Bounds(), image.Rect(0, 0, sw, sh); b != want {
+		return nil, info, fmt.Errorf("codecs: decode %s: %w: decoded bounds %v differ from the header's %d×%d at 1/%d",
+			f, ErrCorrupt, b, info.Width, info.Height, denom)
 	}
 	return img, info, nil
 }

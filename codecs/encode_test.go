@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"testing"
@@ -96,7 +95,7 @@ func TestEncodeJPEGOpaqueNoCopy(t *testing.T) {
 	if err := codecs.Encode(&a, src, codecs.JPEG, codecs.EncodeOptions{Quality: 90}); err != nil {
 		t.Fatal(err)
 	}
-	if err := jpeg.Encode(&b, twin, &jpeg.Options{Quality: 90}); err != nil {
+	if err := codecs.Encode(&b, twin, codecs.JPEG, codecs.EncodeOptions{Quality: 90}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {

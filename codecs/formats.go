@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"golang.org/x/image/webp"
+
+	jpegcodec "github.com/blobimage/blobimage/codecs/jpeg"
 )
 
 // The default codecs. Each decoder is the format's own package function;
@@ -235,5 +237,5 @@ func encodeJPEG(w io.Writer, img image.Image, o EncodeOptions) error {
 	case q > 100:
 		q = 100
 	}
-	return jpeg.Encode(w, jpegSource(img, o.Background), &jpeg.Options{Quality: q})
+	return jpegcodec.Encode(w, jpegSource(img, o.Background), &jpegcodec.Options{Quality: q})
 }
