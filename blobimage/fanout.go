@@ -374,15 +374,15 @@ func (s *Store) makeVariants(ctx context.Context, key string, data []byte, m *ma
 	if rule == nil {
 		return nil, 0, fmt.Errorf("%w: no rule matches", ErrUnmanaged)
 	}
-	d, err := s.decode(ctx, key, data)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer d.release()
 	specs := make([]variants.Spec, len(which))
 	for j, i := range which {
 		specs[j] = rule.Variants[i]
 	}
+	d, err := s.decode(ctx, key, data, specs)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer d.release()
 	made = make([]manifestVariant, len(which))
 	var mu sync.Mutex
 	err = variants.Render(ctx, d.img, d.full, specs, s.cfg.Concurrency, func(j int, img image.Image) error {

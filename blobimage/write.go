@@ -123,8 +123,18 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 		}
 	}
 
-	// 2 and 3. Admit, decode, orient.
-	d, err := s.decode(ctx, key, data)
+	// 2 and 3. Admit, decode (as small as the specs allow), orient.
+	var specs []variants.Spec
+	if s.cfg.FanOut == Eager {
+		specs = rule.Variants
+	}
+	first := 0
+	recompress := rule.Original.Mode == variants.Recompress
+	if recompress {
+		specs = append([]variants.Spec{rule.Original.Spec()}, specs...)
+		first = 1
+	}
+	d, err := s.decode(ctx, key, data, specs)
 	if err != nil {
 		return err
 	}
@@ -139,20 +149,11 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 	// Unless fan-out is eager, variants are only listed, as pending.
 	m := &manifest{Hash: contentHash(data), Token: newToken(), Rule: rule.fp, Meta: meta,
 		Source: info.Format, Alpha: !opaque, Variants: make([]manifestVariant, len(rule.Variants))}
-	var specs []variants.Spec
-	if s.cfg.FanOut == Eager {
-		specs = rule.Variants
-	} else {
+	if s.cfg.FanOut != Eager {
 		for i, spec := range rule.Variants {
 			m.Variants[i] = manifestVariant{Name: spec.Name, FP: rule.specFPs[i],
 				Format: spec.OutputFormat(info.Format, opaque), Pending: true}
 		}
-	}
-	first := 0
-	recompress := rule.Original.Mode == variants.Recompress
-	if recompress {
-		specs = append([]variants.Spec{rule.Original.Spec()}, specs...)
-		first = 1
 	}
 	tx := &txn{s: s, key: key}
 	var (
@@ -238,7 +239,11 @@ type decoded struct {
 // decode runs steps 2 and 3 of the write path on data: the header checked
 // against the limits before a pixel is allocated, room taken in the memory
 // budget, one decode, the photo metadata read and the orientation applied.
-func (s *Store) decode(ctx context.Context, key string, data []byte) (*decoded, error) {
+// The decode is at the smallest scale from which every one of specs can be
+// made (variants.Need; JPEG decodes at 1/2, 1/4 or 1/8 in the DCT domain),
+// so d.img may be smaller than d.full; with no specs it is the smallest the
+// decoder offers, which still checks every byte of the image.
+func (s *Store) decode(ctx context.Context, key string, data []byte, specs []variants.Spec) (*decoded, error) {
 	info, err := codecs.Probe(data, s.cfg.Limits)
 	if err != nil {
 		return nil, err
@@ -251,18 +256,30 @@ func (s *Store) decode(ctx context.Context, key string, data []byte) (*decoded, 
 	if err := s.mem.Acquire(ctx, cost); err != nil {
 		return nil, err
 	}
-	img, _, err := codecs.Decode(ctx, data, s.cfg.Limits)
-	if err != nil {
-		s.mem.Release(cost)
-		return nil, err
-	}
 	meta, merr := metadata.Read(info.Format, data)
 	if merr != nil {
 		s.log.DebugContext(ctx, "blobimage: metadata partly unreadable", "key", key, "err", merr)
 	}
+	full := image.Pt(info.Width, info.Height)
+	transposed := meta.Orientation >= 5 && meta.Orientation <= 8
+	if transposed {
+		full = image.Pt(full.Y, full.X)
+	}
+	need := variants.Need(full, specs)
+	if need == (image.Point{}) {
+		need = image.Pt(1, 1)
+	}
+	if transposed {
+		need = image.Pt(need.Y, need.X)
+	}
+	img, _, err := codecs.DecodeReduced(ctx, data, s.cfg.Limits, need)
+	if err != nil {
+		s.mem.Release(cost)
+		return nil, err
+	}
 	img = variants.Orient(img, meta.Orientation)
 	return &decoded{
-		info: info, meta: meta, img: img, full: img.Bounds().Size(),
+		info: info, meta: meta, img: img, full: full,
 		opaque: codecs.Opaque(img), icc: s.colourProfile(ctx, key, info.Format, data),
 		release: sync.OnceFunc(func() { s.mem.Release(cost) }),
 	}, nil
