@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"sync"
@@ -17,19 +16,23 @@ import (
 	jpegcodec "github.com/blobimage/blobimage/codecs/jpeg"
 )
 
-// The default codecs. Each decoder is the format's own package function;
+// The default codecs. JPEG is read and written by codecs/jpeg (with scaled
+// decoding); each other decoder is the format's own package function;
 // the image package's registry (which other imports may have extended with
 // TIFF or BMP) is never consulted.
 func init() {
-	Register(Codec{
+	jpegCodec := Codec{
 		Format:       JPEG,
 		MediaType:    "image/jpeg",
 		Ext:          ".jpg",
 		Match:        matchJPEG,
-		DecodeConfig: jpeg.DecodeConfig,
-		Decode:       jpeg.Decode,
+		DecodeConfig: jpegcodec.DecodeConfig,
+		Decode:       jpegcodec.Decode,
+		DecodeScaled: jpegcodec.DecodeScaled,
 		Encode:       encodeJPEG,
-	})
+	}
+	accelerateJPEG(&jpegCodec)
+	Register(jpegCodec)
 	Register(Codec{
 		Format:       PNG,
 		MediaType:    "image/png",
@@ -228,14 +231,14 @@ func encodePNG(w io.Writer, img image.Image, o EncodeOptions) error {
 }
 
 func encodeJPEG(w io.Writer, img image.Image, o EncodeOptions) error {
-	q := o.Quality
-	switch {
-	case q == 0:
-		q = DefaultQuality
-	case q < 1:
-		q = 1
-	case q > 100:
-		q = 100
+	return jpegcodec.Encode(w, jpegSource(img, o.Background), &jpegcodec.Options{Quality: jpegQuality(o.Quality)})
+}
+
+// jpegQuality is the JPEG quality for EncodeOptions.Quality q: 0 means
+// DefaultQuality, and values are clamped to 1–100.
+func jpegQuality(q int) int {
+	if q == 0 {
+		return DefaultQuality
 	}
-	return jpegcodec.Encode(w, jpegSource(img, o.Background), &jpegcodec.Options{Quality: q})
+	return min(max(q, 1), 100)
 }

@@ -1,0 +1,76 @@
+// Package jpeg encodes and decodes JPEG images (ITU T.81).
+//
+// # Decoding
+//
+// Decode, DecodeConfig and DecodeScaled read the Huffman-coded DCT processes
+// of ITU T.81 with 8-bit samples:
+//
+//   - baseline sequential (SOF0) and extended sequential (SOF1), with
+//     interleaved or non-interleaved scans spread over any number of scans;
+//   - progressive (SOF2): spectral selection and successive approximation,
+//     first and refinement scans of DC and AC coefficients, end-of-band runs;
+//   - restart intervals (DRI, RST0–RST7), fill bytes before markers, byte
+//     stuffing, Huffman and quantisation tables (8- or 16-bit) redefined
+//     between scans;
+//   - one component (gray), three (YCbCr, or RGB when an Adobe APP14 segment
+//     says transform 0 or the component ids are 'R', 'G', 'B') and four
+//     (Adobe CMYK, or YCCK when the APP14 transform is not 0), each with
+//     sampling factors 1 to 4.
+//
+// Arithmetic coding (SOF9–SOF15), the lossless (SOF3) and hierarchical
+// (SOF5–SOF7) processes and 12-bit samples are refused with an
+// UnsupportedError.
+//
+// The output types are those of the standard library's image/jpeg:
+// *image.Gray for one component; *image.YCbCr for YCbCr whose chroma
+// subsampling is 4:4:4, 4:2:2, 4:2:0, 4:4:0, 4:1:1 or 4:1:0, and *image.RGBA
+// for RGB and for YCbCr with any other sampling (chroma is then upsampled by
+// repetition); *image.CMYK for four components. Decoded samples agree with
+// image/jpeg's to within one level (the two inverse DCTs round
+// differently), which YCCK's conversion to CMYK can make up to three.
+//
+// # Scaled decoding
+//
+// DecodeScaled(r, n) for n = 2, 4 or 8 decodes the image at 1/n of its size
+// in each direction, in the DCT domain: each 8×8 block of coefficients
+// becomes a k×k block of samples, k = 8/n, computed from only the k×k
+// lowest-frequency coefficients of the block. Each output sample is the
+// average of the n×n pixels it covers in the picture those low frequencies
+// describe (the reduced inverse DCT includes the box filter's attenuation
+// of each frequency), so the result is close to a box-filtered full decode;
+// at 1/8 it is exactly the block's DC value. The entropy decoding still
+// reads every coefficient, but the inverse DCT and the colour planes are
+// 1/n² of the full-size work and memory, and the planes are allocated at
+// the reduced size only.
+//
+// A progressive image must keep its coefficients until the last scan. At
+// full size that is 64 int16 values per 8×8 block (128 bytes, about 2 or 3
+// bytes per pixel); scaled, only the zig-zag prefix of coefficients that
+// the reduced inverse DCT reads is kept (1 value at 1/8, 5 at 1/4, 25 at
+// 1/2), plus a 64-bit mask per block recording which of the others are
+// non-zero, which is all that a refinement scan needs to know of them: 18
+// bytes per block at 1/4, so a 24-megapixel 4:2:0 photo needs about 10 MB
+// of coefficients instead of 72 MB.
+//
+// # Untrusted input
+//
+// The decoder never panics and always terminates: entropy-coded data that
+// ends early (at a marker or at the end of the input) is an error, as in
+// image/jpeg, found at the latest at the end of the MCU row in which it
+// happens. It allocates what the frame header declares — the sample planes,
+// width×height×components bytes at full size, and for progressive images
+// the coefficients above — before it has seen whether the data is there,
+// so a tiny file can declare a 65535×65535 image and ask for gigabytes.
+// Callers that decode untrusted input should check the dimensions that
+// DecodeConfig reports first. At most 1000 scans are accepted.
+//
+// # Differences from image/jpeg
+//
+// Besides accepting more sampling factors, this decoder follows ITU T.81
+// in two places where image/jpeg does not: a restart interval in a
+// non-interleaved scan counts 8×8 blocks (the scan's MCUs), and a
+// non-interleaved scan of a component whose sampling factors lie strictly
+// between 1 and the maximum covers ceil(ceil(X·H/Hmax)/8) blocks per line.
+// Huffman tables whose code lengths over-subscribe the code space are
+// refused with a FormatError.
+package jpeg
