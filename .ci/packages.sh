@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests use beyond Go: libturbojpeg0-dev
+# for the optional libjpeg-turbo codec (go test -tags turbojpeg), and the
+# peers of the benchmark harness (bench/): python3-pil for Pillow,
+# libvips-tools and libvips-dev for libvips (its CLI and, built by the
+# harness, a small C program against the library). Idempotent: installs
+# only what dpkg does not already list as installed.
+set -euo pipefail
+
+want=(libturbojpeg0-dev python3-pil libvips-tools libvips-dev pkg-config)
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "packages: all installed (${want[*]})"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+echo "packages: apt-get install ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
