@@ -74,8 +74,10 @@ type Worker struct {
 // corrupt, or is over a limit), is acknowledged; any other failure is
 // negatively acknowledged when the engine supports it (redelivered at
 // once) and otherwise left to its ack deadline. A job cut short because
-// ctx ended is left unacknowledged, as a crash would leave it, and comes
-// back to some worker after the deadline.
+// ctx ended is negatively acknowledged too, so that another worker takes it
+// up at once; a worker that crashes leaves its jobs unacknowledged, and
+// they come back to some worker after the deadline. Either way the next
+// attempt finds what the first one wrote (Store.Process is idempotent).
 //
 // Run returns nil when ctx ends, else the subscription's error.
 func (w *Worker) Run(ctx context.Context) error {
@@ -126,8 +128,11 @@ func (w *Worker) handle(ctx context.Context, log *slog.Logger, msg *pubsub.Messa
 	case err == nil:
 		msg.Ack()
 	case ctx.Err() != nil:
-		// Shutting down: leave the message for redelivery.
+		// Shutting down: hand the job back.
 		err = fmt.Errorf("queue: job for %q interrupted: %w", job.Key, ctx.Err())
+		if msg.Nackable() {
+			msg.Nack()
+		}
 	case permanent(err):
 		log.WarnContext(ctx, "queue: job cannot succeed; dropping it", "key", job.Key, "err", err)
 		msg.Ack()

@@ -159,11 +159,18 @@ func runBackground(t *testing.T, e engine, n int) {
 		t.Errorf("load not shared: %v", done)
 	}
 
-	// Every image complete; each variant object made once (no orphans).
+	checkComplete(t, writer, inner, n)
+}
+
+// checkComplete checks that photos/00.jpg … photos/<n-1>.jpg have every
+// variant ready, and that the bucket holds exactly those variant objects:
+// each made once, no orphans.
+func checkComplete(t *testing.T, s *blobimage.Store, inner *blob.Bucket, n int) {
+	t.Helper()
 	referenced := map[string]bool{}
 	for i := range n {
 		key := fmt.Sprintf("photos/%02d.jpg", i)
-		f, err := writer.Image(ctx, key)
+		f, err := s.Image(context.Background(), key)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +183,7 @@ func runBackground(t *testing.T, e engine, n int) {
 	}
 	objs := variantObjects(t, inner)
 	if len(objs) != 2*n {
-		t.Errorf("%d variant objects for %d images of 2 variants", len(objs), n)
+		t.Errorf("%d variant objects for %d images of 2 variants: %v", len(objs), n, objs)
 	}
 	for _, k := range objs {
 		if !referenced[k] {

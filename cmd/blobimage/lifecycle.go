@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/blobimage/blobimage/blobimage"
+	_ "github.com/blobimage/blobimage/internal/natsjs" // natsjs://
 	"github.com/blobimage/blobimage/queue"
 )
 
