@@ -77,18 +77,22 @@ type renderPlan struct {
 	from []int
 	// keep[i] reports whether some spec starts from spec i's image.
 	keep []bool
+	// reduce[i], for a spec starting from src, is the factor by which src
+	// is box-reduced first (see reduceFactor); 1 means not at all.
+	reduce []int
 }
 
 // planRender plans the specs for a src of size srcSize, the whole picture
 // being full.
 func planRender(srcSize, full image.Point, specs []Spec) renderPlan {
 	n := len(specs)
-	p := renderPlan{order: make([]int, n), from: make([]int, n), keep: make([]bool, n)}
+	p := renderPlan{order: make([]int, n), from: make([]int, n), keep: make([]bool, n), reduce: make([]int, n)}
 	rs := make([]image.Point, n)
 	resamples := make([]bool, n)
 	for i, s := range specs {
 		p.order[i] = i
 		p.from[i] = -1
+		p.reduce[i] = 1
 		if r, ok := firstResampler(s); ok {
 			resamples[i] = true
 			rs[i].X, rs[i].Y = r.ResampleSize(full.X, full.Y)
@@ -122,9 +126,24 @@ func planRender(srcSize, full image.Point, specs []Spec) renderPlan {
 		p.from[i] = best
 		if best >= 0 {
 			p.keep[best] = true
+		} else {
+			p.reduce[i] = reduceFactor(srcSize, rs[i])
 		}
 	}
 	return p
+}
+
+// reducer returns a function giving src box-reduced by k (see boxReduce),
+// each factor that the plan uses made once, when first asked for, and
+// shared by the specs that start from it.
+func reducer(src image.Image, size, full image.Point, specs []Spec, plan renderPlan) func(k int) image.Image {
+	made := map[int]func() image.Image{}
+	for _, k := range plan.reduce {
+		if k > 1 && made[k] == nil {
+			made[k] = sync.OnceValue(func() image.Image { return boxReduce(src, k) })
+		}
+	}
+	return func(k int) image.Image { return made[k]() }
 }
 
 // Render makes the image of every spec from src, the oriented source at
@@ -176,6 +195,7 @@ func Render(ctx context.Context, src image.Image, full image.Point, specs []Spec
 		concurrency = runtime.GOMAXPROCS(0)
 	}
 	plan := planRender(size, full, specs)
+	reduced := reducer(src, size, full, specs, plan)
 
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -204,6 +224,8 @@ func Render(ctx context.Context, src image.Image, full image.Point, specs []Spec
 		start := src
 		if d := plan.from[i]; d >= 0 {
 			start = images[d]
+		} else if k := plan.reduce[i]; k > 1 {
+			start = reduced(k)
 		}
 		if err := rctx.Err(); err != nil || start == nil {
 			fail(cmp.Or(err, errors.New("variants: Render: no source image"))) // start is nil only if its spec failed

@@ -177,23 +177,30 @@ func TestRenderStartsFromSmallestAdequateImage(t *testing.T) {
 		{"from a resize", func(p variants.Processor) []variants.Spec {
 			return []variants.Spec{spec("r", variants.Resize{Width: 300, Height: 160}), spec("probe", p)}
 		}, image.Pt(300, 160), image.Pt(100, 75)},
-		{"not from an inadequate image", func(p variants.Processor) []variants.Spec {
+		{"not from an inadequate image (but src box-reduced by 4)", func(p variants.Processor) []variants.Spec {
 			return []variants.Spec{spec("m", fit(199, 199)), spec("probe", p)}
-		}, image.Pt(800, 600), image.Pt(100, 75)},
-		{"not from a spec with post-ops", func(p variants.Processor) []variants.Spec {
+		}, image.Pt(200, 150), image.Pt(100, 75)},
+		{"not from a spec with post-ops (but src box-reduced by 4)", func(p variants.Processor) []variants.Spec {
 			return []variants.Spec{spec("m", fit(400, 400), variants.Grayscale{}), spec("probe", p)}
-		}, image.Pt(800, 600), image.Pt(100, 75)},
-		{"not from a fill", func(p variants.Processor) []variants.Spec {
+		}, image.Pt(200, 150), image.Pt(100, 75)},
+		{"not from a fill (but src box-reduced by 4)", func(p variants.Processor) []variants.Spec {
 			return []variants.Spec{spec("m", variants.Fill{Width: 400, Height: 300}), spec("probe", p)}
-		}, image.Pt(800, 600), image.Pt(100, 75)},
-		{"not from a pad", func(p variants.Processor) []variants.Spec {
+		}, image.Pt(200, 150), image.Pt(100, 75)},
+		{"not from a pad (but src box-reduced by 4)", func(p variants.Processor) []variants.Spec {
 			return []variants.Spec{spec("m", variants.Pad{Width: 400, Height: 300}), spec("probe", p)}
-		}, image.Pt(800, 600), image.Pt(100, 75)},
+		}, image.Pt(200, 150), image.Pt(100, 75)},
+		{"src itself when a reduction would leave less than twice", func(p variants.Processor) []variants.Spec {
+			return []variants.Spec{spec("probe", p)}
+		}, image.Pt(800, 600), image.Pt(300, 225)},
 	} {
 		for _, c := range []int{1, 4} {
 			t.Run(fmt.Sprintf("%s, concurrency %d", tc.name, c), func(t *testing.T) {
 				log := &probeLog{}
-				specs := tc.specs(probe{R: variants.Fit{Width: 100, Height: 100}, log: log})
+				var r variants.Resampler = variants.Fit{Width: 100, Height: 100}
+				if tc.size.X == 300 {
+					r = variants.Fit{Width: 300, Height: 300} // 300×225 from 800×600: k=2 would leave 400×300
+				}
+				specs := tc.specs(probe{R: r, log: log})
 				out := collect(t, src, full, specs, c)
 				call := log.only(t)
 				if call.src != tc.from {
