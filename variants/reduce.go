@@ -45,6 +45,12 @@ func boxReduce(img image.Image, k int) image.Image {
 		out := image.NewGray(image.Rect(0, 0, W, H))
 		reducePlane(out.Pix, out.Stride, m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, w, h, k)
 		return out
+	case *image.RGBA:
+		// Premultiplied: the plain mean of each channel is the
+		// alpha-weighted mean.
+		out := image.NewRGBA(image.Rect(0, 0, W, H))
+		reducePixels(out.Pix, out.Stride, m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, w, h, k, 4)
+		return out
 	}
 	src, ok := img.(*image.NRGBA)
 	if !ok {
@@ -79,27 +85,85 @@ func chromaSize(w, h int, r image.YCbCrSubsampleRatio) (int, int) {
 // reduced plane's size is the one image.NewYCbCr gives the reduced image,
 // since ⌈⌈w/s⌉/k⌉ = ⌈⌈w/k⌉/s⌉.)
 func reducePlane(dst []byte, ds int, src []byte, ss, w, h, k int) {
+	reducePixels(dst, ds, src, ss, w, h, k, 1)
+}
+
+// reducePixels box-reduces w×h pixels of c interleaved 8-bit channels
+// (stride ss) by k into dst (stride ds), channel by channel.
+func reducePixels(dst []byte, ds int, src []byte, ss, w, h, k, c int) {
+	if k == 2 {
+		halvePixels(dst, ds, src, ss, w, h, c)
+		return
+	}
 	W := (w + k - 1) / k
-	acc := make([]uint32, W)
+	acc := make([]uint32, W*c)
 	for Y := 0; Y*k < h; Y++ {
 		clear(acc)
 		y1 := min(Y*k+k, h)
 		for y := Y * k; y < y1; y++ {
-			row := src[y*ss : y*ss+w]
-			for X := range acc {
-				x0 := X * k
-				var s uint32
-				for _, v := range row[x0:min(x0+k, w)] {
-					s += uint32(v)
-				}
-				acc[X] += s
-			}
+			addRow(acc, src[y*ss:y*ss+w*c], k, c)
 		}
 		rows := uint32(y1 - Y*k)
-		out := dst[Y*ds : Y*ds+W]
-		for X, s := range acc {
-			n := rows * uint32(min(X*k+k, w)-X*k)
-			out[X] = uint8((s + n/2) / n)
+		out := dst[Y*ds : Y*ds+W*c]
+		n := rows * uint32(k)
+		full := w / k * c // output samples covering whole k-wide blocks
+		for i, s := range acc[:full] {
+			out[i] = uint8((s + n/2) / n)
+		}
+		if full < len(acc) { // the last block is narrower
+			n := rows * uint32(w-w/k*k)
+			for i := full; i < len(acc); i++ {
+				out[i] = uint8((acc[i] + n/2) / n)
+			}
+		}
+	}
+}
+
+// halvePixels is reducePixels for k = 2, the common case: two rows at a
+// time, without an accumulator.
+func halvePixels(dst []byte, ds int, src []byte, ss, w, h, c int) {
+	n := w / 2 * c // output samples from whole pairs
+	for Y := 0; 2*Y < h; Y++ {
+		r0 := src[2*Y*ss : 2*Y*ss+w*c]
+		r1 := r0 // an odd last row pairs with itself: the same mean
+		if 2*Y+1 < h {
+			r1 = src[(2*Y+1)*ss : (2*Y+1)*ss+w*c]
+		}
+		out := dst[Y*ds : Y*ds+(w+1)/2*c]
+		if c == 1 {
+			a, b := r0[:2*n], r1[:2*n]
+			for X := range out[:n] {
+				p, q := a[2*X:2*X+2:2*X+2], b[2*X:2*X+2:2*X+2]
+				out[X] = uint8((uint32(p[0]) + uint32(p[1]) + uint32(q[0]) + uint32(q[1]) + 2) >> 2)
+			}
+		} else {
+			for i := 0; i < n; i += c {
+				p, q := r0[2*i:2*i+2*c], r1[2*i:2*i+2*c]
+				o := out[i : i+c : i+c]
+				for j := range o {
+					o[j] = uint8((uint32(p[j]) + uint32(p[c+j]) + uint32(q[j]) + uint32(q[c+j]) + 2) >> 2)
+				}
+			}
+		}
+		if w%2 == 1 {
+			for j := range c {
+				out[n+j] = uint8((uint32(r0[w*c-c+j]) + uint32(r1[w*c-c+j]) + 1) >> 1)
+			}
+		}
+	}
+}
+
+// addRow adds the sums of each k-pixel block of row (c channels per
+// pixel) to acc.
+func addRow(acc []uint32, row []byte, k, c int) {
+	step := k * c
+	for x0, X := 0, 0; x0 < len(row); x0, X = x0+step, X+c {
+		a := acc[X : X+c : X+c]
+		for i, end := x0, min(x0+step, len(row)); i < end; i += c {
+			p := row[i : i+c : i+c]
+			for j := range a {
+				a[j] += uint32(p[j])
+			}
 		}
 	}
 }
