@@ -316,7 +316,10 @@ func (s *Store) apply(ctx context.Context, p *regenPlan, out *Outcome) error {
 		out.Written += written
 	}
 	// Commit: rewrite the original, as it is, with the new manifest, unless
-	// it was replaced meanwhile.
+	// it was replaced meanwhile (by this process: not between the check and
+	// the rewrite).
+	unlock := s.keys.lock(p.key)
+	defer unlock()
 	a, err := s.inner.Attributes(ctx, p.key)
 	if err != nil || a.ETag != p.attrs.ETag || !a.ModTime.Equal(p.attrs.ModTime) {
 		tx.rollback(ctx)

@@ -95,6 +95,7 @@ type Store struct {
 	expiry time.Duration
 	mem    *semaphore.Weighted
 	flight singleflight.Group // variants being made on read, by key
+	keys   keyLocks           // commits and manifest rewrites, by key
 }
 
 // DefaultMemoryBudget is Config.MemoryBudget's default: 1 GiB.

@@ -248,14 +248,6 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 	if err != nil {
 		return nil, err
 	}
-	// Room in the memory budget for the decoded picture.
-	cost := info.DecodeMemory() + int64(info.Width)*int64(info.Height)*workBytesPerPixel
-	if cost > s.cfg.MemoryBudget {
-		return nil, &codecs.LimitError{Limit: "memory_budget", Value: cost, Max: s.cfg.MemoryBudget, Width: info.Width, Height: info.Height}
-	}
-	if err := s.mem.Acquire(ctx, cost); err != nil {
-		return nil, err
-	}
 	meta, merr := metadata.Read(info.Format, data)
 	if merr != nil {
 		s.log.DebugContext(ctx, "blobimage: metadata partly unreadable", "key", key, "err", merr)
@@ -271,6 +263,18 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 	}
 	if transposed {
 		need = image.Pt(need.Y, need.X)
+	}
+	// Room in the memory budget for the picture at the scale it is
+	// decoded at, and the work on it. The limit is checked at full size,
+	// so that whether an upload is admitted does not depend on the specs.
+	if full := info.DecodeMemory() + int64(info.Width)*int64(info.Height)*workBytesPerPixel; full > s.cfg.MemoryBudget {
+		return nil, &codecs.LimitError{Limit: "memory_budget", Value: full, Max: s.cfg.MemoryBudget, Width: info.Width, Height: info.Height}
+	}
+	denom := codecs.ReduceScale(info, need)
+	sw, sh := codecs.ScaledSize(info.Width, info.Height, denom)
+	cost := info.DecodeMemoryScaled(denom) + int64(sw)*int64(sh)*workBytesPerPixel
+	if err := s.mem.Acquire(ctx, cost); err != nil {
+		return nil, err
 	}
 	img, _, err := codecs.DecodeReduced(ctx, data, s.cfg.Limits, need)
 	if err != nil {
@@ -345,7 +349,9 @@ func (s *Store) commit(ctx context.Context, key string, tx *txn, m *manifest, or
 	// The previous version's manifest says which variants become stale.
 	// Not being able to read it does not stop the write: its variants
 	// are then left as invisible orphans for the reconcile step. (fileblob,
-	// for one, can fail a read of attributes another writer is rewriting.)
+	// for one, can fail a read of attributes another process is rewriting.)
+	unlock := s.keys.lock(key)
+	defer unlock()
 	prev, err := s.readManifest(ctx, key)
 	if err != nil {
 		if ctx.Err() != nil {

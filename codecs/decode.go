@@ -118,6 +118,54 @@ func (i Info) DecodeMemory() int64 {
 	return px * perPixel
 }
 
+// DecodeMemoryScaled is DecodeMemory for a decode at 1/denom of the size
+// in each direction (DecodeReduced, denom from ReduceScale): the sample
+// planes shrink with the square of denom, while a progressive JPEG's
+// coefficients are still kept for every 8×8 block of the whole image, but
+// only the prefix the reduced inverse DCT reads (codecs/jpeg: 58, 18 and 10
+// bytes per block and component at 1/2, 1/4 and 1/8, instead of 128).
+func (i Info) DecodeMemoryScaled(denom int) int64 {
+	if denom <= 1 {
+		return i.DecodeMemory()
+	}
+	planes := Info{Format: i.Format, Width: (i.Width + denom - 1) / denom, Height: (i.Height + denom - 1) / denom, ColorModel: i.ColorModel}
+	cost := planes.DecodeMemory()
+	if i.Progressive {
+		var perBlock int64
+		switch denom {
+		case 2:
+			perBlock = 58
+		case 4:
+			perBlock = 18
+		default:
+			perBlock = 10
+		}
+		components := int64(3)
+		switch i.ColorModel {
+		case color.GrayModel:
+			components = 1
+		case color.CMYKModel:
+			components = 4
+		}
+		blocks := int64((i.Width+7)/8) * int64((i.Height+7)/8)
+		px := int64(planes.Width) * int64(planes.Height)
+		cost += components*blocks*perBlock + 6*px
+	}
+	return cost
+}
+
+// ReduceScale returns the denominator at which DecodeReduced decodes an
+// image that Probe described as i, for a caller needing min pixels: the
+// Scale for min when the format's codec decodes at reduced scales and min
+// is not the zero Point, else 1.
+func ReduceScale(i Info, min image.Point) int {
+	c, ok := Lookup(i.Format)
+	if !ok || c.DecodeScaled == nil || min == (image.Point{}) {
+		return 1
+	}
+	return Scale(i.Width, i.Height, min)
+}
+
 // Probe identifies data with Sniff, reads its header with the format's own
 // DecodeConfig and checks it against lim (zero fields take defaults). It
 // allocates no pixels. Errors match ErrNotImage, ErrUnsupportedFormat,
@@ -232,12 +280,10 @@ func DecodeReduced(ctx context.Context, data []byte, lim Limits, min image.Point
 	if !ok {
 		return nil, info, fmt.Errorf("codecs: decode %s: %w: not registered", f, ErrUnsupportedFormat)
 	}
-	denom := 1
 	decode := c.Decode
-	if c.DecodeScaled != nil && min != (image.Point{}) {
-		if denom = Scale(info.Width, info.Height, min); denom > 1 {
-			decode = func(r io.Reader) (image.Image, error) { return c.DecodeScaled(r, denom) }
-		}
+	denom := ReduceScale(info, min)
+	if denom > 1 {
+		decode = func(r io.Reader) (image.Image, error) { return c.DecodeScaled(r, denom) }
 	}
 	caller := ctx
 	timeout := time.Duration(lim.WithDefaults().DecodeTimeout)

@@ -7,6 +7,8 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -372,5 +374,45 @@ func TestDecodeMemory(t *testing.T) {
 	}
 	if g.DecodeMemory() != 200 {
 		t.Errorf("16-bit grey PNG 10×10: %d bytes, want 200", g.DecodeMemory())
+	}
+}
+
+// TestDecodeMemoryScaled: the estimate for a reduced decode covers what
+// the decode allocates, and is a fraction of the full-size one. With
+// BLOBIMAGE_CORPUS set, the photos' progressive JPEG is measured too.
+func TestDecodeMemoryScaled(t *testing.T) {
+	files := map[string][]byte{"baseline 1600×1200": encJPEG(t, noise(1600, 1200, 5), 90)}
+	if dir := os.Getenv("BLOBIMAGE_CORPUS"); dir != "" {
+		if b, err := os.ReadFile(filepath.Join(dir, "seeding_16mp_prog.jpg")); err == nil {
+			files["seeding_16mp_prog.jpg"] = b
+		}
+	}
+	ctx := context.Background()
+	for name, data := range files {
+		info, err := codecs.Probe(data, codecs.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, min := range []image.Point{{info.Width / 2, info.Height / 2}, {info.Width / 4, info.Height / 4}, {info.Width / 8, info.Height / 8}} {
+			denom := codecs.ReduceScale(info, min)
+			var img image.Image
+			got := allocated(func() {
+				img, _, err = codecs.DecodeReduced(ctx, data, codecs.Limits{}, min)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w, h := codecs.ScaledSize(info.Width, info.Height, denom); img.Bounds().Size() != image.Pt(w, h) {
+				t.Errorf("%s: ReduceScale %d, but DecodeReduced gave %v", name, denom, img.Bounds())
+			}
+			est := info.DecodeMemoryScaled(denom)
+			t.Logf("%s at 1/%d: allocated %d, estimate %d, full-size estimate %d", name, denom, got, est, info.DecodeMemory())
+			if int64(got) > est {
+				t.Errorf("%s at 1/%d: allocated %d bytes, more than the estimate %d", name, denom, got, est)
+			}
+			if est > info.DecodeMemory()/2 {
+				t.Errorf("%s at 1/%d: estimate %d is not well below the full one %d", name, denom, est, info.DecodeMemory())
+			}
+		}
 	}
 }
