@@ -94,6 +94,7 @@ var commands = map[string]command{
 	"rm":     cmdRm,
 	"regen":  cmdRegen,
 	"worker": cmdWorker,
+	"serve":  cmdServe,
 }
 
 // newFlags returns a flag set for cmd that also accepts the global flags.

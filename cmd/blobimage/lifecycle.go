@@ -17,7 +17,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"gocloud.dev/blob"
 	"gocloud.dev/pubsub"
-	_ "gocloud.dev/pubsub/mempubsub" // mem://
+	"gocloud.dev/pubsub/mempubsub"
 	"golang.org/x/term"
 
 	"github.com/blobimage/blobimage/blobimage"
@@ -42,24 +42,16 @@ type jobs struct {
 	done    chan struct{}
 }
 
-// openJobs opens the topic at rawURL. A mem:// topic lives only in this
-// process, so a worker is started on it at once, before anything is sent.
+// openJobs opens the topic at rawURL. A mem:// queue lives only in this
+// command: a fresh in-memory topic (never one shared through the URL mux,
+// whose mem:// topics outlive a command run inside a longer process, as in
+// tests) with a worker started on it at once, before anything is sent.
 func openJobs(ctx context.Context, rawURL string) (*jobs, error) {
 	j := &jobs{}
 	j.idle = sync.NewCond(&j.mu)
 	if strings.HasPrefix(rawURL, "mem://") {
-		sub, err := pubsub.OpenSubscription(ctx, rawURL)
-		if err != nil {
-			// The topic must exist before a subscription on it.
-			t, terr := pubsub.OpenTopic(ctx, rawURL)
-			if terr != nil {
-				return nil, fmt.Errorf("open queue %s: %w", rawURL, terr)
-			}
-			j.topic = t
-			if sub, err = pubsub.OpenSubscription(ctx, rawURL); err != nil {
-				return nil, fmt.Errorf("open queue %s: %w", rawURL, err)
-			}
-		}
+		j.topic = mempubsub.NewTopic()
+		sub := mempubsub.NewSubscription(j.topic, time.Minute)
 		j.worker = &queue.Worker{Subscription: sub, Done: func(blobimage.Job, error) { j.finish() }}
 	}
 	if j.topic == nil {

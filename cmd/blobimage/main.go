@@ -13,6 +13,7 @@
 //	regen [--prefix P] [--dry-run]       make missing/stale variants, adopt, drop orphans
 //	      [--resume TOKEN] [--enqueue]
 //	worker [--subscription URL]          make variants for background jobs
+//	serve [--addr :8080]                 upload page, gallery and image URLs
 //
 // --fanout (or BLOBIMAGE_FANOUT) is eager (variants made during put, the
 // default), lazy (made on first read) or background (jobs sent to --queue,
@@ -66,6 +67,7 @@ commands:
         [--resume TOKEN] [--enqueue]     past the wrapper, drop orphans; progress bar on a TTY,
                                        a JSON summary otherwise
   worker [--subscription URL]          make variants for background jobs until interrupted
+  serve [--addr :8080]                 upload page, gallery and image URLs
 
 --bucket URL   any gocloud blob URL, or one prefixed blobimage+ (also BLOBIMAGE_BUCKET);
                default ./blobimage-data
