@@ -128,6 +128,12 @@ func (p funcProcessor) validate() error {
 // 5 transposed (stored rows are displayed columns), 6 needs a quarter turn
 // clockwise, 7 is transversed, 8 needs a quarter turn counter-clockwise.
 func Orient(img image.Image, o int) image.Image {
+	if o < 2 || o > 8 {
+		return img
+	}
+	if out, ok := orientDirect(img, o); ok {
+		return out
+	}
 	switch o {
 	case 2:
 		return imaging.FlipH(img)
