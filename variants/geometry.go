@@ -126,7 +126,7 @@ func resample(img image.Image, w, h int) image.Image {
 	if s := img.Bounds().Size(); s.X == w && s.Y == h {
 		return img
 	}
-	return imaging.Resize(img, w, h, imaging.Lanczos)
+	return lanczosResample(img, w, h)
 }
 
 // fillWindow returns the part of src (the whole picture at any scale) that

@@ -307,7 +307,7 @@ func (f Fill) ProcessScaled(src image.Image, w, h int) (image.Image, error) {
 	// cropping, without making the whole cw×ch image (which can be huge
 	// when a long, narrow picture is enlarged).
 	r := fillWindow(src.Bounds(), cw, ch, x0, y0, f.Width, f.Height)
-	return imaging.Resize(subImage(src, r), f.Width, f.Height, imaging.Lanczos), nil
+	return lanczosResample(subImage(src, r), f.Width, f.Height), nil
 }
 
 // Fingerprint is "fill(WxH,anchor)".
