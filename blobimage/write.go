@@ -7,14 +7,15 @@ package blobimage
 //  2. Admit: codecs.Probe sniffs the content (never the name or the
 //     declared type) and checks the header against the limits before a
 //     pixel is allocated; the rule's formats are enforced.
-//  3. Decode once (codecs.Decode: the format's own decoder, bounded by the
-//     context, panics turned into errors), read the photo metadata, apply
-//     the EXIF orientation.
+//  3. Decode once (codecs.DecodeReduced: the format's own decoder, at the
+//     smallest scale the variants allow, bounded by the context, panics
+//     turned into errors) and read the photo metadata.
 //  4. Original: keep the uploaded bytes (metadata stripped losslessly as
 //     the rule says) or recompress them.
 //  5. Variants: rendered concurrently, each from the smallest adequate image
-//     already made (variants.Render); each is written as soon as it is
-//     encoded, under a key of its own version.
+//     already made, and turned upright by the EXIF orientation
+//     (variants.RenderStored); each is written as soon as it is encoded,
+//     under a key of its own version.
 //  6. Commit: the original is written with its manifest (one write, so the
 //     original and the list of its variants change together), then the
 //     previous version's variants are deleted. A failure before the
@@ -161,7 +162,7 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 		recFormat codecs.Format
 		recSize   image.Point
 	)
-	err = variants.Render(ctx, img, full, specs, s.cfg.Concurrency, func(i int, out image.Image) error {
+	err = variants.RenderStored(ctx, img, meta.Orientation, full, specs, s.cfg.Concurrency, func(i int, out image.Image) error {
 		spec := specs[i]
 		f := spec.OutputFormat(info.Format, opaque)
 		enc, err := s.encode(out, f, spec.Quality, icc)
@@ -224,13 +225,13 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 	return nil
 }
 
-// decoded is an admitted upload, decoded and oriented, holding its share
-// of the memory budget until release is called.
+// decoded is an admitted upload, decoded, holding its share of the memory
+// budget until release is called.
 type decoded struct {
 	info    codecs.Info
 	meta    metadata.Metadata
-	img     image.Image // as displayed: orientation applied
-	full    image.Point // img's size
+	img     image.Image // as stored: meta.Orientation turns it upright
+	full    image.Point // the whole upright picture's size
 	opaque  bool
 	icc     []byte // the colour profile to carry into re-encoded images
 	release func()
@@ -238,7 +239,9 @@ type decoded struct {
 
 // decode runs steps 2 and 3 of the write path on data: the header checked
 // against the limits before a pixel is allocated, room taken in the memory
-// budget, one decode, the photo metadata read and the orientation applied.
+// budget, one decode, the photo metadata read. The picture is left as
+// stored: variants.RenderStored turns each variant upright, which for the
+// usual fit and resize specs means turning small images, not the source.
 // The decode is at the smallest scale from which every one of specs can be
 // made (variants.Need; JPEG decodes at 1/2, 1/4 or 1/8 in the DCT domain),
 // so d.img may be smaller than d.full; with no specs it is the smallest the
@@ -281,7 +284,6 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 		s.mem.Release(cost)
 		return nil, err
 	}
-	img = variants.Orient(img, meta.Orientation)
 	return &decoded{
 		info: info, meta: meta, img: img, full: full,
 		opaque: codecs.Opaque(img), icc: s.colourProfile(ctx, key, info.Format, data),

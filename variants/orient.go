@@ -6,8 +6,9 @@ import "image"
 // samples plane by plane without a colour conversion: *image.YCbCr (at
 // the origin; 4:4:4 and 4:2:0 keep their subsampling, 4:2:2 and 4:4:0 swap
 // when transposed), *image.Gray, *image.RGBA and *image.NRGBA. It reports
-// false for anything else (and for 4:1:1 and 4:1:0 turned a quarter,
-// which no image.YCbCr ratio can hold), which Orient then hands to imaging.
+// false for anything else, for 4:1:1 and 4:1:0 turned a quarter (which no
+// image.YCbCr ratio can hold) and for YCbCr whose mirrored sides are not a
+// whole number of chroma samples; Orient hands those to imaging.
 func orientDirect(img image.Image, o int) (image.Image, bool) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -23,6 +24,9 @@ func orientDirect(img image.Image, o int) (image.Image, bool) {
 			return nil, false
 		}
 		ratio := m.SubsampleRatio
+		if !mirrorsChroma(w, h, ratio, o) {
+			return nil, false
+		}
 		if transposed {
 			switch ratio {
 			case image.YCbCrSubsampleRatio422:
@@ -53,6 +57,29 @@ func orientDirect(img image.Image, o int) (image.Image, bool) {
 		return out, true
 	}
 	return nil, false
+}
+
+// mirrorsChroma reports whether turning a w×h image.YCbCr with subsampling
+// r by orientation o maps its chroma grid onto the turned image's: each
+// side that o mirrors must be a whole number of chroma samples, or every
+// turned pixel would take the chroma of its neighbour's sample.
+func mirrorsChroma(w, h int, r image.YCbCrSubsampleRatio, o int) bool {
+	sx, sy := 1, 1
+	switch r {
+	case image.YCbCrSubsampleRatio422:
+		sx = 2
+	case image.YCbCrSubsampleRatio420:
+		sx, sy = 2, 2
+	case image.YCbCrSubsampleRatio440:
+		sy = 2
+	case image.YCbCrSubsampleRatio411:
+		sx = 4
+	case image.YCbCrSubsampleRatio410:
+		sx, sy = 4, 2
+	}
+	mirrorX := o == 2 || o == 3 || o == 7 || o == 8
+	mirrorY := o == 3 || o == 4 || o == 6 || o == 7
+	return (!mirrorX || w%sx == 0) && (!mirrorY || h%sy == 0)
 }
 
 // orientPlane writes the w×h plane src (stride ss, c = 1 or 4 bytes per

@@ -133,17 +133,29 @@ func planRender(srcSize, full image.Point, specs []Spec) renderPlan {
 	return p
 }
 
-// reducer returns a function giving src box-reduced by k (see boxReduce),
-// each factor that the plan uses made once, when first asked for, and
-// shared by the specs that start from it.
-func reducer(src image.Image, size, full image.Point, specs []Spec, plan renderPlan) func(k int) image.Image {
-	made := map[int]func() image.Image{}
+// sources returns the images the specs starting from src start from, for
+// a box-reduction factor k (1: none; see boxReduce): stored(k), src as
+// stored, and upright(k), src turned upright by orientation o. Each is made
+// once, when first asked for, and shared.
+func sources(src image.Image, o int, plan renderPlan) (stored, upright func(k int) image.Image) {
+	type pair struct{ stored, upright func() image.Image }
+	made := map[int]*pair{}
 	for _, k := range plan.reduce {
-		if k > 1 && made[k] == nil {
-			made[k] = sync.OnceValue(func() image.Image { return boxReduce(src, k) })
+		if made[k] != nil {
+			continue
 		}
+		p := &pair{stored: func() image.Image { return src }}
+		if k > 1 {
+			p.stored = sync.OnceValue(func() image.Image { return boxReduce(src, k) })
+		}
+		p.upright = p.stored
+		if o != 1 {
+			p.upright = sync.OnceValue(func() image.Image { return Orient(p.stored(), o) })
+		}
+		made[k] = p
 	}
-	return func(k int) image.Image { return made[k]() }
+	return func(k int) image.Image { return made[k].stored() },
+		func(k int) image.Image { return made[k].upright() }
 }
 
 // Render makes the image of every spec from src, the oriented source at
@@ -168,6 +180,21 @@ func reducer(src image.Image, size, full image.Point, specs []Spec, plan renderP
 // Render's caller once the other goroutines have finished. It is an error
 // to give a reduced src when a spec needs the whole picture (see Need).
 func Render(ctx context.Context, src image.Image, full image.Point, specs []Spec, concurrency int, emit func(i int, img image.Image) error) error {
+	return RenderStored(ctx, src, 1, full, specs, concurrency, emit)
+}
+
+// RenderStored is Render for a source not yet turned upright: src is the
+// picture as stored, which EXIF orientation o (see Orient) turns into the
+// displayed one, full×full when whole. The images emitted are upright, as
+// Render's. A spec that starts with a Fit or a Resize is resampled in the
+// stored orientation (its box turned with the picture) and only its result
+// is turned, which is the same picture for far less work than turning the
+// whole source first; the other specs start from the source turned upright,
+// once, when the first of them needs it.
+func RenderStored(ctx context.Context, src image.Image, o int, full image.Point, specs []Spec, concurrency int, emit func(i int, img image.Image) error) error {
+	if o < 2 || o > 8 {
+		o = 1
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -177,7 +204,10 @@ func Render(ctx context.Context, src image.Image, full image.Point, specs []Spec
 	if src == nil {
 		return errors.New("variants: Render: nil source image")
 	}
-	size := src.Bounds().Size()
+	size := src.Bounds().Size() // as displayed
+	if o >= 5 {
+		size = image.Pt(size.Y, size.X)
+	}
 	switch {
 	case size.X <= 0 || size.Y <= 0:
 		return errors.New("variants: Render: empty source image")
@@ -195,7 +225,7 @@ func Render(ctx context.Context, src image.Image, full image.Point, specs []Spec
 		concurrency = runtime.GOMAXPROCS(0)
 	}
 	plan := planRender(size, full, specs)
-	reduced := reducer(src, size, full, specs, plan)
+	stored, upright := sources(src, o, plan)
 
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -221,17 +251,24 @@ func Render(ctx context.Context, src image.Image, full image.Point, specs []Spec
 	run := func(i int) {
 		defer wg.Done()
 		defer func() { finished <- i }()
-		start := src
-		if d := plan.from[i]; d >= 0 {
+		var start image.Image
+		render := renderSpec
+		switch d, k := plan.from[i], plan.reduce[i]; {
+		case d >= 0:
 			start = images[d]
-		} else if k := plan.reduce[i]; k > 1 {
-			start = reduced(k)
+		case o != 1 && rescaleFirst(specs[i]):
+			start = stored(k)
+			render = func(ctx context.Context, s Spec, start image.Image, full image.Point) (image.Image, error) {
+				return renderTurned(ctx, s, start, o, full)
+			}
+		default:
+			start = upright(k)
 		}
 		if err := rctx.Err(); err != nil || start == nil {
 			fail(cmp.Or(err, errors.New("variants: Render: no source image"))) // start is nil only if its spec failed
 			return
 		}
-		out, err := renderSpec(rctx, specs[i], start, full)
+		out, err := render(rctx, specs[i], start, full)
 		if err != nil {
 			fail(err)
 			return
@@ -316,23 +353,81 @@ func Render(ctx context.Context, src image.Image, full image.Point, specs []Spec
 // given to a spec whose first processor is a Resampler. ctx is checked
 // between processors; a processor's panic is returned as an error.
 func renderSpec(ctx context.Context, s Spec, start image.Image, full image.Point) (image.Image, error) {
-	img := start
-	for k, p := range s.Processors {
-		if k > 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
+	if len(s.Processors) == 0 {
+		return start, nil
+	}
+	p := s.Processors[0]
+	var img image.Image
+	var err error
+	if r, ok := p.(Resampler); ok && start.Bounds().Size() != full {
+		img, err = safely(func() (image.Image, error) { return r.ProcessScaled(start, full.X, full.Y) })
+		if err == nil && img == nil {
+			err = fmt.Errorf("%s returned no image", describe(p))
 		}
-		var out image.Image
-		var err error
-		if r, ok := p.(Resampler); ok && k == 0 && start.Bounds().Size() != full {
-			out, err = safely(func() (image.Image, error) { return r.ProcessScaled(img, full.X, full.Y) })
-			if err == nil && out == nil {
-				err = fmt.Errorf("%s returned no image", describe(p))
-			}
-		} else {
-			out, err = safely(func() (image.Image, error) { return runProcessor(p, img) })
+	} else {
+		img, err = safely(func() (image.Image, error) { return runProcessor(p, start) })
+	}
+	if err != nil {
+		return nil, fmt.Errorf("variants: %s: processors[0]: %w", s.Name, err)
+	}
+	return runProcessors(ctx, s, img, 1)
+}
+
+// rescaleFirst reports whether s starts with a Fit or a Resize, whose
+// image is the same whether the picture is turned before or after.
+func rescaleFirst(s Spec) bool {
+	if len(s.Processors) == 0 {
+		return false
+	}
+	switch s.Processors[0].(type) {
+	case Fit, Resize:
+		return true
+	}
+	return false
+}
+
+// renderTurned makes spec s, which starts with a Fit or a Resize, from
+// start, the whole picture as stored (at full size or reduced), which
+// orientation o turns upright into a full×full one: the first processor
+// runs on the stored picture with its box turned the same way, its result
+// is turned upright, and the other processors run on that.
+func renderTurned(ctx context.Context, s Spec, start image.Image, o int, full image.Point) (image.Image, error) {
+	sfull := full
+	var r Resampler
+	switch p := s.Processors[0].(type) {
+	case Fit:
+		if o >= 5 {
+			p.Width, p.Height = p.Height, p.Width
+			sfull = image.Pt(full.Y, full.X)
 		}
+		r = p
+	case Resize:
+		if o >= 5 {
+			p.Width, p.Height = p.Height, p.Width
+			sfull = image.Pt(full.Y, full.X)
+		}
+		r = p
+	}
+	img, err := safely(func() (image.Image, error) { return r.ProcessScaled(start, sfull.X, sfull.Y) })
+	if err == nil && img == nil {
+		err = fmt.Errorf("%s returned no image", describe(s.Processors[0]))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("variants: %s: processors[0]: %w", s.Name, err)
+	}
+	img = Orient(img, o)
+	return runProcessors(ctx, s, img, 1)
+}
+
+// runProcessors runs s's processors from index first on img, checking ctx
+// between them.
+func runProcessors(ctx context.Context, s Spec, img image.Image, first int) (image.Image, error) {
+	for k := first; k < len(s.Processors); k++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p := s.Processors[k]
+		out, err := safely(func() (image.Image, error) { return runProcessor(p, img) })
 		if err != nil {
 			return nil, fmt.Errorf("variants: %s: processors[%d]: %w", s.Name, k, err)
 		}

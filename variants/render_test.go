@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -558,4 +559,150 @@ func TestRenderIsDeterministic(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRenderStored: rendering a picture as stored, with its orientation,
+// gives what rendering it turned upright gives, for all eight
+// orientations, stored as NRGBA and as 4:2:0 YCbCr, with specs that are
+// resampled before turning (fit, resize, and a fit with post-ops) and
+// specs that start from the upright picture (fill, pad). The picture is
+// smooth (gradients: red across, green down, so any wrong turn shows), as
+// the two orders differ where Lanczos rings against a clamped hard edge
+// and where 4:2:0 output pairs other pixels for chroma.
+func TestRenderStored(t *testing.T) {
+	displayed := image.NewNRGBA(image.Rect(0, 0, 640, 480))
+	for y := range 480 {
+		for x := range 640 {
+			b := 128 + 60*math.Sin(float64(x)/97)*math.Cos(float64(y)/61)
+			displayed.SetNRGBA(x, y, color.NRGBA{uint8(20 + x*215/640), uint8(20 + y*215/480), uint8(b), 255})
+		}
+	}
+	specs := []variants.Spec{
+		spec("fit", variants.Fit{Width: 300, Height: 200}),
+		spec("resize", variants.Resize{Width: 90}),
+		spec("grey", variants.Fit{Width: 120, Height: 120}, variants.Grayscale{}),
+		spec("fill", variants.Fill{Width: 50, Height: 70, Anchor: variants.TopLeft}),
+		spec("pad", variants.Pad{Width: 80, Height: 80, Background: white}),
+		spec("xs", variants.Fit{Width: 40, Height: 40}),
+	}
+	full := displayed.Bounds().Size()
+	for o := 1; o <= 8; o++ {
+		stored := testimage.Stored(displayed, o)
+		ycc := image.NewYCbCr(stored.Rect, image.YCbCrSubsampleRatio420)
+		for y := range stored.Rect.Dy() {
+			for x := range stored.Rect.Dx() {
+				c := stored.NRGBAAt(x, y)
+				yy, cb, cr := color.RGBToYCbCr(c.R, c.G, c.B)
+				ycc.Y[ycc.YOffset(x, y)] = yy
+				ycc.Cb[ycc.COffset(x, y)], ycc.Cr[ycc.COffset(x, y)] = cb, cr
+			}
+		}
+		for name, src := range map[string]image.Image{"nrgba": stored, "ycbcr": ycc} {
+			want := collect(t, variants.Orient(src, o), full, specs, 2)
+			got := make([]image.Image, len(specs))
+			err := variants.RenderStored(context.Background(), src, o, full, specs, 2, func(i int, img image.Image) error {
+				got[i] = img
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("orientation %d %s: %v", o, name, err)
+			}
+			for i := range specs {
+				if got[i].Bounds().Size() != want[i].Bounds().Size() {
+					t.Fatalf("orientation %d %s: %s is %v, want %v", o, name, specs[i].Name, got[i].Bounds().Size(), want[i].Bounds().Size())
+				}
+				if name == "nrgba" {
+					if d := maxChannelDiff(got[i], want[i]); d > 3 {
+						t.Errorf("orientation %d %s: %s differs by up to %d levels from rendering upright", o, name, specs[i].Name, d)
+					}
+					continue
+				}
+				// 4:2:0 output shares chroma between other pairs of
+				// pixels when turned: luma must agree, colour on average
+				// (40 pixels across a 215-level gradient are 5 levels a
+				// pixel apart, so a shifted chroma pair costs about 3).
+				if d := maxLumaDiff(got[i], want[i]); d > 3 {
+					t.Errorf("orientation %d %s: %s luma differs by up to %d levels from rendering upright", o, name, specs[i].Name, d)
+				}
+				if d := meanChannelDiff(got[i], want[i]); d > 3 {
+					t.Errorf("orientation %d %s: %s colour differs by %.1f levels on average from rendering upright", o, name, specs[i].Name, d)
+				}
+			}
+		}
+	}
+}
+
+// TestRescaleBoxesTurn: a Fit or Resize box turned with the picture gives
+// the turned size, so a spec resampled as stored has the size it would
+// have upright.
+func TestRescaleBoxesTurn(t *testing.T) {
+	for w := 1; w < 90; w += 7 {
+		for h := 1; h < 90; h += 5 {
+			for _, r := range []variants.Resampler{
+				variants.Fit{Width: 30, Height: 20}, variants.Fit{Width: 40}, variants.Fit{Height: 13},
+				variants.Resize{Width: 30, Height: 20}, variants.Resize{Width: 17}, variants.Resize{Height: 9},
+			} {
+				var turned variants.Resampler
+				switch p := r.(type) {
+				case variants.Fit:
+					turned = variants.Fit{Width: p.Height, Height: p.Width}
+				case variants.Resize:
+					turned = variants.Resize{Width: p.Height, Height: p.Width}
+				}
+				rw, rh := r.ResampleSize(w, h)
+				tw, th := turned.ResampleSize(h, w)
+				if tw != rh || th != rw {
+					t.Fatalf("%#v on %d×%d: %d×%d, turned %d×%d", r, w, h, rw, rh, tw, th)
+				}
+			}
+		}
+	}
+}
+
+// maxLumaDiff is the largest difference of the pixels' luma (BT.601, as
+// JPEG's Y).
+func maxLumaDiff(a, b image.Image) int {
+	d := 0
+	r := a.Bounds()
+	for y := range r.Dy() {
+		for x := range r.Dx() {
+			p := color.NRGBAModel.Convert(a.At(r.Min.X+x, r.Min.Y+y)).(color.NRGBA)
+			q := color.NRGBAModel.Convert(b.At(b.Bounds().Min.X+x, b.Bounds().Min.Y+y)).(color.NRGBA)
+			yp, _, _ := color.RGBToYCbCr(p.R, p.G, p.B)
+			yq, _, _ := color.RGBToYCbCr(q.R, q.G, q.B)
+			d = max(d, int(yp)-int(yq), int(yq)-int(yp))
+		}
+	}
+	return d
+}
+
+// meanChannelDiff is the mean absolute difference of the colour channels.
+func meanChannelDiff(a, b image.Image) float64 {
+	sum := 0
+	r := a.Bounds()
+	for y := range r.Dy() {
+		for x := range r.Dx() {
+			p := color.NRGBAModel.Convert(a.At(r.Min.X+x, r.Min.Y+y)).(color.NRGBA)
+			q := color.NRGBAModel.Convert(b.At(b.Bounds().Min.X+x, b.Bounds().Min.Y+y)).(color.NRGBA)
+			for _, v := range []int{int(p.R) - int(q.R), int(p.G) - int(q.G), int(p.B) - int(q.B)} {
+				sum += max(v, -v)
+			}
+		}
+	}
+	return float64(sum) / float64(3*r.Dx()*r.Dy())
+}
+
+func maxChannelDiff(a, b image.Image) int {
+	d := 0
+	r := a.Bounds()
+	for y := range r.Dy() {
+		for x := range r.Dx() {
+			p := color.NRGBAModel.Convert(a.At(r.Min.X+x, r.Min.Y+y)).(color.NRGBA)
+			q := color.NRGBAModel.Convert(b.At(b.Bounds().Min.X+x, b.Bounds().Min.Y+y)).(color.NRGBA)
+			for _, v := range []int{int(p.R) - int(q.R), int(p.G) - int(q.G), int(p.B) - int(q.B), int(p.A) - int(q.A)} {
+				d = max(d, v, -v)
+			}
+		}
+	}
+	return d
 }
