@@ -25,8 +25,58 @@ func accelerateJPEG(c *Codec) {
 	c.Decode = func(r io.Reader) (image.Image, error) { return turboDecode(r, 1) }
 	c.DecodeScaled = turboDecode
 	c.Encode = func(w io.Writer, img image.Image, o EncodeOptions) error {
-		return turbojpeg.Encode(w, jpegSource(img, o.Background), jpegQuality(o.Quality))
+		src := jpegSource(img, o.Background)
+		if m, ok := src.(*image.YCbCr); ok {
+			src = to420(m)
+		}
+		return turbojpeg.Encode(w, src, jpegQuality(o.Quality))
 	}
+}
+
+// to420 returns m with 4:2:0 chroma, as the pure-Go encoder writes every
+// colour JPEG (and as Pillow and libjpeg do by default): a 4:2:2 or 4:4:0
+// camera JPEG recompressed keeps its size down. Chroma is averaged over the
+// samples merged; 4:2:0 and images not at the origin are returned as they
+// are (TurboJPEG then keeps their subsampling, or goes through RGB).
+func to420(m *image.YCbCr) image.Image {
+	var sx, sy int // chroma samples merged across and down
+	switch m.SubsampleRatio {
+	case image.YCbCrSubsampleRatio444:
+		sx, sy = 2, 2
+	case image.YCbCrSubsampleRatio422:
+		sx, sy = 1, 2
+	case image.YCbCrSubsampleRatio440:
+		sx, sy = 2, 1
+	default:
+		return m
+	}
+	if m.Rect.Min != (image.Point{}) {
+		return m
+	}
+	out := image.NewYCbCr(m.Rect, image.YCbCrSubsampleRatio420)
+	if out.YStride == m.YStride {
+		copy(out.Y, m.Y)
+	} else { // decoders may pad rows
+		for y := range m.Rect.Dy() {
+			copy(out.Y[y*out.YStride:y*out.YStride+m.Rect.Dx()], m.Y[y*m.YStride:])
+		}
+	}
+	cw, ch := (m.Rect.Dx()+1)/2, (m.Rect.Dy()+1)/2
+	sw := (m.Rect.Dx() + 2 - sx) / (3 - sx) // source chroma width: w, or ⌈w/2⌉
+	sh := (m.Rect.Dy() + 2 - sy) / (3 - sy)
+	for _, p := range [][2][]byte{{out.Cb, m.Cb}, {out.Cr, m.Cr}} {
+		dst, src := p[0], p[1]
+		for y := range ch {
+			y0, y1 := y*sy, min(y*sy+sy-1, sh-1)
+			for x := range cw {
+				x0, x1 := x*sx, min(x*sx+sx-1, sw-1)
+				s := uint32(src[y0*m.CStride+x0]) + uint32(src[y0*m.CStride+x1]) +
+					uint32(src[y1*m.CStride+x0]) + uint32(src[y1*m.CStride+x1])
+				dst[y*out.CStride+x] = uint8((s + 2) / 4)
+			}
+		}
+	}
+	return out
 }
 
 func turboDecode(r io.Reader, denom int) (image.Image, error) {

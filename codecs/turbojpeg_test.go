@@ -83,3 +83,35 @@ func meanDiff(a, b image.Image) float64 {
 	}
 	return float64(sum) / float64(3*r.Dx()*r.Dy())
 }
+
+// TestJPEGEncodes420: whichever library encodes, a YCbCr image with 4:4:4,
+// 4:2:2 or 4:4:0 chroma (a decoded camera JPEG) is written 4:2:0, as every
+// other colour image, with its colours kept.
+func TestJPEGEncodes420(t *testing.T) {
+	src := smooth(203, 157)
+	for _, r := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio440} {
+		m := image.NewYCbCr(src.Rect, r)
+		for y := range src.Rect.Dy() {
+			for x := range src.Rect.Dx() {
+				c := src.NRGBAAt(x, y)
+				yy, cb, cr := color.RGBToYCbCr(c.R, c.G, c.B)
+				m.Y[m.YOffset(x, y)] = yy
+				m.Cb[m.COffset(x, y)], m.Cr[m.COffset(x, y)] = cb, cr
+			}
+		}
+		var buf bytes.Buffer
+		if err := codecs.Encode(&buf, m, codecs.JPEG, codecs.EncodeOptions{Quality: 90}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := jpegcodec.Decode(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if y, ok := got.(*image.YCbCr); !ok || y.SubsampleRatio != image.YCbCrSubsampleRatio420 {
+			t.Errorf("%v: encoded as %T %v, want 4:2:0", r, got, y.SubsampleRatio)
+		}
+		if d := meanDiff(got, src); d > 3 { // q90 and 4:2:0 chroma on fine colour detail: ≈2
+			t.Errorf("%v: mean channel difference %.2f after encoding", r, d)
+		}
+	}
+}
