@@ -106,16 +106,21 @@ func (i Info) DecodeMemory() int64 {
 	if i.Progressive {
 		// The coefficients: one int16 per pixel and component (for 4:4:4,
 		// the worst case), plus the decoder's working buffers.
-		components := int64(3)
-		switch i.ColorModel {
-		case color.GrayModel:
-			components = 1
-		case color.CMYKModel:
-			components = 4
-		}
-		perPixel += 2*components + 6
+		perPixel += 2*i.components() + 6
 	}
 	return px * perPixel
+}
+
+// components is the number of colour components of a JPEG with i's colour
+// model.
+func (i Info) components() int64 {
+	switch i.ColorModel {
+	case color.GrayModel:
+		return 1
+	case color.CMYKModel:
+		return 4
+	}
+	return 3
 }
 
 // DecodeMemoryScaled is DecodeMemory for a decode at 1/denom of the size
@@ -140,16 +145,9 @@ func (i Info) DecodeMemoryScaled(denom int) int64 {
 		default:
 			perBlock = 10
 		}
-		components := int64(3)
-		switch i.ColorModel {
-		case color.GrayModel:
-			components = 1
-		case color.CMYKModel:
-			components = 4
-		}
 		blocks := int64((i.Width+7)/8) * int64((i.Height+7)/8)
 		px := int64(planes.Width) * int64(planes.Height)
-		cost += components*blocks*perBlock + 6*px
+		cost += i.components()*blocks*perBlock + 6*px
 	}
 	return cost
 }

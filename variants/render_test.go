@@ -659,50 +659,48 @@ func TestRescaleBoxesTurn(t *testing.T) {
 	}
 }
 
+// eachPair calls f with each pixel of a and the pixel of b at the same
+// offset from its bounds' origin.
+func eachPair(a, b image.Image, f func(p, q color.NRGBA)) {
+	ra, rb := a.Bounds(), b.Bounds()
+	for y := range ra.Dy() {
+		for x := range ra.Dx() {
+			f(color.NRGBAModel.Convert(a.At(ra.Min.X+x, ra.Min.Y+y)).(color.NRGBA),
+				color.NRGBAModel.Convert(b.At(rb.Min.X+x, rb.Min.Y+y)).(color.NRGBA))
+		}
+	}
+}
+
 // maxLumaDiff is the largest difference of the pixels' luma (BT.601, as
 // JPEG's Y).
 func maxLumaDiff(a, b image.Image) int {
 	d := 0
-	r := a.Bounds()
-	for y := range r.Dy() {
-		for x := range r.Dx() {
-			p := color.NRGBAModel.Convert(a.At(r.Min.X+x, r.Min.Y+y)).(color.NRGBA)
-			q := color.NRGBAModel.Convert(b.At(b.Bounds().Min.X+x, b.Bounds().Min.Y+y)).(color.NRGBA)
-			yp, _, _ := color.RGBToYCbCr(p.R, p.G, p.B)
-			yq, _, _ := color.RGBToYCbCr(q.R, q.G, q.B)
-			d = max(d, int(yp)-int(yq), int(yq)-int(yp))
-		}
-	}
+	eachPair(a, b, func(p, q color.NRGBA) {
+		yp, _, _ := color.RGBToYCbCr(p.R, p.G, p.B)
+		yq, _, _ := color.RGBToYCbCr(q.R, q.G, q.B)
+		d = max(d, int(yp)-int(yq), int(yq)-int(yp))
+	})
 	return d
 }
 
 // meanChannelDiff is the mean absolute difference of the colour channels.
 func meanChannelDiff(a, b image.Image) float64 {
 	sum := 0
-	r := a.Bounds()
-	for y := range r.Dy() {
-		for x := range r.Dx() {
-			p := color.NRGBAModel.Convert(a.At(r.Min.X+x, r.Min.Y+y)).(color.NRGBA)
-			q := color.NRGBAModel.Convert(b.At(b.Bounds().Min.X+x, b.Bounds().Min.Y+y)).(color.NRGBA)
-			for _, v := range []int{int(p.R) - int(q.R), int(p.G) - int(q.G), int(p.B) - int(q.B)} {
-				sum += max(v, -v)
-			}
+	eachPair(a, b, func(p, q color.NRGBA) {
+		for _, v := range []int{int(p.R) - int(q.R), int(p.G) - int(q.G), int(p.B) - int(q.B)} {
+			sum += max(v, -v)
 		}
-	}
-	return float64(sum) / float64(3*r.Dx()*r.Dy())
+	})
+	return float64(sum) / float64(3*a.Bounds().Dx()*a.Bounds().Dy())
 }
 
+// maxChannelDiff is the largest difference of any channel, alpha included.
 func maxChannelDiff(a, b image.Image) int {
 	d := 0
-	r := a.Bounds()
-	for y := range r.Dy() {
-		for x := range r.Dx() {
-			p := color.NRGBAModel.Convert(a.At(r.Min.X+x, r.Min.Y+y)).(color.NRGBA)
-			q := color.NRGBAModel.Convert(b.At(b.Bounds().Min.X+x, b.Bounds().Min.Y+y)).(color.NRGBA)
-			for _, v := range []int{int(p.R) - int(q.R), int(p.G) - int(q.G), int(p.B) - int(q.B), int(p.A) - int(q.A)} {
-				d = max(d, v, -v)
-			}
+	eachPair(a, b, func(p, q color.NRGBA) {
+		for _, v := range []int{int(p.R) - int(q.R), int(p.G) - int(q.G), int(p.B) - int(q.B), int(p.A) - int(q.A)} {
+			d = max(d, v, -v)
 		}
-	}
+	})
 	return d
 }

@@ -274,7 +274,7 @@ func (t *twWriter) transform(i int, plane []byte, q [64]uint16) {
 				}
 			}
 			b := &blocks[by*pw+bx]
-			for z, nat := range decUnzig {
+			for z, nat := range unzig {
 				v, u := int(nat)/8, int(nat)%8
 				s := 0.0
 				for y := 0; y < 8; y++ {

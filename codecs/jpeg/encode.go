@@ -135,9 +135,9 @@ type encEncoder struct {
 	dc    [3]int32     // previous DC value of each component
 }
 
-// encZigzag[k] is the natural (row-major) index of the k-th coefficient in
-// zigzag order (ITU T.81 Figure A.6).
-var encZigzag = [64]uint8{
+// unzig[k] is the natural (row-major) index of the k-th coefficient in
+// zig-zag order (ITU T.81 Figure A.6), for the encoder and the decoder.
+var unzig = [64]uint8{
 	0, 1, 8, 16, 9, 2, 3, 10,
 	17, 24, 32, 25, 18, 11, 4, 5,
 	12, 19, 26, 33, 40, 48, 41, 34,
@@ -181,7 +181,7 @@ func encScaleQuant(base *[64]byte, q int) (t [64]byte) {
 	if q < 50 {
 		scale = 5000 / q
 	}
-	for k, n := range encZigzag {
+	for k, n := range unzig {
 		t[k] = byte(min(max((int(base[n])*scale+50)/100, 1), 255))
 	}
 	return t

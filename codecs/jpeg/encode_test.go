@@ -512,7 +512,7 @@ func TestEncodeFDCT(t *testing.T) {
 			}
 			var out [64]int32
 			nz := encFDCTQuant(px[:], 0, 8, &recip, &out)
-			for k, n := range encZigzag {
+			for k, n := range unzig {
 				u, v := int(n)/8, int(n)%8
 				f := encRefDCT(&px, u, v) / float64(qv)
 				if d := math.Abs(float64(out[k]) - f); d > worst {

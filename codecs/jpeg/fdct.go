@@ -45,7 +45,7 @@ func encReciprocals(q *[64]byte) (r [64]int64) {
 			s[i] = math.Sqrt2 * math.Cos(float64(i)*math.Pi/16)
 		}
 	}
-	for k, n := range encZigzag {
+	for k, n := range unzig {
 		d := float64(q[k]) * 8 * s[n/8] * s[n%8] * (1 << encDCTPass)
 		r[k] = int64(math.Round((1 << encRecipBits) / d))
 	}

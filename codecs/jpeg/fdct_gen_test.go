@@ -24,7 +24,7 @@ package jpeg
 func encQuantize(ws *[64]int64, recip *[64]int64, out *[64]int32) (nz uint64) {
 	const half = 1 << (encRecipBits - 1)
 `)
-	for k, n := range encZigzag {
+	for k, n := range unzig {
 		fmt.Fprintf(&b, "\tq%d := (ws[%d]*recip[%d] + half) >> encRecipBits\n", k, n, k)
 		fmt.Fprintf(&b, "\tout[%d] = int32(q%d)\n", k, k)
 		if k > 0 {

@@ -66,18 +66,6 @@ const (
 // dequantisation tables.
 const decRedBits = 12
 
-// decUnzig maps zig-zag order to natural (row-major) order (A.3.6).
-var decUnzig = [64]uint8{
-	0, 1, 8, 16, 9, 2, 3, 10,
-	17, 24, 32, 25, 18, 11, 4, 5,
-	12, 19, 26, 33, 40, 48, 41, 34,
-	27, 20, 13, 6, 7, 14, 21, 28,
-	35, 42, 49, 56, 57, 50, 43, 36,
-	29, 22, 15, 23, 30, 37, 44, 51,
-	58, 59, 52, 45, 38, 31, 39, 46,
-	53, 60, 61, 54, 47, 55, 62, 63,
-}
-
 // decPrefixLen[k] is the length of the shortest zig-zag prefix that holds
 // every coefficient of the top-left k×k corner of a block.
 var decPrefixLen [9]int
@@ -87,7 +75,7 @@ var decPrefixLen [9]int
 var decRedScale [9][64]int32
 
 func init() {
-	for z, nat := range decUnzig {
+	for z, nat := range unzig {
 		for k := 1; k <= 8; k *= 2 {
 			if int(nat)/8 < k && int(nat)%8 < k {
 				decPrefixLen[k] = z + 1
@@ -116,14 +104,14 @@ func init() {
 // 2^decRedBits for the reduced transforms.
 func decDequant(dq *[64]int32, q *[64]uint16, k int) {
 	if k == 8 {
-		for z, nat := range decUnzig {
+		for z, nat := range unzig {
 			dq[nat] = int32(q[z])
 		}
 		return
 	}
 	clear(dq[:])
 	for z := 0; z < decPrefixLen[k]; z++ {
-		nat := decUnzig[z]
+		nat := unzig[z]
 		dq[nat] = int32(q[z]) * decRedScale[k][nat]
 	}
 }

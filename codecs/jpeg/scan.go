@@ -348,7 +348,7 @@ func (d *decoder) decodeSequential(c *decComponent, dc, ac *decHuffman) (int, er
 			l := uint(f & 15)
 			acc <<= l
 			n -= l
-			blk[decUnzig[z]] = f >> 16
+			blk[unzig[z]] = f >> 16
 			last = z
 			continue
 		}
@@ -377,7 +377,7 @@ func (d *decoder) decodeSequential(c *decComponent, dc, ac *decHuffman) (int, er
 			if v < 1<<(s-1) {
 				v += -1<<s + 1
 			}
-			blk[decUnzig[z]] = v
+			blk[unzig[z]] = v
 			last = z
 			continue
 		}
@@ -575,7 +575,7 @@ func (d *decoder) reconstructProgressive() {
 					last--
 				}
 				for z, v := range co[:last+1] {
-					d.blk[decUnzig[z]] = int32(v)
+					d.blk[unzig[z]] = int32(v)
 				}
 				d.putBlock(c, bx, by, last)
 			}
