@@ -181,7 +181,7 @@ func checkPlanes(t *testing.T, name string, src *image.YCbCr, got image.Image, k
 
 func premul(c color.NRGBA) color.NRGBA {
 	r := color.RGBAModel.Convert(c).(color.RGBA)
-	return color.NRGBA{r.R, r.G, r.B, r.A}
+	return color.NRGBA(r)
 }
 
 func within(a, b color.NRGBA, tol int) bool {
