@@ -493,6 +493,11 @@ func (s *Store) makeOne(ctx context.Context, key, vk string) (bool, error) {
 	if idx < 0 {
 		return false, nil
 	}
+	// A flight that ended, or another process, may have made it since the
+	// caller's read missed: then there is nothing to decode.
+	if ok, err := s.inner.Exists(ctx, vk); err == nil && ok {
+		return true, nil
+	}
 	data, err := s.inner.ReadAll(ctx, key)
 	if err != nil {
 		return false, err
