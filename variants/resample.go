@@ -35,7 +35,8 @@ import (
 // Opaque pictures (*image.YCbCr, *image.CMYK, and any image whose Opaque
 // method says so) are filtered with all three channels packed into one
 // integer (see lzPack), without alpha work, and come out as *image.NRGBA
-// with alpha 0xff; *image.Gray stays *image.Gray; the rest come out as
+// with alpha 0xff; *image.Gray stays *image.Gray, filtered two rows or
+// columns at a time the same way (lzBandGray); the rest come out as
 // *image.NRGBA.
 
 const (
@@ -210,6 +211,7 @@ const (
 	lzPacked lzFormat = iota // packed uint64 pixels, opaque
 	lzNRGBA                  // 4 bytes a pixel, non-premultiplied alpha
 	lzGray                   // 1 byte a pixel
+	lzPlane                  // 1 byte a pixel, lzBits weights (chroma planes)
 )
 
 // lzSource reads the rows of a source picture. Rows are relative to the
@@ -468,15 +470,12 @@ func lanczosResize(img image.Image, w, h int) image.Image {
 	return out
 }
 
-// lzJob is one resampling: src through kx and ky into pix (stride apart),
-// or, for packed sources with putPacked set, each output row's packed
-// sums handed to putPacked.
+// lzJob is one resampling: src through kx and ky into pix (stride apart).
 type lzJob struct {
-	src       *lzSource
-	kx, ky    *lzKernel
-	pix       []byte
-	stride    int
-	putPacked func(y int, acc []int64)
+	src    *lzSource
+	kx, ky *lzKernel
+	pix    []byte
+	stride int
 }
 
 // lzRun runs j, in bands of output rows on several goroutines when it is
@@ -504,6 +503,14 @@ func lzRun(j *lzJob) {
 
 // lzBand computes output rows y0..y1-1 of j.
 func lzBand(j *lzJob, y0, y1 int) {
+	switch j.src.format {
+	case lzGray:
+		lzBandGray(j, y0, y1)
+		return
+	case lzPlane:
+		lzBand3(j, y0, y1)
+		return
+	}
 	src, kx, ky, pix, stride := j.src, j.kx, j.ky, j.pix, j.stride
 	dw := len(kx.start)
 	// A ring of horizontally filtered rows: source row r lives in slot
@@ -534,10 +541,6 @@ func lzBand(j *lzJob, y0, y1 int) {
 				rows[t] = row
 			}
 			lzVPacked(acc, rows, ws)
-			if j.putPacked != nil {
-				j.putPacked(y, acc)
-				continue
-			}
 			out := pix[y*stride:][:4*dw]
 			for x, v := range acc {
 				o := out[4*x : 4*x+4 : 4*x+4]
@@ -550,18 +553,10 @@ func lzBand(j *lzJob, y0, y1 int) {
 		return
 	}
 
-	bpp := 4
-	if src.format == lzGray {
-		bpp = 1
-	}
-	tl := dw * bpp
+	tl := dw * 4
 	tmp := make([]byte, ring*tl)
 	scratch := make([]byte, 4*src.w)
 	rows := make([][]byte, ring)
-	var acc []int32
-	if src.format == lzGray {
-		acc = make([]int32, dw)
-	}
 	for y := y0; y < y1; y++ {
 		s, ws := ky.weights(y)
 		rows = rows[:len(ws)]
@@ -570,25 +565,12 @@ func lzBand(j *lzJob, y0, y1 int) {
 			slot := r % ring
 			row := tmp[slot*tl : (slot+1)*tl]
 			if tag[slot] != r {
-				in := src.bytes(r, scratch)
-				if src.format == lzGray {
-					lzH1(row, in, kx)
-				} else {
-					lzHAlpha(row, in, kx)
-				}
+				lzHAlpha(row, src.bytes(r, scratch), kx)
 				tag[slot] = r
 			}
 			rows[t] = row
 		}
-		out := pix[y*stride:][:tl]
-		if src.format == lzGray {
-			lzVSum(acc, rows, ws)
-			for x, a := range acc {
-				out[x] = lzClamp(a)
-			}
-		} else {
-			lzVAlpha(out, rows, ws)
-		}
+		lzVAlpha(pix[y*stride:][:tl], rows, ws)
 	}
 }
 
@@ -627,44 +609,6 @@ func lzVPacked(acc []int64, rows [][]uint64, ws []int32) {
 		for i := range acc {
 			acc[i] += int64(r0[i]) * w0
 		}
-	}
-}
-
-// lzVSum sets acc to lzHalfHi plus the weighted sum of byte rows.
-func lzVSum(acc []int32, rows [][]byte, ws []int32) {
-	for i := range acc {
-		acc[i] = lzHalfHi
-	}
-	t := 0
-	for ; t+4 <= len(ws); t += 4 {
-		w0, w1, w2, w3 := ws[t], ws[t+1], ws[t+2], ws[t+3]
-		r0, r1, r2, r3 := rows[t][:len(acc)], rows[t+1][:len(acc)], rows[t+2][:len(acc)], rows[t+3][:len(acc)]
-		for i := range acc {
-			acc[i] += int32(r0[i])*w0 + int32(r1[i])*w1 + int32(r2[i])*w2 + int32(r3[i])*w3
-		}
-	}
-	for ; t < len(ws); t++ {
-		w0 := ws[t]
-		r0 := rows[t][:len(acc)]
-		for i := range acc {
-			acc[i] += int32(r0[i]) * w0
-		}
-	}
-}
-
-// lzH1 filters a 1-byte row horizontally.
-func lzH1(dst, src []byte, k *lzKernel) {
-	n := k.n
-	for x := range dst {
-		s, c := k.start[x], k.count[x]
-		ws := k.w[x*n : x*n+c]
-		p := src[s : s+c]
-		p = p[:len(ws)]
-		v := int32(lzHalfHi)
-		for i, w := range ws {
-			v += int32(p[i]) * w
-		}
-		dst[x] = lzClamp(v)
 	}
 }
 
@@ -740,9 +684,10 @@ func lzVAlpha(out []byte, rows [][]byte, ws []int32) {
 // keeps to reductions.
 func lanczosResample(img image.Image, w, h int) image.Image {
 	if m, ok := img.(*image.YCbCr); ok && w <= m.Rect.Dx() && h <= m.Rect.Dy() {
-		// Only with subsampled chroma columns: from 4:4:4 and 4:4:0 the
-		// full-width chroma planes cost more than converting to RGB.
-		if fx, fy := lzChromaFactors(m.SubsampleRatio); fx >= 2 && m.Rect.Min.X%fx == 0 && m.Rect.Min.Y%fy == 0 {
+		// Every subsampling: with the planes filtered several samples a
+		// multiply (lzBandGray, lzBand3), even 4:4:4's and 4:4:0's
+		// full-width chroma planes cost less than converting to RGB.
+		if fx, fy := lzChromaFactors(m.SubsampleRatio); fx > 0 && m.Rect.Min.X%fx == 0 && m.Rect.Min.Y%fy == 0 {
 			return lanczosResizeYCbCr(m, w, h)
 		}
 	}
@@ -770,8 +715,8 @@ func lzChromaFactors(r image.YCbCrSubsampleRatio) (fx, fy int) {
 }
 
 // lanczosResizeYCbCr resamples m (its Min on a chroma sample) to a w×h
-// 4:2:0 image: luma as a gray picture, and chroma (Cb and Cr packed in two
-// lanes) from m's chroma planes to ⌈w/2⌉×⌈h/2⌉, each output sample
+// 4:2:0 image: luma as a gray picture (lzBandGray), and each chroma plane
+// (lzBand3) from m's to ⌈w/2⌉×⌈h/2⌉, each output sample
 // centred on the 2×2 pixels it covers and the filter widened to the
 // chroma reduction, so that 4:4:4 and 4:2:2 sources are subsampled by the
 // Lanczos filter itself.
@@ -790,37 +735,27 @@ func lanczosResizeYCbCr(m *image.YCbCr, w, h int) *image.YCbCr {
 
 	cw, ch := (sw+fx-1)/fx, (sh+fy-1)/fy
 	dcw, dch := (w+1)/2, (h+1)/2
-	chroma := &lzSource{w: cw, h: ch, format: lzPacked, packed: func(y int, d []uint64, _ []byte) []uint64 {
-		o := m.COffset(b.Min.X, b.Min.Y+fy*y)
-		cb, cr := m.Cb[o:o+cw], m.Cr[o:o+cw]
-		d = d[:len(cb)]
-		for x := range d {
-			d[x] = uint64(cb[x]) | uint64(cr[x])<<lzLane
-		}
-		return d
-	}}
-	put := func(y int, acc []int64) {
-		cb := out.Cb[y*out.CStride:][:len(acc)]
-		cr := out.Cr[y*out.CStride:][:len(acc)]
-		for x, v := range acc {
-			cb[x] = lzLaneByte(v, 0)
-			cr[x] = lzLaneByte(v, 1)
-		}
+	kx := newLzKernelScale(dcw, cw, 2*float64(sw)/float64(w)/float64(fx), lzBits)
+	ky := newLzKernelScale(dch, ch, 2*float64(sh)/float64(h)/float64(fy), lzBits)
+	chromaJob := func(plane, pix []byte) *lzJob {
+		src := &lzSource{w: cw, h: ch, format: lzPlane, bytes: func(y int, _ []byte) []byte {
+			o := m.COffset(b.Min.X, b.Min.Y+fy*y)
+			return plane[o : o+cw]
+		}}
+		return &lzJob{src: src, kx: kx, ky: ky, pix: pix, stride: out.CStride}
 	}
-	chromaJob := &lzJob{src: chroma,
-		kx:        newLzKernelScale(dcw, cw, 2*float64(sw)/float64(w)/float64(fx), lzBits),
-		ky:        newLzKernelScale(dch, ch, 2*float64(sh)/float64(h)/float64(fy), lzBits),
-		putPacked: put}
+	cbJob, crJob := chromaJob(m.Cb, out.Cb), chromaJob(m.Cr, out.Cr)
 	// Luma and chroma are independent: with several processors and enough
 	// work, run them side by side (each may split into bands as well).
 	if runtime.GOMAXPROCS(0) > 1 && sh*w+w*h > lzParallelMin {
 		var wg sync.WaitGroup
-		wg.Go(func() { lzRun(chromaJob) })
+		wg.Go(func() { lzRun(cbJob); lzRun(crJob) })
 		lzRun(lumaJob)
 		wg.Wait()
 	} else {
 		lzRun(lumaJob)
-		lzRun(chromaJob)
+		lzRun(cbJob)
+		lzRun(crJob)
 	}
 	return out
 }

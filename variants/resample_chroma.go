@@ -1,0 +1,156 @@
+package variants
+
+// The chroma planes of lanczosResizeYCbCr are filtered one plane at a
+// time, three samples to a uint64 in the 21-bit lanes of lzPack, with
+// lzBits weights: the horizontal pass packs three source rows, the
+// vertical pass three adjacent columns. Each lane sums, from lzBias,
+// exactly what a packed pixel's lane sums (TestLanczosKernel bounds it),
+// so the planes come out as they did with Cb and Cr packed side by side
+// in one uint64 (TestLanczosChromaPacked), a third more samples a
+// multiply.
+
+// lzTriple is a kernel laid out for lzH3: every output has exactly n
+// taps (zero weights added where it had fewer, which changes no sum),
+// and the number of outputs is a multiple of 3 (the last repeated).
+type lzTriple struct {
+	n     int
+	start []int
+	w     []int32
+}
+
+// newLzTriple lays out k for lzH3; src is the number of source samples.
+func newLzTriple(k *lzKernel, src int) *lzTriple {
+	n, dw := k.n, len(k.start)
+	pw := (dw + 2) / 3 * 3
+	p := &lzTriple{n: n, start: make([]int, pw), w: make([]int32, pw*n)}
+	for x := range pw {
+		s, ws := k.weights(min(x, dw-1))
+		ps := min(s, src-n) // n ≤ src, and s+len(ws) ≤ src
+		p.start[x] = ps
+		copy(p.w[x*n+s-ps:], ws)
+	}
+	return p
+}
+
+// lzBand3 computes output rows y0..y1-1 of j, whose source is lzPlane.
+func lzBand3(j *lzJob, y0, y1 int) {
+	src, kx, ky, pix, stride := j.src, j.kx, j.ky, j.pix, j.stride
+	dw := len(kx.start)
+	hw := (dw + 2) / 3 // a filtered row: column triples, packed
+	// A ring of filtered rows as in lzBand, two rows longer: rows are
+	// filtered three at a time, r with r+1 and r+2, which must not evict
+	// a row of the output being computed.
+	ring := ky.n + 2
+	tag := make([]int, ring)
+	for i := range tag {
+		tag[i] = -1
+	}
+	tmp := make([]uint64, (ring+1)*hw)
+	spare := tmp[ring*hw:] // the partners of the last source rows
+	packed := make([]uint64, src.w)
+	rows := make([][]uint64, ring)
+	acc := make([]uint64, hw)
+	kp := newLzTriple(kx, src.w)
+	var in [3][]byte
+	var dst [3][]uint64
+	for y := y0; y < y1; y++ {
+		s, ws := ky.weights(y)
+		rows = rows[:len(ws)]
+		for t := range ws {
+			r := s + t
+			slot := r % ring
+			row := tmp[slot*hw : (slot+1)*hw]
+			if tag[slot] != r {
+				for i := range 3 {
+					if r+i < src.h {
+						sl := (r + i) % ring
+						in[i], dst[i] = src.bytes(r+i, nil), tmp[sl*hw:(sl+1)*hw]
+						tag[sl] = r + i
+					} else {
+						in[i], dst[i] = in[0], spare
+					}
+				}
+				lzH3(dst, in, kp, packed)
+			}
+			rows[t] = row
+		}
+		lzV3(pix[y*stride:][:dw], acc, rows, ws)
+	}
+}
+
+// lzH3 filters the byte rows in horizontally into dst, each holding
+// output columns 3i, 3i+1 and 3i+2 in the lanes of its element i. p is
+// scratch for the packed source, as long as the rows.
+func lzH3(dst [3][]uint64, in [3][]byte, k *lzTriple, p []uint64) {
+	a := in[0]
+	p = p[:len(a)]
+	b, c := in[1][:len(a)], in[2][:len(a)]
+	for x := range p {
+		p[x] = uint64(a[x]) | uint64(b[x])<<lzLane | uint64(c[x])<<(2*lzLane)
+	}
+	n := k.n
+	m := len(k.start) / 3
+	da, db, dc := dst[0][:m], dst[1][:m], dst[2][:m]
+	for i := range da {
+		// Columns 3i, 3i+1 and 3i+2 side by side: one loop, three sums.
+		st := k.start[3*i : 3*i+3 : 3*i+3]
+		w0 := k.w[3*i*n : 3*i*n+n]
+		w1 := k.w[3*i*n+n : 3*i*n+2*n]
+		w2 := k.w[3*i*n+2*n : 3*i*n+3*n]
+		q0 := p[st[0] : st[0]+n]
+		q1 := p[st[1] : st[1]+n]
+		q2 := p[st[2] : st[2]+n]
+		w1, w2, q0, q1, q2 = w1[:len(w0)], w2[:len(w0)], q0[:len(w0)], q1[:len(w0)], q2[:len(w0)]
+		v0, v1, v2 := uint64(lzInitP), uint64(lzInitP), uint64(lzInitP)
+		for t, w := range w0 {
+			v0 += uint64(int64(w)) * q0[t]
+			v1 += uint64(int64(w1[t])) * q1[t]
+			v2 += uint64(int64(w2[t])) * q2[t]
+		}
+		da[i] = lzGather(v0, v1, v2, 0)
+		db[i] = lzGather(v0, v1, v2, 1)
+		dc[i] = lzGather(v0, v1, v2, 2)
+	}
+}
+
+// lzGather packs lane k of the packed sums v0, v1 and v2, each rounded
+// to a byte, into lanes 0, 1 and 2.
+func lzGather(v0, v1, v2 uint64, k uint) uint64 {
+	return uint64(lzLaneTab[(v0>>(k*lzLane+lzBits))&511]) |
+		uint64(lzLaneTab[(v1>>(k*lzLane+lzBits))&511])<<lzLane |
+		uint64(lzLaneTab[(v2>>(k*lzLane+lzBits))&511])<<(2*lzLane)
+}
+
+// lzV3 writes to out the weighted sum of rows of column triples (as lzH3
+// makes them), using acc, one element a triple.
+func lzV3(out []byte, acc []uint64, rows [][]uint64, ws []int32) {
+	acc = acc[:(len(out)+2)/3]
+	for i := range acc {
+		acc[i] = lzInitP
+	}
+	t := 0
+	for ; t+4 <= len(ws); t += 4 {
+		w0, w1, w2, w3 := uint64(int64(ws[t])), uint64(int64(ws[t+1])), uint64(int64(ws[t+2])), uint64(int64(ws[t+3]))
+		r0, r1, r2, r3 := rows[t][:len(acc)], rows[t+1][:len(acc)], rows[t+2][:len(acc)], rows[t+3][:len(acc)]
+		for i := range acc {
+			acc[i] += r0[i]*w0 + r1[i]*w1 + r2[i]*w2 + r3[i]*w3
+		}
+	}
+	for ; t < len(ws); t++ {
+		w0 := uint64(int64(ws[t]))
+		r0 := rows[t][:len(acc)]
+		for i := range acc {
+			acc[i] += r0[i] * w0
+		}
+	}
+	for i := 0; i < len(out)/3; i++ {
+		v := int64(acc[i])
+		o := out[3*i : 3*i+3 : 3*i+3]
+		o[0] = lzLaneByte(v, 0)
+		o[1] = lzLaneByte(v, 1)
+		o[2] = lzLaneByte(v, 2)
+	}
+	for x := len(out) / 3 * 3; x < len(out); x++ {
+		out[x] = lzLaneByte(int64(acc[len(acc)-1]), uint(x%3))
+	}
+}

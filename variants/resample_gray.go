@@ -1,0 +1,165 @@
+package variants
+
+// One-channel (gray, and the luma plane of lanczosResizeYCbCr) rows are
+// filtered two at a time with the packing idea of lzPack: the horizontal
+// pass packs two source rows into the 32-bit lanes of one uint64 (all rows
+// share the column weights), the vertical pass two adjacent columns (they
+// share the row weights), so that one multiply-add a tap does two samples.
+// The weights keep their lzBitsHi fractional bits, and each lane sums
+// exactly what lzH1 and lzVSum summed one sample at a time, from lz2Bias:
+// 255·lzOneHi·[−0.29, 1.29] (TestLanczosKernel) puts a lane inside
+// lz2Bias ± 2²³, so lanes neither go negative nor carry into each other,
+// and its bits lzBitsHi up to lzBitsHi+10 are lz2Bias/lzOneHi plus the
+// rounded sample. The results are those of one sample at a time, to the
+// bit (TestLanczosGrayPacked).
+const (
+	lz2Lane = 32
+	lz2Bias = 1 << 22
+	lz2Init = (lz2Bias + lzHalfHi) * (1 + 1<<lz2Lane)
+)
+
+// lz2Tab maps bits lzBitsHi.. lzBitsHi+9 of a lane, lz2Bias/lzOneHi plus
+// the rounded sample, to the sample clamped to a byte.
+var lz2Tab = func() (t [1024]uint8) {
+	for i := range t {
+		t[i] = uint8(min(max(i-lz2Bias>>lzBitsHi, 0), 255))
+	}
+	return t
+}()
+
+// lzBandGray computes output rows y0..y1-1 of j, whose source is lzGray.
+func lzBandGray(j *lzJob, y0, y1 int) {
+	src, kx, ky, pix, stride := j.src, j.kx, j.ky, j.pix, j.stride
+	dw := len(kx.start)
+	hw := (dw + 1) / 2 // a filtered row: column pairs, packed
+	// A ring of filtered rows as in lzBand, one row longer: rows are
+	// filtered in pairs, r with r+1, and r+1 must not evict a row of the
+	// output being computed.
+	ring := ky.n + 1
+	tag := make([]int, ring)
+	for i := range tag {
+		tag[i] = -1
+	}
+	tmp := make([]uint64, (ring+1)*hw)
+	spare := tmp[ring*hw:] // the partner of the last source row
+	packed := make([]uint64, src.w)
+	scratch := make([]byte, 2*src.w)
+	rows := make([][]uint64, ring)
+	acc := make([]uint64, hw)
+	kp := newLzPaired(kx, src.w)
+	for y := y0; y < y1; y++ {
+		s, ws := ky.weights(y)
+		rows = rows[:len(ws)]
+		for t := range ws {
+			r := s + t
+			slot := r % ring
+			row := tmp[slot*hw : (slot+1)*hw]
+			if tag[slot] != r {
+				a := src.bytes(r, scratch[:src.w])
+				b, next := a, spare
+				if r+1 < src.h {
+					slot1 := (r + 1) % ring
+					b, next = src.bytes(r+1, scratch[src.w:]), tmp[slot1*hw:(slot1+1)*hw]
+					tag[slot1] = r + 1
+				}
+				lzH2(row, next, a, b, kp, packed)
+				tag[slot] = r
+			}
+			rows[t] = row
+		}
+		lzV2(pix[y*stride:][:dw], acc, rows, ws)
+	}
+}
+
+// lzPaired is a kernel laid out for lzH2: every output has exactly n
+// taps (zero weights added where it had fewer, which changes no sum),
+// and there is an even number of outputs (the last repeated if need be).
+type lzPaired struct {
+	n     int
+	start []int
+	w     []int32
+}
+
+// newLzPaired lays out k for lzH2; src is the number of source samples.
+func newLzPaired(k *lzKernel, src int) *lzPaired {
+	n, dw := k.n, len(k.start)
+	pw := dw + dw%2
+	p := &lzPaired{n: n, start: make([]int, pw), w: make([]int32, pw*n)}
+	for x := range pw {
+		s, ws := k.weights(min(x, dw-1))
+		ps := min(s, src-n) // n ≤ src, and s+len(ws) ≤ src
+		p.start[x] = ps
+		copy(p.w[x*n+s-ps:], ws)
+	}
+	return p
+}
+
+// lzH2 filters the byte rows a and b horizontally into da and db, each
+// holding output columns 2i and 2i+1 in the low and high lanes of its
+// element i. p is scratch for the packed source, as long as a.
+func lzH2(da, db []uint64, a, b []byte, k *lzPaired, p []uint64) {
+	p = p[:len(a)]
+	b = b[:len(a)]
+	x := 0
+	for ; x+4 <= len(p); x += 4 {
+		a4, b4, p4 := a[x:x+4:x+4], b[x:x+4:x+4], p[x:x+4:x+4]
+		p4[0] = uint64(a4[0]) | uint64(b4[0])<<lz2Lane
+		p4[1] = uint64(a4[1]) | uint64(b4[1])<<lz2Lane
+		p4[2] = uint64(a4[2]) | uint64(b4[2])<<lz2Lane
+		p4[3] = uint64(a4[3]) | uint64(b4[3])<<lz2Lane
+	}
+	for ; x < len(p); x++ {
+		p[x] = uint64(a[x]) | uint64(b[x])<<lz2Lane
+	}
+	n := k.n
+	da, db = da[:len(k.start)/2], db[:len(k.start)/2]
+	for i := range da {
+		// Columns 2i and 2i+1 side by side: one loop, two sums.
+		st := k.start[2*i : 2*i+2 : 2*i+2]
+		w0 := k.w[2*i*n : 2*i*n+n]
+		w1 := k.w[2*i*n+n : 2*i*n+2*n]
+		q0 := p[st[0] : st[0]+n]
+		q1 := p[st[1] : st[1]+n]
+		w1, q0, q1 = w1[:len(w0)], q0[:len(w0)], q1[:len(w0)]
+		v0, v1 := uint64(lz2Init), uint64(lz2Init)
+		for t, w := range w0 {
+			v0 += uint64(int64(w)) * q0[t]
+			v1 += uint64(int64(w1[t])) * q1[t]
+		}
+		da[i] = uint64(lz2Tab[(v0>>lzBitsHi)&1023]) | uint64(lz2Tab[(v1>>lzBitsHi)&1023])<<lz2Lane
+		db[i] = uint64(lz2Tab[(v0>>(lz2Lane+lzBitsHi))&1023]) | uint64(lz2Tab[(v1>>(lz2Lane+lzBitsHi))&1023])<<lz2Lane
+	}
+}
+
+// lzV2 writes to out the weighted sum of rows of column pairs (as lzH2
+// makes them), using acc, one element a pair.
+func lzV2(out []byte, acc []uint64, rows [][]uint64, ws []int32) {
+	acc = acc[:(len(out)+1)/2]
+	for i := range acc {
+		acc[i] = lz2Init
+	}
+	t := 0
+	for ; t+4 <= len(ws); t += 4 {
+		w0, w1, w2, w3 := uint64(int64(ws[t])), uint64(int64(ws[t+1])), uint64(int64(ws[t+2])), uint64(int64(ws[t+3]))
+		r0, r1, r2, r3 := rows[t][:len(acc)], rows[t+1][:len(acc)], rows[t+2][:len(acc)], rows[t+3][:len(acc)]
+		for i := range acc {
+			acc[i] += r0[i]*w0 + r1[i]*w1 + r2[i]*w2 + r3[i]*w3
+		}
+	}
+	for ; t < len(ws); t++ {
+		w0 := uint64(int64(ws[t]))
+		r0 := rows[t][:len(acc)]
+		for i := range acc {
+			acc[i] += r0[i] * w0
+		}
+	}
+	for i := 0; i < len(out)/2; i++ {
+		v := acc[i]
+		o := out[2*i : 2*i+2 : 2*i+2]
+		o[0] = lz2Tab[(v>>lzBitsHi)&1023]
+		o[1] = lz2Tab[(v>>(lz2Lane+lzBitsHi))&1023]
+	}
+	if len(out)%2 == 1 {
+		out[len(out)-1] = lz2Tab[(acc[len(acc)-1]>>lzBitsHi)&1023]
+	}
+}
