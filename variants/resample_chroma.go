@@ -128,21 +128,7 @@ func lzV3(out []byte, acc []uint64, rows [][]uint64, ws []int32) {
 	for i := range acc {
 		acc[i] = lzInitP
 	}
-	t := 0
-	for ; t+4 <= len(ws); t += 4 {
-		w0, w1, w2, w3 := uint64(int64(ws[t])), uint64(int64(ws[t+1])), uint64(int64(ws[t+2])), uint64(int64(ws[t+3]))
-		r0, r1, r2, r3 := rows[t][:len(acc)], rows[t+1][:len(acc)], rows[t+2][:len(acc)], rows[t+3][:len(acc)]
-		for i := range acc {
-			acc[i] += r0[i]*w0 + r1[i]*w1 + r2[i]*w2 + r3[i]*w3
-		}
-	}
-	for ; t < len(ws); t++ {
-		w0 := uint64(int64(ws[t]))
-		r0 := rows[t][:len(acc)]
-		for i := range acc {
-			acc[i] += r0[i] * w0
-		}
-	}
+	lzVLanes(acc, rows, ws)
 	for i := 0; i < len(out)/3; i++ {
 		v := int64(acc[i])
 		o := out[3*i : 3*i+3 : 3*i+3]

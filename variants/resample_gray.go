@@ -138,6 +138,22 @@ func lzV2(out []byte, acc []uint64, rows [][]uint64, ws []int32) {
 	for i := range acc {
 		acc[i] = lz2Init
 	}
+	lzVLanes(acc, rows, ws)
+	for i := 0; i < len(out)/2; i++ {
+		v := acc[i]
+		o := out[2*i : 2*i+2 : 2*i+2]
+		o[0] = lz2Tab[(v>>lzBitsHi)&1023]
+		o[1] = lz2Tab[(v>>(lz2Lane+lzBitsHi))&1023]
+	}
+	if len(out)%2 == 1 {
+		out[len(out)-1] = lz2Tab[(acc[len(acc)-1]>>lzBitsHi)&1023]
+	}
+}
+
+// lzVLanes adds to each lane-packed accumulator acc[i] the weighted sum
+// over t of rows[t][i] (ws[t] the weights, negative ones wrapping in
+// two's complement as the lanes' bias allows), four rows at a time.
+func lzVLanes(acc []uint64, rows [][]uint64, ws []int32) {
 	t := 0
 	for ; t+4 <= len(ws); t += 4 {
 		w0, w1, w2, w3 := uint64(int64(ws[t])), uint64(int64(ws[t+1])), uint64(int64(ws[t+2])), uint64(int64(ws[t+3]))
@@ -152,14 +168,5 @@ func lzV2(out []byte, acc []uint64, rows [][]uint64, ws []int32) {
 		for i := range acc {
 			acc[i] += r0[i] * w0
 		}
-	}
-	for i := 0; i < len(out)/2; i++ {
-		v := acc[i]
-		o := out[2*i : 2*i+2 : 2*i+2]
-		o[0] = lz2Tab[(v>>lzBitsHi)&1023]
-		o[1] = lz2Tab[(v>>(lz2Lane+lzBitsHi))&1023]
-	}
-	if len(out)%2 == 1 {
-		out[len(out)-1] = lz2Tab[(acc[len(acc)-1]>>lzBitsHi)&1023]
 	}
 }
