@@ -513,34 +513,15 @@ func lzBand(j *lzJob, y0, y1 int) {
 	}
 	src, kx, ky, pix, stride := j.src, j.kx, j.ky, j.pix, j.stride
 	dw := len(kx.start)
-	// A ring of horizontally filtered rows: source row r lives in slot
-	// r % ring while tag[slot] == r. Rows are read in increasing order,
-	// so each is filtered once.
-	ring := ky.n
-	tag := make([]int, ring)
-	for i := range tag {
-		tag[i] = -1
-	}
 	if src.format == lzPacked {
-		tmp := make([]uint64, ring*dw)
 		scratch := make([]uint64, src.w)
 		bscratch := make([]byte, 4*src.w)
-		rows := make([][]uint64, ring)
 		acc := make([]int64, dw)
+		ring := newLzRing[uint64](ky.n, 0, dw)
+		fill := func(r int) { lzHPacked(ring.slot(r), src.packed(r, scratch, bscratch), kx) }
 		for y := y0; y < y1; y++ {
 			s, ws := ky.weights(y)
-			rows = rows[:len(ws)]
-			for t := range ws {
-				r := s + t
-				slot := r % ring
-				row := tmp[slot*dw : (slot+1)*dw]
-				if tag[slot] != r {
-					lzHPacked(row, src.packed(r, scratch, bscratch), kx)
-					tag[slot] = r
-				}
-				rows[t] = row
-			}
-			lzVPacked(acc, rows, ws)
+			lzVPacked(acc, ring.gather(s, len(ws), fill), ws)
 			out := pix[y*stride:][:4*dw]
 			for x, v := range acc {
 				o := out[4*x : 4*x+4 : 4*x+4]
@@ -554,23 +535,12 @@ func lzBand(j *lzJob, y0, y1 int) {
 	}
 
 	tl := dw * 4
-	tmp := make([]byte, ring*tl)
 	scratch := make([]byte, 4*src.w)
-	rows := make([][]byte, ring)
+	ring := newLzRing[byte](ky.n, 0, tl)
+	fill := func(r int) { lzHAlpha(ring.slot(r), src.bytes(r, scratch), kx) }
 	for y := y0; y < y1; y++ {
 		s, ws := ky.weights(y)
-		rows = rows[:len(ws)]
-		for t := range ws {
-			r := s + t
-			slot := r % ring
-			row := tmp[slot*tl : (slot+1)*tl]
-			if tag[slot] != r {
-				lzHAlpha(row, src.bytes(r, scratch), kx)
-				tag[slot] = r
-			}
-			rows[t] = row
-		}
-		lzVAlpha(pix[y*stride:][:tl], rows, ws)
+		lzVAlpha(pix[y*stride:][:tl], ring.gather(s, len(ws), fill), ws)
 	}
 }
 

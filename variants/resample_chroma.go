@@ -37,44 +37,26 @@ func lzBand3(j *lzJob, y0, y1 int) {
 	src, kx, ky, pix, stride := j.src, j.kx, j.ky, j.pix, j.stride
 	dw := len(kx.start)
 	hw := (dw + 2) / 3 // a filtered row: column triples, packed
-	// A ring of filtered rows as in lzBand, two rows longer: rows are
-	// filtered three at a time, r with r+1 and r+2, which must not evict
-	// a row of the output being computed.
-	ring := ky.n + 2
-	tag := make([]int, ring)
-	for i := range tag {
-		tag[i] = -1
-	}
-	tmp := make([]uint64, (ring+1)*hw)
-	spare := tmp[ring*hw:] // the partners of the last source rows
+	// Rows are filtered three at a time, r with r+1 and r+2 (see lzRing).
+	ring := newLzRing[uint64](ky.n, 2, hw)
 	packed := make([]uint64, src.w)
-	rows := make([][]uint64, ring)
 	acc := make([]uint64, hw)
 	kp := newLzTriple(kx, src.w)
 	var in [3][]byte
 	var dst [3][]uint64
+	fill := func(r int) {
+		for i := range 3 {
+			if r+i < src.h {
+				in[i], dst[i] = src.bytes(r+i, nil), ring.slot(r+i)
+			} else {
+				in[i], dst[i] = in[0], ring.spare()
+			}
+		}
+		lzH3(dst, in, kp, packed)
+	}
 	for y := y0; y < y1; y++ {
 		s, ws := ky.weights(y)
-		rows = rows[:len(ws)]
-		for t := range ws {
-			r := s + t
-			slot := r % ring
-			row := tmp[slot*hw : (slot+1)*hw]
-			if tag[slot] != r {
-				for i := range 3 {
-					if r+i < src.h {
-						sl := (r + i) % ring
-						in[i], dst[i] = src.bytes(r+i, nil), tmp[sl*hw:(sl+1)*hw]
-						tag[sl] = r + i
-					} else {
-						in[i], dst[i] = in[0], spare
-					}
-				}
-				lzH3(dst, in, kp, packed)
-			}
-			rows[t] = row
-		}
-		lzV3(pix[y*stride:][:dw], acc, rows, ws)
+		lzV3(pix[y*stride:][:dw], acc, ring.gather(s, len(ws), fill), ws)
 	}
 }
 

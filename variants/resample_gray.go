@@ -32,42 +32,24 @@ func lzBandGray(j *lzJob, y0, y1 int) {
 	src, kx, ky, pix, stride := j.src, j.kx, j.ky, j.pix, j.stride
 	dw := len(kx.start)
 	hw := (dw + 1) / 2 // a filtered row: column pairs, packed
-	// A ring of filtered rows as in lzBand, one row longer: rows are
-	// filtered in pairs, r with r+1, and r+1 must not evict a row of the
-	// output being computed.
-	ring := ky.n + 1
-	tag := make([]int, ring)
-	for i := range tag {
-		tag[i] = -1
-	}
-	tmp := make([]uint64, (ring+1)*hw)
-	spare := tmp[ring*hw:] // the partner of the last source row
+	// Rows are filtered in pairs, r with r+1 (see lzRing).
+	ring := newLzRing[uint64](ky.n, 1, hw)
 	packed := make([]uint64, src.w)
 	scratch := make([]byte, 2*src.w)
-	rows := make([][]uint64, ring)
 	acc := make([]uint64, hw)
 	kp := newLzPaired(kx, src.w)
+	fill := func(r int) {
+		row := ring.slot(r)
+		a := src.bytes(r, scratch[:src.w])
+		b, next := a, ring.spare()
+		if r+1 < src.h {
+			b, next = src.bytes(r+1, scratch[src.w:]), ring.slot(r+1)
+		}
+		lzH2(row, next, a, b, kp, packed)
+	}
 	for y := y0; y < y1; y++ {
 		s, ws := ky.weights(y)
-		rows = rows[:len(ws)]
-		for t := range ws {
-			r := s + t
-			slot := r % ring
-			row := tmp[slot*hw : (slot+1)*hw]
-			if tag[slot] != r {
-				a := src.bytes(r, scratch[:src.w])
-				b, next := a, spare
-				if r+1 < src.h {
-					slot1 := (r + 1) % ring
-					b, next = src.bytes(r+1, scratch[src.w:]), tmp[slot1*hw:(slot1+1)*hw]
-					tag[slot1] = r + 1
-				}
-				lzH2(row, next, a, b, kp, packed)
-				tag[slot] = r
-			}
-			rows[t] = row
-		}
-		lzV2(pix[y*stride:][:dw], acc, rows, ws)
+		lzV2(pix[y*stride:][:dw], acc, ring.gather(s, len(ws), fill), ws)
 	}
 }
 
