@@ -9,29 +9,6 @@ package variants
 // in one uint64 (TestLanczosChromaPacked), a third more samples a
 // multiply.
 
-// lzTriple is a kernel laid out for lzH3: every output has exactly n
-// taps (zero weights added where it had fewer, which changes no sum),
-// and the number of outputs is a multiple of 3 (the last repeated).
-type lzTriple struct {
-	n     int
-	start []int
-	w     []int32
-}
-
-// newLzTriple lays out k for lzH3; src is the number of source samples.
-func newLzTriple(k *lzKernel, src int) *lzTriple {
-	n, dw := k.n, len(k.start)
-	pw := (dw + 2) / 3 * 3
-	p := &lzTriple{n: n, start: make([]int, pw), w: make([]int32, pw*n)}
-	for x := range pw {
-		s, ws := k.weights(min(x, dw-1))
-		ps := min(s, src-n) // n ≤ src, and s+len(ws) ≤ src
-		p.start[x] = ps
-		copy(p.w[x*n+s-ps:], ws)
-	}
-	return p
-}
-
 // lzBand3 computes output rows y0..y1-1 of j, whose source is lzPlane.
 func lzBand3(j *lzJob, y0, y1 int) {
 	src, kx, ky, pix, stride := j.src, j.kx, j.ky, j.pix, j.stride
@@ -41,7 +18,7 @@ func lzBand3(j *lzJob, y0, y1 int) {
 	ring := newLzRing[uint64](ky.n, 2, hw)
 	packed := make([]uint64, src.w)
 	acc := make([]uint64, hw)
-	kp := newLzTriple(kx, src.w)
+	kp := newLzFixed(kx, src.w, 3)
 	var in [3][]byte
 	var dst [3][]uint64
 	fill := func(r int) {
@@ -63,7 +40,7 @@ func lzBand3(j *lzJob, y0, y1 int) {
 // lzH3 filters the byte rows in horizontally into dst, each holding
 // output columns 3i, 3i+1 and 3i+2 in the lanes of its element i. p is
 // scratch for the packed source, as long as the rows.
-func lzH3(dst [3][]uint64, in [3][]byte, k *lzTriple, p []uint64) {
+func lzH3(dst [3][]uint64, in [3][]byte, k *lzFixed, p []uint64) {
 	a := in[0]
 	p = p[:len(a)]
 	b, c := in[1][:len(a)], in[2][:len(a)]

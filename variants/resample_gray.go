@@ -37,7 +37,7 @@ func lzBandGray(j *lzJob, y0, y1 int) {
 	packed := make([]uint64, src.w)
 	scratch := make([]byte, 2*src.w)
 	acc := make([]uint64, hw)
-	kp := newLzPaired(kx, src.w)
+	kp := newLzFixed(kx, src.w, 2)
 	fill := func(r int) {
 		row := ring.slot(r)
 		a := src.bytes(r, scratch[:src.w])
@@ -53,20 +53,22 @@ func lzBandGray(j *lzJob, y0, y1 int) {
 	}
 }
 
-// lzPaired is a kernel laid out for lzH2: every output has exactly n
-// taps (zero weights added where it had fewer, which changes no sum),
-// and there is an even number of outputs (the last repeated if need be).
-type lzPaired struct {
+// lzFixed is a kernel laid out for the lane-packed filters lzH2 and lzH3:
+// every output has exactly n taps (zero weights added where it had fewer,
+// which changes no sum), and the number of outputs is a multiple of the
+// lanes (the last output repeated).
+type lzFixed struct {
 	n     int
 	start []int
 	w     []int32
 }
 
-// newLzPaired lays out k for lzH2; src is the number of source samples.
-func newLzPaired(k *lzKernel, src int) *lzPaired {
+// newLzFixed lays out k for a filter of the given lanes; src is the number
+// of source samples.
+func newLzFixed(k *lzKernel, src, lanes int) *lzFixed {
 	n, dw := k.n, len(k.start)
-	pw := dw + dw%2
-	p := &lzPaired{n: n, start: make([]int, pw), w: make([]int32, pw*n)}
+	pw := (dw + lanes - 1) / lanes * lanes
+	p := &lzFixed{n: n, start: make([]int, pw), w: make([]int32, pw*n)}
 	for x := range pw {
 		s, ws := k.weights(min(x, dw-1))
 		ps := min(s, src-n) // n ≤ src, and s+len(ws) ≤ src
@@ -79,7 +81,7 @@ func newLzPaired(k *lzKernel, src int) *lzPaired {
 // lzH2 filters the byte rows a and b horizontally into da and db, each
 // holding output columns 2i and 2i+1 in the low and high lanes of its
 // element i. p is scratch for the packed source, as long as a.
-func lzH2(da, db []uint64, a, b []byte, k *lzPaired, p []uint64) {
+func lzH2(da, db []uint64, a, b []byte, k *lzFixed, p []uint64) {
 	p = p[:len(a)]
 	b = b[:len(a)]
 	x := 0
