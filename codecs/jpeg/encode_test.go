@@ -308,7 +308,7 @@ func TestEncodeVsStdlib(t *testing.T) {
 		{"RGBA", rgba},
 		{"YCbCr420", encToYCbCr(rgba, image.YCbCrSubsampleRatio420)},
 		{"YCbCr444", encToYCbCr(rgba, image.YCbCrSubsampleRatio444)},
-		{"Gray", encToGray(rgba)},
+		{"Gray", decGray(rgba)},
 	}
 	if m := encCorpusImage(t); m != nil {
 		inputs = append(inputs, struct {
@@ -332,17 +332,6 @@ func TestEncodeVsStdlib(t *testing.T) {
 			}
 		}
 	}
-}
-
-func encToGray(m image.Image) *image.Gray {
-	b := m.Bounds()
-	g := image.NewGray(b)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			g.Set(x, y, m.At(x, y))
-		}
-	}
-	return g
 }
 
 // encCorpusImage returns the first photo in $BLOBIMAGE_CORPUS (a folder or
@@ -469,7 +458,7 @@ func TestEncodeHeaders(t *testing.T) {
 	}{
 		{m, nil, []byte{8, 0, 17, 0, 33, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1}},
 		{m, &Options{Chroma444: true}, []byte{8, 0, 17, 0, 33, 3, 1, 0x11, 0, 2, 0x11, 1, 3, 0x11, 1}},
-		{encToGray(m), &Options{Chroma444: true}, []byte{8, 0, 17, 0, 33, 1, 1, 0x11, 0}},
+		{decGray(m), &Options{Chroma444: true}, []byte{8, 0, 17, 0, 33, 1, 1, 0x11, 0}},
 	} {
 		var buf bytes.Buffer
 		if err := Encode(&buf, tc.m, tc.o); err != nil {
@@ -670,7 +659,7 @@ func TestEncodeExtremes(t *testing.T) {
 		}
 	}
 	for _, q := range []int{1, 100} {
-		for _, m := range []image.Image{check, encToGray(check)} {
+		for _, m := range []image.Image{check, decGray(check)} {
 			d, _ := encRoundTrip(t, m, &Options{Quality: q, Chroma444: true})
 			if p := encPSNR(m, d); q == 100 && p < 40 {
 				t.Errorf("checkerboard %T at q100: PSNR %.2f", m, p)
