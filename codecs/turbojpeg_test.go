@@ -11,6 +11,7 @@ import (
 
 	"github.com/blobimage/blobimage/codecs"
 	jpegcodec "github.com/blobimage/blobimage/codecs/jpeg"
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // TestJPEGBuildsAgree runs in both builds (go test and go test -tags
@@ -90,15 +91,7 @@ func meanDiff(a, b image.Image) float64 {
 func TestJPEGEncodes420(t *testing.T) {
 	src := smooth(203, 157)
 	for _, r := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio440} {
-		m := image.NewYCbCr(src.Rect, r)
-		for y := range src.Rect.Dy() {
-			for x := range src.Rect.Dx() {
-				c := src.NRGBAAt(x, y)
-				yy, cb, cr := color.RGBToYCbCr(c.R, c.G, c.B)
-				m.Y[m.YOffset(x, y)] = yy
-				m.Cb[m.COffset(x, y)], m.Cr[m.COffset(x, y)] = cb, cr
-			}
-		}
+		m := testimage.YCbCr(src, r)
 		var buf bytes.Buffer
 		if err := codecs.Encode(&buf, m, codecs.JPEG, codecs.EncodeOptions{Quality: 90}); err != nil {
 			t.Fatal(err)

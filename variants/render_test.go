@@ -588,15 +588,7 @@ func TestRenderStored(t *testing.T) {
 	full := displayed.Bounds().Size()
 	for o := 1; o <= 8; o++ {
 		stored := testimage.Stored(displayed, o)
-		ycc := image.NewYCbCr(stored.Rect, image.YCbCrSubsampleRatio420)
-		for y := range stored.Rect.Dy() {
-			for x := range stored.Rect.Dx() {
-				c := stored.NRGBAAt(x, y)
-				yy, cb, cr := color.RGBToYCbCr(c.R, c.G, c.B)
-				ycc.Y[ycc.YOffset(x, y)] = yy
-				ycc.Cb[ycc.COffset(x, y)], ycc.Cr[ycc.COffset(x, y)] = cb, cr
-			}
-		}
+		ycc := testimage.YCbCr(stored, image.YCbCrSubsampleRatio420)
 		for name, src := range map[string]image.Image{"nrgba": stored, "ycbcr": ycc} {
 			want := collect(t, variants.Orient(src, o), full, specs, 2)
 			got := make([]image.Image, len(specs))

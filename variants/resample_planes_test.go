@@ -5,6 +5,8 @@ import (
 	"image"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // lzBandGrayRef is lzBandGray as it was, one sample a multiply: the
@@ -128,7 +130,7 @@ func TestLanczosGrayPacked(t *testing.T) {
 	// The luma plane of the planar path, from a sub-image.
 	for _, sz := range []image.Point{{77, 51}, {40, 27}, {13, 9}, {150, 100}, {1, 1}} {
 		base := lzPattern("noise", 170, 113, rng)
-		ycc := lzToYCbCr(base, image.YCbCrSubsampleRatio420).SubImage(image.Rect(4, 2, 163, 113)).(*image.YCbCr)
+		ycc := testimage.YCbCr(base, image.YCbCrSubsampleRatio420).SubImage(image.Rect(4, 2, 163, 113)).(*image.YCbCr)
 		got := lanczosResizeYCbCr(ycc, sz.X, sz.Y)
 		b := ycc.Rect
 		luma := &image.Gray{Pix: ycc.Y[ycc.YOffset(b.Min.X, b.Min.Y):], Stride: ycc.YStride, Rect: image.Rect(0, 0, b.Dx(), b.Dy())}

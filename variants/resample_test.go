@@ -19,6 +19,7 @@ import (
 	"github.com/disintegration/imaging"
 
 	bjpeg "github.com/blobimage/blobimage/codecs/jpeg"
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // lzPattern fills an NRGBA image with one of the test patterns.
@@ -53,23 +54,6 @@ func lzPattern(kind string, w, h int, rng *rand.Rand) *image.NRGBA {
 		}
 	}
 	return m
-}
-
-// lzToYCbCr converts m to a YCbCr image of the given subsampling, as a
-// JPEG decoder would give it.
-func lzToYCbCr(m image.Image, r image.YCbCrSubsampleRatio) *image.YCbCr {
-	b := m.Bounds()
-	out := image.NewYCbCr(b, r)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			c := color.NRGBAModel.Convert(m.At(x, y)).(color.NRGBA)
-			yy, cb, cr := color.RGBToYCbCr(c.R, c.G, c.B)
-			out.Y[out.YOffset(x, y)] = yy
-			ci := out.COffset(x, y)
-			out.Cb[ci], out.Cr[ci] = cb, cr
-		}
-	}
-	return out
 }
 
 // lzCompare fails t if got and want differ in size or by more than tol
@@ -139,11 +123,11 @@ func TestLanczosMatchesImaging(t *testing.T) {
 			draw.Draw(g, g.Rect, m, m.Rect.Min, draw.Src)
 			return g
 		},
-		"ycbcr420": func(m *image.NRGBA) image.Image { return lzToYCbCr(m, image.YCbCrSubsampleRatio420) },
-		"ycbcr422": func(m *image.NRGBA) image.Image { return lzToYCbCr(m, image.YCbCrSubsampleRatio422) },
-		"ycbcr444": func(m *image.NRGBA) image.Image { return lzToYCbCr(m, image.YCbCrSubsampleRatio444) },
-		"ycbcr411": func(m *image.NRGBA) image.Image { return lzToYCbCr(m, image.YCbCrSubsampleRatio411) },
-		"ycbcr440": func(m *image.NRGBA) image.Image { return lzToYCbCr(m, image.YCbCrSubsampleRatio440) },
+		"ycbcr420": func(m *image.NRGBA) image.Image { return testimage.YCbCr(m, image.YCbCrSubsampleRatio420) },
+		"ycbcr422": func(m *image.NRGBA) image.Image { return testimage.YCbCr(m, image.YCbCrSubsampleRatio422) },
+		"ycbcr444": func(m *image.NRGBA) image.Image { return testimage.YCbCr(m, image.YCbCrSubsampleRatio444) },
+		"ycbcr411": func(m *image.NRGBA) image.Image { return testimage.YCbCr(m, image.YCbCrSubsampleRatio411) },
+		"ycbcr440": func(m *image.NRGBA) image.Image { return testimage.YCbCr(m, image.YCbCrSubsampleRatio440) },
 		"cmyk": func(m *image.NRGBA) image.Image {
 			c := image.NewCMYK(m.Rect)
 			draw.Draw(c, c.Rect, m, m.Rect.Min, draw.Src)
@@ -247,8 +231,8 @@ func TestLanczosSubImage(t *testing.T) {
 	r := image.Rect(13, 7, 96, 80)
 	srcs := map[string]image.Image{
 		"nrgba":    base,
-		"ycbcr420": lzToYCbCr(base, image.YCbCrSubsampleRatio420),
-		"ycbcr422": lzToYCbCr(base, image.YCbCrSubsampleRatio422),
+		"ycbcr420": testimage.YCbCr(base, image.YCbCrSubsampleRatio420),
+		"ycbcr422": testimage.YCbCr(base, image.YCbCrSubsampleRatio422),
 		"gray": func() image.Image {
 			g := image.NewGray(base.Rect)
 			draw.Draw(g, g.Rect, base, image.Point{}, draw.Src)
@@ -363,7 +347,7 @@ func TestLanczosKernel(t *testing.T) {
 // bands gives the same pixels as one band.
 func TestLanczosParallel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	src := lzToYCbCr(lzPattern("noise", 1200, 900, rng), image.YCbCrSubsampleRatio420)
+	src := testimage.YCbCr(lzPattern("noise", 1200, 900, rng), image.YCbCrSubsampleRatio420)
 	got := lanczosResize(src, 1000, 750).(*image.NRGBA)
 	s := newLzSource(src)
 	want := image.NewNRGBA(image.Rect(0, 0, 1000, 750))
@@ -422,9 +406,9 @@ func BenchmarkResample(b *testing.B) {
 		name string
 		img  image.Image
 	}{
-		{"ycbcr420", lzToYCbCr(base, image.YCbCrSubsampleRatio420)},
-		{"ycbcr422", lzToYCbCr(base, image.YCbCrSubsampleRatio422)},
-		{"ycbcr444", lzToYCbCr(base, image.YCbCrSubsampleRatio444)},
+		{"ycbcr420", testimage.YCbCr(base, image.YCbCrSubsampleRatio420)},
+		{"ycbcr422", testimage.YCbCr(base, image.YCbCrSubsampleRatio422)},
+		{"ycbcr444", testimage.YCbCr(base, image.YCbCrSubsampleRatio444)},
 		{"nrgba", base},
 	}
 	for _, s := range srcs {
@@ -516,9 +500,9 @@ func lzPlanarSources(t *testing.T) map[string]*image.YCbCr {
 		}
 	}
 	srcs := map[string]*image.YCbCr{
-		"synthetic":     lzToYCbCr(base, image.YCbCrSubsampleRatio420),
-		"synthetic 444": lzToYCbCr(base, image.YCbCrSubsampleRatio444),
-		"synthetic 440": lzToYCbCr(base, image.YCbCrSubsampleRatio440),
+		"synthetic":     testimage.YCbCr(base, image.YCbCrSubsampleRatio420),
+		"synthetic 444": testimage.YCbCr(base, image.YCbCrSubsampleRatio444),
+		"synthetic 440": testimage.YCbCr(base, image.YCbCrSubsampleRatio440),
 	}
 	if dir := os.Getenv("BLOBIMAGE_CORPUS"); dir != "" {
 		names, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
@@ -549,7 +533,7 @@ func lzPlanarSources(t *testing.T) map[string]*image.YCbCr {
 // (float) resample within 0.1 dB, both before and after a JPEG round trip.
 func TestLanczosPlanar(t *testing.T) {
 	for _, sz := range []image.Point{{1, 1}, {3, 5}, {39, 29}, {20, 14}, {21, 15}} {
-		src := lzToYCbCr(lzPattern("gradient", 40, 30, nil), image.YCbCrSubsampleRatio420)
+		src := testimage.YCbCr(lzPattern("gradient", 40, 30, nil), image.YCbCrSubsampleRatio420)
 		got := lanczosResample(src, sz.X, sz.Y).(*image.YCbCr)
 		cw, ch := (sz.X+1)/2, (sz.Y+1)/2
 		if got.Rect != image.Rect(0, 0, sz.X, sz.Y) || got.SubsampleRatio != image.YCbCrSubsampleRatio420 ||
@@ -559,20 +543,20 @@ func TestLanczosPlanar(t *testing.T) {
 	}
 	// An odd Min, or enlarging, takes the RGB path; every subsampling the
 	// planar one.
-	odd := lzToYCbCr(lzPattern("gradient", 40, 30, nil), image.YCbCrSubsampleRatio420).SubImage(image.Rect(1, 0, 40, 30))
+	odd := testimage.YCbCr(lzPattern("gradient", 40, 30, nil), image.YCbCrSubsampleRatio420).SubImage(image.Rect(1, 0, 40, 30))
 	if _, ok := lanczosResample(odd, 20, 15).(*image.NRGBA); !ok {
 		t.Error("odd Min: not the RGB path")
 	}
-	if _, ok := lanczosResample(lzToYCbCr(lzPattern("gradient", 40, 30, nil), image.YCbCrSubsampleRatio420), 41, 30).(*image.NRGBA); !ok {
+	if _, ok := lanczosResample(testimage.YCbCr(lzPattern("gradient", 40, 30, nil), image.YCbCrSubsampleRatio420), 41, 30).(*image.NRGBA); !ok {
 		t.Error("enlarging: not the RGB path")
 	}
 	for _, r := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio440} {
-		if _, ok := lanczosResample(lzToYCbCr(lzPattern("gradient", 40, 30, nil), r), 20, 15).(*image.YCbCr); !ok {
+		if _, ok := lanczosResample(testimage.YCbCr(lzPattern("gradient", 40, 30, nil), r), 20, 15).(*image.YCbCr); !ok {
 			t.Errorf("%v: not the planar path", r)
 		}
 	}
 	for _, r := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio411} {
-		src := lzToYCbCr(lzPattern("gradient", 41, 29, nil), r)
+		src := testimage.YCbCr(lzPattern("gradient", 41, 29, nil), r)
 		got := lanczosResizeYCbCr(src, 21, 13)
 		if got.SubsampleRatio != image.YCbCrSubsampleRatio420 || len(got.Cb) != 11*7 {
 			t.Fatalf("%v: got %v, %d chroma samples", r, got.SubsampleRatio, len(got.Cb))

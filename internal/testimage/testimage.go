@@ -79,6 +79,24 @@ func Near(a, b color.Color, tol int) bool {
 	return d(x.R, y.R) && d(x.G, y.G) && d(x.B, y.B) && d(x.A, y.A)
 }
 
+// YCbCr returns img converted to an image.YCbCr of chroma subsampling r,
+// as a JPEG decoder gives it: each chroma sample is that of the last pixel
+// of its block (the block's colour, for pictures flat at that scale).
+func YCbCr(img image.Image, r image.YCbCrSubsampleRatio) *image.YCbCr {
+	b := img.Bounds()
+	out := image.NewYCbCr(b, r)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			yy, cb, cr := color.RGBToYCbCr(c.R, c.G, c.B)
+			out.Y[out.YOffset(x, y)] = yy
+			ci := out.COffset(x, y)
+			out.Cb[ci], out.Cr[ci] = cb, cr
+		}
+	}
+	return out
+}
+
 // Stored returns the pixels a camera would store for a picture that
 // displays as displayed when tagged with EXIF orientation o (1–8): the
 // inverse of the transform the orientation asks a viewer to apply. It is
