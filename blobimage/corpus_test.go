@@ -102,7 +102,9 @@ func TestCorpus(t *testing.T) {
 		}
 	})
 	t.Run("gps", func(t *testing.T) {
-		f, err := s.Image(ctx, "photos/gps_DSCN0010.jpg")
+		// The position reaches the writer through Put and is kept out of
+		// the stored manifest (the default rule strips it).
+		f, err := s.Put(ctx, "photos/gps_DSCN0010.jpg", bytes.NewReader(readCorpus(t, "gps_DSCN0010.jpg")), nil)
 		if err != nil {
 			t.Skip(err)
 		}
@@ -112,6 +114,9 @@ func TestCorpus(t *testing.T) {
 		}
 		if f.Metadata.Make == "" || f.Metadata.Taken.IsZero() {
 			t.Errorf("metadata %+v", f.Metadata)
+		}
+		if f, err := s.Image(ctx, "photos/gps_DSCN0010.jpg"); err != nil || f.Metadata.GPS != nil {
+			t.Errorf("Image reports a stripped position: %+v, %v", f, err)
 		}
 	})
 	t.Run("heic refused", func(t *testing.T) {

@@ -141,6 +141,10 @@ type Outcome struct {
 	// the write path again.
 	Adopted     bool `json:"adopted,omitempty"`
 	Reprocessed bool `json:"reprocessed,omitempty"`
+	// Redacted: the manifest held a GPS position that the rule strips
+	// (written before blobimage kept positions out of manifests); the
+	// manifest is rewritten without it.
+	Redacted bool `json:"redacted,omitempty"`
 	// Created lists variants made for the first time (new in the config,
 	// or pending); Restored those listed as made but missing; Regenerated
 	// those whose spec changed; Dropped those no longer in the config.
@@ -156,7 +160,7 @@ type Outcome struct {
 
 // Changed reports whether the outcome changed (or would change) anything.
 func (o *Outcome) Changed() bool {
-	return o.Adopted || o.Reprocessed || len(o.Created)+len(o.Restored)+len(o.Regenerated)+len(o.Dropped) > 0
+	return o.Adopted || o.Reprocessed || o.Redacted || len(o.Created)+len(o.Restored)+len(o.Regenerated)+len(o.Dropped) > 0
 }
 
 // regenerate is Regenerate, optionally only for the version with the given
@@ -231,6 +235,10 @@ func (s *Store) plan(ctx context.Context, key, token string) (*Outcome, *regenPl
 
 	next := *m
 	next.Rule = rule.fp
+	if rule.private && m.Meta.GPS != nil {
+		out.Redacted = true
+		next.Meta.GPS = nil
+	}
 	next.Variants = make([]manifestVariant, len(rule.Variants))
 	want := expected(m, rule)
 	have := map[string]manifestVariant{}

@@ -29,7 +29,10 @@ type ImageFile struct {
 	// Size is the stored original's size in bytes.
 	Size int64 `json:"size"`
 	// Metadata is what the upload's EXIF (or XMP) said, as extracted before
-	// any stripping.
+	// any stripping, except the GPS position when the key's rule strips it
+	// from the stored original (strip gps, the default, or all; or a
+	// recompressed original): that is stored nowhere and reported only by
+	// Store.Put, to the writer.
 	Metadata metadata.Metadata `json:"metadata"`
 	// Variants maps variant names to their objects.
 	Variants map[string]Variant `json:"variants"`

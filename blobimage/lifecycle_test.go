@@ -209,7 +209,7 @@ func TestLifecycle(t *testing.T) {
 				t.Fatal(err)
 			}
 			f := imageFile(t, s, "photos/past.jpg")
-			if f.Width != 320 || f.Metadata.GPS == nil || f.Metadata.Make != "Test" {
+			if f.Width != 320 || f.Metadata.GPS != nil || f.Metadata.Make != "Test" {
 				t.Errorf("adopted: %+v", f)
 			}
 			stored, _ := inner.ReadAll(ctx, "photos/past.jpg")

@@ -3,6 +3,9 @@ package blobimage_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,8 +23,9 @@ func iccSegment(profile []byte) testimage.Segment {
 
 // TestPrivacyDefaults: with the built-in config, a phone photo's stored
 // original has no GPS position (EXIF or XMP) but keeps its other metadata
-// and its pixels; variants carry no EXIF or XMP at all; the manifest still
-// reports the position to the application.
+// and its pixels; variants carry no EXIF or XMP at all; the position is in
+// no object metadata (which backends return as headers on every GET) and
+// Image does not report it; Put reports it to the writer.
 func TestPrivacyDefaults(t *testing.T) {
 	ctx := context.Background()
 	s, inner := newStore(t, blobimage.Config{Config: *variants.DefaultConfig()})
@@ -30,7 +34,13 @@ func TestPrivacyDefaults(t *testing.T) {
 	xmp := testimage.XMP(map[string]string{"exif:GPSLatitude": "40,26.818N", "exif:GPSLongitude": "3,43.485W"})
 	upload := testimage.JPEG(testimage.Stored(testimage.Pattern(640, 480), 6), 90,
 		testimage.Segment{Marker: 0xE1, Payload: exif.Bytes()}, testimage.Segment{Marker: 0xE1, Payload: xmp})
-	put(t, s, "IMG_0001.jpg", upload)
+	pf, err := s.Put(ctx, "IMG_0001.jpg", bytes.NewReader(upload), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pf.Metadata.GPS == nil || math.Abs(pf.Metadata.GPS.Lat-40.4469722) > 1e-6 {
+		t.Errorf("Put does not report the upload's position to the writer: %+v", pf.Metadata.GPS)
+	}
 
 	stored, err := inner.ReadAll(ctx, "IMG_0001.jpg")
 	if err != nil {
@@ -50,8 +60,17 @@ func TestPrivacyDefaults(t *testing.T) {
 	}
 
 	f := imageFile(t, s, "IMG_0001.jpg")
-	if f.Metadata.GPS == nil {
-		t.Error("the manifest lost the position the application may use")
+	if f.Metadata.GPS != nil || f.Metadata.Model != "iPhone 6" {
+		t.Errorf("Image metadata %+v: want the camera, no position", f.Metadata)
+	}
+	for _, k := range keys(t, inner) {
+		a, err := inner.Attributes(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if leak := positionIn(a.Metadata, "40.44", "-3.72"); leak != "" {
+			t.Errorf("%s: object metadata carries the position: %s", k, leak)
+		}
 	}
 	for name, v := range f.Variants {
 		data, err := inner.ReadAll(ctx, v.Key)
@@ -102,5 +121,43 @@ func TestColourProfiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// positionIn returns the first metadata value that shows a position: one
+// that holds any of coords, as text or once decoded from base64url (the
+// manifest's encoding), or a manifest with a "g" (GPS) field.
+func positionIn(md map[string]string, coords ...string) string {
+	for k, v := range md {
+		texts := []string{v}
+		if b, err := base64.RawURLEncoding.DecodeString(v); err == nil {
+			texts = append(texts, string(b))
+		}
+		for _, text := range texts {
+			if strings.Contains(text, `"g":`) {
+				return k + "=" + text
+			}
+			for _, c := range coords {
+				if strings.Contains(text, c) {
+					return k + "=" + text
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// TestPositionKeptWhereTheFileKeepsIt: a rule that stores the original
+// with its metadata (strip: none) publishes the position in the file
+// anyway, so the manifest keeps it and Image reports it.
+func TestPositionKeptWhereTheFileKeepsIt(t *testing.T) {
+	cfg := blobimage.Config{Config: variants.Config{Rules: []variants.Rule{{Match: "**",
+		Original: variants.Original{Mode: variants.Keep, Strip: variants.StripNone},
+		Variants: []variants.Spec{{Name: "small", Processors: []variants.Processor{variants.Fit{Width: 64, Height: 64}}}}}}}}
+	s, _ := newStore(t, cfg)
+	exif := testimage.EXIF{Make: "Nikon", GPS: &testimage.GPS{Lat: 43.4671, Lon: 11.8853}}
+	put(t, s, "a.jpg", testimage.JPEG(testimage.Pattern(160, 120), 90, testimage.Segment{Marker: 0xE1, Payload: exif.Bytes()}))
+	if g := imageFile(t, s, "a.jpg").Metadata.GPS; g == nil || math.Abs(g.Lat-43.4671) > 1e-6 {
+		t.Errorf("GPS = %+v, want the position the stored file carries", g)
 	}
 }

@@ -69,6 +69,9 @@ type ReconcileStats struct {
 	Adopted     int `json:"adopted"`
 	Reprocessed int `json:"reprocessed"`
 	NotImages   int `json:"not_images"`
+	// Redacted counts manifests rewritten without a GPS position their
+	// rule strips (see Outcome.Redacted).
+	Redacted int `json:"redacted"`
 	// Created, Restored, Regenerated and Dropped count variants (see
 	// Outcome); Orphans counts unreferenced variant objects removed.
 	Created     int `json:"created"`
@@ -313,6 +316,9 @@ func (r *reconciler) original(ctx context.Context, key string) {
 			}
 			if out.Reprocessed {
 				st.Reprocessed++
+			}
+			if out.Redacted {
+				st.Redacted++
 			}
 			st.Created += len(out.Created)
 			st.Restored += len(out.Restored)

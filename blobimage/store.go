@@ -35,6 +35,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/blobimage/blobimage/codecs"
+	"github.com/blobimage/blobimage/metadata"
 	"github.com/blobimage/blobimage/variants"
 )
 
@@ -112,6 +113,10 @@ type compiledRule struct {
 	fp      string   // fingerprint of the original policy, recorded in manifests
 	specFPs []string // fpLen-digit fingerprint of each variant
 	accept  map[codecs.Format]bool
+	// private: the stored original carries no GPS position (strip gps or
+	// all, or a recompressed original), so neither may the manifest,
+	// which every backend returns as headers with the object.
+	private bool
 }
 
 // Wrap returns a Store writing images to bucket as cfg says. The Store does
@@ -183,7 +188,8 @@ func Wrap(bucket *blob.Bucket, cfg Config) (*Store, error) {
 }
 
 func compileRule(r *variants.Rule) (compiledRule, error) {
-	c := compiledRule{Rule: r, accept: map[codecs.Format]bool{}}
+	c := compiledRule{Rule: r, accept: map[codecs.Format]bool{},
+		private: r.Original.Mode != variants.Keep || r.Original.Strip != variants.StripNone}
 	for _, f := range r.Formats {
 		c.accept[f] = true
 	}
@@ -252,7 +258,14 @@ func (s *Store) reserved(key string) bool { return strings.HasPrefix(key, s.pref
 // Put writes r to key through the wrapped bucket, so an image key takes the
 // write path, and returns the resulting ImageFile. It is Bucket.NewWriter
 // plus Image; errors are those of the write.
+//
+// Put's ImageFile is the one place a GPS position that the key's rule
+// strips is still reported: it is read from the upload and handed to the
+// writer (to keep in the application's own database, say), but it is stored
+// nowhere, so Image and everything served from the bucket never show it.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *blob.WriterOptions) (*ImageFile, error) {
+	rep := &writeReport{}
+	ctx = context.WithValue(ctx, writeReportKey{}, rep)
 	w, err := s.Bucket.NewWriter(ctx, key, opts)
 	if err != nil {
 		return nil, err
@@ -264,5 +277,18 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *blob.Wri
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
-	return s.Image(ctx, key)
+	f, err := s.Image(ctx, key)
+	if err == nil && f.Metadata.GPS == nil && rep.gps != nil {
+		f.Metadata.GPS = rep.gps
+	}
+	return f, err
 }
+
+// writeReport carries what a write read from its upload but did not store
+// back to Put, through the write's context (the wrapped bucket's writer is
+// all Put has to reach the write path).
+type writeReport struct {
+	gps *metadata.GPS
+}
+
+type writeReportKey struct{}

@@ -150,6 +150,14 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 	// Unless fan-out is eager, variants are only listed, as pending.
 	m := &manifest{Hash: contentHash(data), Token: newToken(), Rule: rule.fp, Meta: meta,
 		Source: info.Format, Alpha: !opaque, Variants: make([]manifestVariant, len(rule.Variants))}
+	if rule.private {
+		// The position leaves the stored file, so it stays out of the
+		// manifest too: only Put's result reports it, to the writer.
+		if rep, ok := ctx.Value(writeReportKey{}).(*writeReport); ok {
+			rep.gps = meta.GPS
+		}
+		m.Meta.GPS = nil
+	}
 	if s.cfg.FanOut != Eager {
 		for i, spec := range rule.Variants {
 			m.Variants[i] = manifestVariant{Name: spec.Name, FP: rule.specFPs[i],

@@ -125,10 +125,23 @@ func TestMetadataExtractedAndGPSStripped(t *testing.T) {
 		// the config file's defaults: keep, strip GPS.
 		cfg.Rules = append(cfg.Rules, variants.Rule{Match: "plain/*", Variants: photoRule().Variants})
 		s, _ := newStore(t, cfg)
-		put(t, s, tc.key, data)
+		// Put reports everything the upload said, the position included,
+		// to the writer; Image reports the position only where the stored
+		// original keeps it.
+		pf, err := s.Put(ctx, tc.key, bytes.NewReader(data), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, pf.Metadata, approx); d != "" {
+			t.Errorf("%s: Put metadata (-want +got):\n%s", tc.key, d)
+		}
 		f := imageFile(t, s, tc.key)
-		if d := cmp.Diff(want, f.Metadata, approx); d != "" {
-			t.Errorf("%s: metadata (-want +got):\n%s", tc.key, d)
+		wantStored := want
+		if !tc.keepsGPS {
+			wantStored.GPS = nil
+		}
+		if d := cmp.Diff(wantStored, f.Metadata, approx); d != "" {
+			t.Errorf("%s: Image metadata (-want +got):\n%s", tc.key, d)
 		}
 		stored, err := s.Bucket.ReadAll(ctx, tc.key)
 		if err != nil {

@@ -3,6 +3,7 @@ package drivertest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"image"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,7 +77,10 @@ var imageSizes = map[string]image.Point{"small": {400, 300}, "medium": {1000, 75
 // size); that refused uploads (not an image, over a limit, in the variant
 // space) store nothing and leave the previous version intact; and, where the
 // backend signs URLs, that each variant's URL is fetchable over HTTP with
-// Backend.HTTPClient (the subtest skips where SignedURL is Unimplemented).
+// Backend.HTTPClient (the subtest skips where SignedURL is Unimplemented);
+// and that a GPS position the rule strips is in no stored object's
+// metadata and, where the backend signs URLs, in no header or body of the
+// backend's own GET responses for the original and its variants.
 func RunImageConformance(t *testing.T, newBackend BackendMaker) {
 	t.Helper()
 	tests := []struct {
@@ -91,6 +96,7 @@ func RunImageConformance(t *testing.T, newBackend BackendMaker) {
 		{"ListHidesVariants", testListHidesVariants},
 		{"RefusalsStoreNothing", testRefusals},
 		{"SignedURLs", testSignedURLs},
+		{"PositionNotServed", testPositionNotServed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -133,12 +139,9 @@ func photo(w, h int, exif *testimage.EXIF) []byte {
 
 func (e *imageEnv) put(t *testing.T, key string, data []byte) *blobimage.ImageFile {
 	t.Helper()
-	if err := e.s.Bucket.WriteAll(e.ctx, key, data, nil); err != nil {
-		t.Fatalf("write %s: %v", key, err)
-	}
-	f, err := e.s.Image(e.ctx, key)
+	f, err := e.s.Put(e.ctx, key, bytes.NewReader(data), nil)
 	if err != nil {
-		t.Fatalf("Image(%s): %v", key, err)
+		t.Fatalf("put %s: %v", key, err)
 	}
 	return f
 }
@@ -273,8 +276,13 @@ func testManifestRoundTrip(t *testing.T, e *imageEnv) {
 			md.Orientation != want.Orientation || md.ISO != want.ISO || !md.Taken.Equal(want.Taken) {
 			t.Errorf("%s: metadata %+v, want %+v", what, md, want)
 		}
-		if md.GPS == nil || abs(md.GPS.Lat-35.6812) > 1e-4 || abs(md.GPS.Lon-139.7671) > 1e-4 {
+		// Put reports the position to the writer; the rule strips it, so
+		// the stored manifest does not hold it.
+		if what == "written" && (md.GPS == nil || abs(md.GPS.Lat-35.6812) > 1e-4 || abs(md.GPS.Lon-139.7671) > 1e-4) {
 			t.Errorf("%s: GPS %+v", what, md.GPS)
+		}
+		if what != "written" && md.GPS != nil {
+			t.Errorf("%s: GPS %+v stored although the rule strips it", what, md.GPS)
 		}
 		if f.Width != 1600 || f.Height != 1200 || f.Format != codecs.JPEG {
 			t.Errorf("%s: %s %dx%d", what, f.Format, f.Width, f.Height)
@@ -606,4 +614,114 @@ func fetch(ctx context.Context, client *http.Client, u string) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: %s: %.200s", u, resp.Status, body)
 	}
 	return body, nil
+}
+
+// testPositionNotServed puts a photo with a GPS position under the photos
+// rule (strip: gps) and looks for the position everywhere a reader of the
+// bucket could find it: each object's user metadata, and, where the
+// backend signs URLs, every header and the body of the backend's real GET
+// responses. Put alone reports it, to the writer.
+func testPositionNotServed(t *testing.T, e *imageEnv) {
+	exif := &testimage.EXIF{Make: "Nikon", Model: "COOLPIX P6000", GPS: &testimage.GPS{Lat: 43.4671234, Lon: 11.8853456, Alt: 120}}
+	pf, err := e.s.Put(e.ctx, "photos/gps.jpg", bytes.NewReader(photo(640, 480, exif)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pf.Metadata.GPS == nil {
+		t.Error("Put does not report the position to the writer")
+	}
+	f, err := e.s.Image(e.ctx, "photos/gps.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Metadata.GPS != nil || f.Metadata.Model != "COOLPIX P6000" {
+		t.Errorf("Image metadata %+v: want the camera, no position", f.Metadata)
+	}
+	coords := []string{"43.4671", "11.8853"}
+	keys := e.innerKeys(t)
+	for _, k := range keys {
+		a, err := e.be.Bucket.Attributes(e.ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if leak := showsPosition(a.Metadata, coords); leak != "" {
+			t.Errorf("%s: stored metadata shows the position: %s", k, leak)
+		}
+	}
+	u, err := e.s.URL(e.ctx, "photos/gps.jpg")
+	if blobimage.ErrorCode(err) == gcerrors.Unimplemented {
+		t.Skipf("the backend does not sign URLs: %v", err)
+	} else if err != nil {
+		t.Fatalf("URL: %v", err)
+	}
+	urls := map[string]string{"original": u}
+	for name, v := range f.Variants {
+		urls[name] = v.URL
+	}
+	for name, u := range urls {
+		body, header, err := fetchWithHeader(e.ctx, e.be.HTTPClient, u)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		values := map[string]string{}
+		for h, vs := range header {
+			for i, v := range vs {
+				values[fmt.Sprintf("%s[%d]", h, i)] = v
+			}
+		}
+		if leak := showsPosition(values, coords); leak != "" {
+			t.Errorf("%s: the backend's GET response shows the position in a header: %s", name, leak)
+		}
+		if md, _ := metadata.Read(codecs.JPEG, body); md.GPS != nil {
+			t.Errorf("%s: the served bytes carry the position %+v", name, md.GPS)
+		}
+	}
+}
+
+// showsPosition returns the first of values that shows a position: one
+// holding any of coords as text or once decoded from base64 (blobimage's
+// manifest is base64url JSON; a backend may encode values), or holding a
+// manifest GPS field.
+func showsPosition(values map[string]string, coords []string) string {
+	for k, v := range values {
+		texts := []string{v}
+		for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.StdEncoding, base64.URLEncoding} {
+			if b, err := enc.DecodeString(v); err == nil {
+				texts = append(texts, string(b))
+			}
+		}
+		for _, text := range texts {
+			if strings.Contains(text, `"g":`) {
+				return k + ": " + text
+			}
+			for _, c := range coords {
+				if strings.Contains(text, c) {
+					return k + ": " + text
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// fetchWithHeader is fetch that also returns the response's header.
+func fetchWithHeader(ctx context.Context, client *http.Client, u string) ([]byte, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, nil, fmt.Errorf("GET %s: %s: %.200s", u, resp.Status, body)
+	}
+	return body, resp.Header, nil
 }

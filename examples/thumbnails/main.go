@@ -71,12 +71,11 @@ func main() {
 	}
 }
 
-// upload stores data at key and prints what the app would show.
+// upload stores data at key and prints what the app would show. Put's
+// result is the one place the upload's GPS position is reported (the rule
+// strips it from everything stored): an app that wants it keeps it here.
 func upload(ctx context.Context, images *blobimage.Store, key string, data []byte, out io.Writer) error {
-	if err := images.Bucket.WriteAll(ctx, key, data, nil); err != nil {
-		return err
-	}
-	f, err := images.Image(ctx, key)
+	f, err := images.Put(ctx, key, bytes.NewReader(data), nil)
 	if err != nil {
 		return err
 	}
