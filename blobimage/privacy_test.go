@@ -3,14 +3,13 @@ package blobimage_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"math"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/blobimage/blobimage/blobimage"
 	"github.com/blobimage/blobimage/codecs"
+	"github.com/blobimage/blobimage/drivertest"
 	"github.com/blobimage/blobimage/internal/testimage"
 	"github.com/blobimage/blobimage/metadata"
 	"github.com/blobimage/blobimage/variants"
@@ -68,7 +67,7 @@ func TestPrivacyDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if leak := positionIn(a.Metadata, "40.44", "-3.72"); leak != "" {
+		if leak := drivertest.ShowsPosition(a.Metadata, "40.44", "-3.72"); leak != "" {
 			t.Errorf("%s: object metadata carries the position: %s", k, leak)
 		}
 	}
@@ -122,29 +121,6 @@ func TestColourProfiles(t *testing.T) {
 			}
 		})
 	}
-}
-
-// positionIn returns the first metadata value that shows a position: one
-// that holds any of coords, as text or once decoded from base64url (the
-// manifest's encoding), or a manifest with a "g" (GPS) field.
-func positionIn(md map[string]string, coords ...string) string {
-	for k, v := range md {
-		texts := []string{v}
-		if b, err := base64.RawURLEncoding.DecodeString(v); err == nil {
-			texts = append(texts, string(b))
-		}
-		for _, text := range texts {
-			if strings.Contains(text, `"g":`) {
-				return k + "=" + text
-			}
-			for _, c := range coords {
-				if strings.Contains(text, c) {
-					return k + "=" + text
-				}
-			}
-		}
-	}
-	return ""
 }
 
 // TestPositionKeptWhereTheFileKeepsIt: a rule that stores the original

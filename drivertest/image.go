@@ -644,7 +644,7 @@ func testPositionNotServed(t *testing.T, e *imageEnv) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if leak := showsPosition(a.Metadata, coords); leak != "" {
+		if leak := ShowsPosition(a.Metadata, coords...); leak != "" {
 			t.Errorf("%s: stored metadata shows the position: %s", k, leak)
 		}
 	}
@@ -670,7 +670,7 @@ func testPositionNotServed(t *testing.T, e *imageEnv) {
 				values[fmt.Sprintf("%s[%d]", h, i)] = v
 			}
 		}
-		if leak := showsPosition(values, coords); leak != "" {
+		if leak := ShowsPosition(values, coords...); leak != "" {
 			t.Errorf("%s: the backend's GET response shows the position in a header: %s", name, leak)
 		}
 		if md, _ := metadata.Read(codecs.JPEG, body); md.GPS != nil {
@@ -679,11 +679,12 @@ func testPositionNotServed(t *testing.T, e *imageEnv) {
 	}
 }
 
-// showsPosition returns the first of values that shows a position: one
+// ShowsPosition returns the first of values (object metadata, response
+// headers) that shows a GPS position, as "name: text", or "": a value
 // holding any of coords as text or once decoded from base64 (blobimage's
 // manifest is base64url JSON; a backend may encode values), or holding a
-// manifest GPS field.
-func showsPosition(values map[string]string, coords []string) string {
+// manifest's GPS field.
+func ShowsPosition(values map[string]string, coords ...string) string {
 	for k, v := range values {
 		texts := []string{v}
 		for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.StdEncoding, base64.URLEncoding} {
