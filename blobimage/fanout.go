@@ -396,7 +396,7 @@ func (s *Store) makeVariants(ctx context.Context, key string, data []byte, m *ma
 	defer d.release()
 	made = make([]manifestVariant, len(which))
 	var mu sync.Mutex
-	err = variants.RenderStored(ctx, d.img, d.meta.Orientation, d.full, specs, s.cfg.Concurrency, func(j int, img image.Image) error {
+	err = variants.RenderStored(ctx, d.img, d.orientation, d.full, specs, s.cfg.Concurrency, func(j int, img image.Image) error {
 		mv := m.Variants[which[j]]
 		spec := specs[j]
 		enc, err := s.encode(img, mv.Format, spec.Quality, d.icc)

@@ -141,6 +141,7 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 	}
 	defer d.release()
 	info, meta, img, full, opaque, icc := d.info, d.meta, d.img, d.full, d.opaque, d.icc
+	orientation := d.orientation
 	if len(rule.accept) > 0 && !rule.accept[info.Format] {
 		return fmt.Errorf("%w: %s is not accepted here (accepted: %v)", ErrUnsupportedFormat, info.Format, rule.Formats)
 	}
@@ -170,7 +171,7 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 		recFormat codecs.Format
 		recSize   image.Point
 	)
-	err = variants.RenderStored(ctx, img, meta.Orientation, full, specs, s.cfg.Concurrency, func(i int, out image.Image) error {
+	err = variants.RenderStored(ctx, img, orientation, full, specs, s.cfg.Concurrency, func(i int, out image.Image) error {
 		spec := specs[i]
 		f := spec.OutputFormat(info.Format, opaque)
 		enc, err := s.encode(out, f, spec.Quality, icc)
@@ -203,9 +204,9 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 	case recompress:
 		// Re-encoding only made it larger: keep the upload, without
 		// metadata, as a recompressed original would be.
-		orig, err = s.strip(ctx, key, info.Format, data, variants.StripAll, meta.Orientation)
+		orig, err = s.strip(ctx, key, info.Format, data, variants.StripAll, orientation)
 	default:
-		orig, err = s.strip(ctx, key, info.Format, data, rule.Original.Strip, meta.Orientation)
+		orig, err = s.strip(ctx, key, info.Format, data, rule.Original.Strip, orientation)
 	}
 	if err != nil {
 		tx.rollback(ctx)
@@ -236,13 +237,18 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 // decoded is an admitted upload, decoded, holding its share of the memory
 // budget until release is called.
 type decoded struct {
-	info    codecs.Info
-	meta    metadata.Metadata
-	img     image.Image // as stored: meta.Orientation turns it upright
-	full    image.Point // the whole upright picture's size
-	opaque  bool
-	icc     []byte // the colour profile to carry into re-encoded images
-	release func()
+	info codecs.Info
+	meta metadata.Metadata
+	img  image.Image // as stored: orientation turns it upright
+	// orientation is the EXIF orientation to apply: meta.Orientation, or
+	// 1 for a format whose decoder applies the container's own transforms
+	// (HEIF, AVIF: codecs.Info.Oriented), whose EXIF orientation only
+	// describes the file.
+	orientation int
+	full        image.Point // the whole upright picture's size
+	opaque      bool
+	icc         []byte // the colour profile to carry into re-encoded images
+	release     func()
 }
 
 // decode runs steps 2 and 3 of the write path on data: the header checked
@@ -263,8 +269,12 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 	if merr != nil {
 		s.log.DebugContext(ctx, "blobimage: metadata partly unreadable", "key", key, "err", merr)
 	}
+	orientation := meta.Orientation
+	if info.Oriented {
+		orientation = 1
+	}
 	full := image.Pt(info.Width, info.Height)
-	transposed := meta.Orientation >= 5 && meta.Orientation <= 8
+	transposed := orientation >= 5 && orientation <= 8
 	if transposed {
 		full = image.Pt(full.Y, full.X)
 	}
@@ -293,7 +303,7 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 		return nil, err
 	}
 	return &decoded{
-		info: info, meta: meta, img: img, full: full,
+		info: info, meta: meta, img: img, full: full, orientation: orientation,
 		opaque: codecs.Opaque(img), icc: s.colourProfile(ctx, key, info.Format, data),
 		release: sync.OnceFunc(func() { s.mem.Release(cost) }),
 	}, nil

@@ -14,12 +14,16 @@
 //     decoder panic into ErrCorrupt, and feeds the decoder through a reader
 //     that stops when the context is done.
 //
-// The formats registered by default are JPEG, PNG, GIF (first frame) and WebP
-// (decode only). Register replaces a format's codec, so a faster decoder can
-// be plugged in without touching callers.
+// The formats registered by this package are JPEG, PNG and GIF (first
+// frame). Other formats live in sub-packages that register themselves when
+// imported, as image/png does with the image package: codecs/webp (WebP),
+// codecs/heif (HEIC, HEIF and AVIF decoding) and codecs/avif (AVIF
+// encoding). Register replaces a format's codec, so a faster decoder can be
+// plugged in without touching callers.
 package codecs
 
 import (
+	"context"
 	"image"
 	"io"
 	"sort"
@@ -28,15 +32,23 @@ import (
 
 // Format names an image format. Its values are the short lower-case names
 // used in configuration files and in ImageFile JSON: "jpeg", "png", "gif",
-// "webp".
+// "webp", "heic", "heif", "avif".
 type Format string
 
-// The formats blobimage can read. Only JPEG and PNG can be written.
+// The formats blobimage knows. Which of them can be read and written is
+// what is registered (Lookup, CanEncode).
 const (
 	JPEG Format = "jpeg"
 	PNG  Format = "png"
 	GIF  Format = "gif"
 	WebP Format = "webp"
+	// HEIC is HEIF whose primary image is coded with HEVC (H.265): what
+	// phones write.
+	HEIC Format = "heic"
+	// HEIF is HEIF with another coding of its primary image.
+	HEIF Format = "heif"
+	// AVIF is HEIF whose primary image is coded with AV1.
+	AVIF Format = "avif"
 )
 
 // Codec describes one registered format.
@@ -64,6 +76,28 @@ type Codec struct {
 	// Encode writes img in this format. It is nil for formats that can be
 	// read but not written.
 	Encode func(w io.Writer, img image.Image, o EncodeOptions) error
+
+	// DecodeContext, when set, decodes instead of Decode: it gets the whole
+	// file, the Info that Probe made of it, and a context that must stop
+	// it when done. It is for decoders that read their input at once and
+	// work long after (the WebAssembly builds of C libraries), which a
+	// reader checking the context cannot stop; they are expected to keep
+	// within i.Memory bytes and to fail with an error matching ErrTooLarge
+	// when the input needs more.
+	DecodeContext func(ctx context.Context, data []byte, i Info) (image.Image, error)
+	// EncodeContext, when set, encodes instead of Encode and stops when
+	// ctx is done: for slow encoders (AVIF).
+	EncodeContext func(ctx context.Context, w io.Writer, img image.Image, o EncodeOptions) error
+	// Memory, when set, estimates the bytes the decoder needs for data,
+	// whose header DecodeConfig read as cfg; it replaces Info.DecodeMemory's
+	// estimate by colour model (see Info.Memory).
+	Memory func(data []byte, cfg image.Config) int64
+	// Oriented reports a container that carries its own orientation and
+	// a decoder that applies it (HEIF's irot, imir and clap): DecodeConfig
+	// reports the displayed size and the decoded image is upright, so an
+	// EXIF orientation inside the file describes it but must not be
+	// applied again (Info.Oriented).
+	Oriented bool
 }
 
 // SniffLen is how many leading bytes Sniff needs to recognise every format
@@ -76,10 +110,11 @@ var (
 )
 
 // Register adds c to the registry, replacing any codec registered for the
-// same Format. It panics if c has no Format, Match, DecodeConfig or Decode.
+// same Format. It panics if c has no Format, Match, DecodeConfig, or Decode
+// or DecodeContext.
 func Register(c Codec) {
-	if c.Format == "" || c.Match == nil || c.DecodeConfig == nil || c.Decode == nil {
-		panic("codecs: Register needs Format, Match, DecodeConfig and Decode")
+	if c.Format == "" || c.Match == nil || c.DecodeConfig == nil || (c.Decode == nil && c.DecodeContext == nil) {
+		panic("codecs: Register needs Format, Match, DecodeConfig, and Decode or DecodeContext")
 	}
 	registryMu.Lock()
 	defer registryMu.Unlock()
@@ -109,7 +144,7 @@ func Formats() []Format {
 // CanEncode reports whether f is registered with an encoder.
 func CanEncode(f Format) bool {
 	c, ok := Lookup(f)
-	return ok && c.Encode != nil
+	return ok && (c.Encode != nil || c.EncodeContext != nil)
 }
 
 // MediaType returns the media type of a registered format, or "" if f is not

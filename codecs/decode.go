@@ -81,6 +81,14 @@ type Info struct {
 	// Progressive reports a progressive JPEG, whose decoder keeps every
 	// coefficient of the whole image in memory.
 	Progressive bool
+	// Oriented reports an image whose container's own transforms have
+	// been applied by the decoder (Codec.Oriented: HEIF and AVIF): Width
+	// and Height are as displayed, and an EXIF orientation in the file
+	// must not be applied on top.
+	Oriented bool
+	// Memory is the codec's own estimate of what its decoder needs
+	// (Codec.Memory), or 0 where DecodeMemory estimates by colour model.
+	Memory int64
 }
 
 // DecodeMemory estimates the bytes the format's decoder allocates to
@@ -89,6 +97,9 @@ type Info struct {
 // (JPEG 4:4:4 progressive 15 B, baseline at most 3 B, CMYK 8 B; 16-bit PNG
 // 8 B, 8-bit RGBA 4.4 B; GIF 2 B on its canvas) and round up.
 func (i Info) DecodeMemory() int64 {
+	if i.Memory > 0 {
+		return i.Memory
+	}
 	px := int64(i.Width) * int64(i.Height)
 	var perPixel int64
 	switch i.ColorModel {
@@ -130,7 +141,7 @@ func (i Info) components() int64 {
 // only the prefix the reduced inverse DCT reads (codecs/jpeg: 58, 18 and 10
 // bytes per block and component at 1/2, 1/4 and 1/8, instead of 128).
 func (i Info) DecodeMemoryScaled(denom int) int64 {
-	if denom <= 1 {
+	if denom <= 1 || i.Memory > 0 {
 		return i.DecodeMemory()
 	}
 	planes := Info{Format: i.Format, Width: (i.Width + denom - 1) / denom, Height: (i.Height + denom - 1) / denom, ColorModel: i.ColorModel}
@@ -199,12 +210,15 @@ func Probe(data []byte, lim Limits) (Info, error) {
 	if err != nil {
 		return info, fmt.Errorf("codecs: %s header: %w", f, classify(err))
 	}
-	info.Width, info.Height, info.ColorModel = cfg.Width, cfg.Height, cfg.ColorModel
+	info.Width, info.Height, info.ColorModel, info.Oriented = cfg.Width, cfg.Height, cfg.ColorModel, c.Oriented
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return info, fmt.Errorf("codecs: %s header: %w: size %d×%d", f, ErrCorrupt, cfg.Width, cfg.Height)
 	}
 	if err := checkLimits(cfg.Width, cfg.Height, lim); err != nil {
 		return info, fmt.Errorf("codecs: %s: %w", f, err)
+	}
+	if c.Memory != nil {
+		info.Memory = c.Memory(data, cfg)
 	}
 	if f == JPEG {
 		limit := lim.MaxScans
@@ -291,6 +305,9 @@ func DecodeReduced(ctx context.Context, data []byte, lim Limits, min image.Point
 		defer cancel()
 	}
 	r := &ctxReader{ctx: ctx, done: ctx.Done(), data: data}
+	if c.DecodeContext != nil {
+		decode = func(io.Reader) (image.Image, error) { return c.DecodeContext(ctx, data, info) }
+	}
 	img, err := safeDecode(decode, r)
 	if r.err != nil || (err != nil && ctx.Err() != nil) {
 		if caller.Err() == nil {

@@ -1,6 +1,7 @@
 package codecs
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -10,8 +11,16 @@ import (
 
 // EncodeOptions tune Encode.
 type EncodeOptions struct {
-	// Quality is the JPEG quality, 1–100; 0 means DefaultQuality.
+	// Quality is 1–100 on the encoder's own scale (JPEG's, libwebp's,
+	// libavif's); 0 means the format's default (DefaultQuality for JPEG).
 	Quality int
+	// Lossless asks for the lossless mode of a format that has one
+	// (WebP); others ignore it.
+	Lossless bool
+	// Speed trades encoding time for size where the encoder has such a
+	// setting (AVIF: 1 slowest and smallest … 10 fastest); 0 means the
+	// encoder's default.
+	Speed int
 	// Compression is the PNG compression level; the zero value is
 	// png.DefaultCompression.
 	Compression png.CompressionLevel
@@ -42,17 +51,32 @@ const DefaultQuality = 85
 // PNG: lossless, alpha kept, at o.Compression; compression buffers are
 // reused between calls.
 func Encode(w io.Writer, img image.Image, f Format, o EncodeOptions) error {
+	return EncodeContext(context.Background(), w, img, f, o)
+}
+
+// EncodeContext is Encode, stopped when ctx is done where the encoder can
+// be (Codec.EncodeContext); the error then matches ctx.Err().
+func EncodeContext(ctx context.Context, w io.Writer, img image.Image, f Format, o EncodeOptions) error {
 	c, ok := Lookup(f)
 	if !ok {
 		return fmt.Errorf("codecs: encode %q: %w: not registered", f, ErrUnsupportedFormat)
 	}
-	if c.Encode == nil {
+	if c.Encode == nil && c.EncodeContext == nil {
 		return fmt.Errorf("codecs: encode %s: %w: decode only", f, ErrUnsupportedFormat)
 	}
 	if img == nil || img.Bounds().Empty() {
 		return fmt.Errorf("codecs: encode %s: empty image", f)
 	}
-	if err := c.Encode(w, img, o); err != nil {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("codecs: encode %s: %w", f, err)
+	}
+	var err error
+	if c.EncodeContext != nil {
+		err = c.EncodeContext(ctx, w, img, o)
+	} else {
+		err = c.Encode(w, img, o)
+	}
+	if err != nil {
 		return fmt.Errorf("codecs: encode %s: %w", f, err)
 	}
 	return nil

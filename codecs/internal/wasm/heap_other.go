@@ -1,0 +1,5 @@
+//go:build !linux
+
+package wasm
+
+func systemBacking() backing { return heapBacking{} }
