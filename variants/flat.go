@@ -19,20 +19,23 @@ import (
 // pointers because their presence matters: "rotate: 0" is a Rotate
 // processor (it is in the fingerprint) while an absent rotate is none.
 type flat struct {
-	Name       string        `json:"name"`
-	Op         string        `json:"op,omitempty"`
-	Width      int           `json:"width,omitempty"`
-	Height     int           `json:"height,omitempty"`
-	Anchor     Anchor        `json:"anchor,omitempty"`
-	Background string        `json:"background,omitempty"`
-	Rotate     *float64      `json:"rotate,omitempty"`
-	Grayscale  bool          `json:"grayscale,omitempty"`
-	Brightness *float64      `json:"brightness,omitempty"`
-	Contrast   *float64      `json:"contrast,omitempty"`
-	Saturation *float64      `json:"saturation,omitempty"`
-	Sharpen    *float64      `json:"sharpen,omitempty"`
-	Format     codecs.Format `json:"format,omitempty"`
-	Quality    int           `json:"quality,omitempty"`
+	Name       string          `json:"name"`
+	Op         string          `json:"op,omitempty"`
+	Width      int             `json:"width,omitempty"`
+	Height     int             `json:"height,omitempty"`
+	Anchor     Anchor          `json:"anchor,omitempty"`
+	Background string          `json:"background,omitempty"`
+	Rotate     *float64        `json:"rotate,omitempty"`
+	Grayscale  bool            `json:"grayscale,omitempty"`
+	Brightness *float64        `json:"brightness,omitempty"`
+	Contrast   *float64        `json:"contrast,omitempty"`
+	Saturation *float64        `json:"saturation,omitempty"`
+	Sharpen    *float64        `json:"sharpen,omitempty"`
+	Format     codecs.Format   `json:"format,omitempty"`
+	Formats    []codecs.Format `json:"formats,omitempty"`
+	Quality    int             `json:"quality,omitempty"`
+	Lossless   bool            `json:"lossless,omitempty"`
+	Speed      int             `json:"speed,omitempty"`
 }
 
 // The geometry ops of the flat form.
@@ -54,7 +57,7 @@ const (
 // negative width is still a flat form, which lets Validate name the field
 // as the config file writes it.
 func toFlat(s Spec) (flat, error) {
-	f := flat{Name: s.Name, Format: s.Format, Quality: s.Quality}
+	f := flat{Name: s.Name, Format: s.Format, Formats: s.Formats, Quality: s.Quality, Lossless: s.Lossless, Speed: s.Speed}
 	ps := s.Processors
 	i := 0
 	if i < len(ps) {
@@ -131,7 +134,7 @@ func describeType(p Processor) string {
 // only where the op takes them; a readable colour); parameters are left to
 // Spec.Validate.
 func (f flat) spec() (Spec, error) {
-	s := Spec{Name: f.Name, Format: f.Format, Quality: f.Quality}
+	s := Spec{Name: f.Name, Format: f.Format, Formats: f.Formats, Quality: f.Quality, Lossless: f.Lossless, Speed: f.Speed}
 	switch f.Op {
 	case "", opFit, opFill, opResize, opCrop, opPad:
 	default:

@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"image"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -84,8 +85,24 @@ type Spec struct {
 	// Format is the output format; "" means the same family as the
 	// source (see OutputFormat).
 	Format codecs.Format
-	// Quality is the JPEG quality, 1–100; 0 means codecs.DefaultQuality.
+	// Formats, when set, asks for several encodings of one rendering,
+	// most preferred first; the last is the fallback every client reads
+	// (Format X is Formats [X]). Format and Formats are exclusive. A
+	// server picks among them by the request's Accept header.
+	Formats []codecs.Format
+	// Quality is 1–100 on each encoder's own scale; 0 means each
+	// encoder's default (codecs.DefaultQuality for JPEG).
 	Quality int
+	// Lossless makes WebP encodings lossless; other formats ignore it.
+	Lossless bool
+	// Speed is the AVIF encoder's speed, 1 (slowest, smallest) to 10; 0
+	// means the encoder's default. Other formats ignore it.
+	Speed int
+}
+
+// EncodeOptions returns the options s encodes with.
+func (s Spec) EncodeOptions() codecs.EncodeOptions {
+	return codecs.EncodeOptions{Quality: s.Quality, Lossless: s.Lossless, Speed: s.Speed}
 }
 
 // Apply runs s's processors in order on img.
@@ -136,7 +153,9 @@ const fingerprintVersion = "blobimage variant v1"
 // description (a Fingerprinter's own, otherwise its Go type and the JSON
 // encoding of its exported fields); format is Format as written ("" when
 // it depends on the source) and quality is Quality with 0 resolved to
-// codecs.DefaultQuality.
+// codecs.DefaultQuality. Formats, Lossless and Speed add a line each
+// when set (formats "avif" "webp" "jpeg", lossless, speed 6), so specs
+// without them keep the fingerprints they always had.
 func (s Spec) Fingerprint() string {
 	sum := sha256.Sum256([]byte(s.canonical()))
 	return hex.EncodeToString(sum[:])
@@ -154,6 +173,19 @@ func (s Spec) canonical() string {
 		q = codecs.DefaultQuality
 	}
 	fmt.Fprintf(&b, "format %s\nquality %d\n", strconv.Quote(string(s.Format)), q)
+	if len(s.Formats) > 0 {
+		b.WriteString("formats")
+		for _, f := range s.Formats {
+			b.WriteString(" " + strconv.Quote(string(f)))
+		}
+		b.WriteString("\n")
+	}
+	if s.Lossless {
+		b.WriteString("lossless\n")
+	}
+	if s.Speed != 0 {
+		fmt.Fprintf(&b, "speed %d\n", s.Speed)
+	}
 	return b.String()
 }
 
@@ -176,27 +208,31 @@ func isFingerprinter(p Processor) bool {
 	return ok
 }
 
-// OutputFormat resolves s.Format for a source of format src: an explicit
-// Format is returned as is; otherwise JPEG stays JPEG, PNG stays PNG, GIF
-// becomes PNG (lossless, keeps transparency), and WebP becomes JPEG when
-// opaque and PNG when it has transparency (WebP cannot be encoded).
-//
-// Another source format is kept when it can be encoded and otherwise
-// becomes JPEG when opaque and PNG when not, as WebP does.
+// OutputFormat returns the fallback format of s for a source of format
+// src: the last of OutputFormats.
 func (s Spec) OutputFormat(src codecs.Format, opaque bool) codecs.Format {
+	fs := s.OutputFormats(src, opaque)
+	return fs[len(fs)-1]
+}
+
+// OutputFormats returns the formats s encodes a rendering of a source of
+// format src in, most preferred first, the fallback last: Formats when
+// set, else Format when set, else the source's family, what every browser
+// reads: JPEG stays JPEG and PNG stays PNG; GIF becomes PNG (lossless,
+// keeps transparency); any other source (WebP, HEIC, AVIF) becomes JPEG
+// when opaque and PNG when it has transparency.
+func (s Spec) OutputFormats(src codecs.Format, opaque bool) []codecs.Format {
 	switch {
+	case len(s.Formats) > 0:
+		return s.Formats
 	case s.Format != "":
-		return s.Format
+		return []codecs.Format{s.Format}
 	case src == codecs.JPEG || src == codecs.PNG:
-		return src
-	case src == codecs.GIF:
-		return codecs.PNG
-	case src != codecs.WebP && codecs.CanEncode(src):
-		return src
-	case opaque:
-		return codecs.JPEG
+		return []codecs.Format{src}
+	case src == codecs.GIF || !opaque:
+		return []codecs.Format{codecs.PNG}
 	}
-	return codecs.PNG
+	return []codecs.Format{codecs.JPEG}
 }
 
 // namePattern is what a variant name looks like.
@@ -235,7 +271,36 @@ func (s Spec) Validate() error {
 	if err := checkFormat(s.Format); err != nil {
 		return err
 	}
+	if err := checkFormats(s.Format, s.Formats); err != nil {
+		return err
+	}
+	if s.Speed < 0 || s.Speed > 10 {
+		return fieldErr("speed", "must be between 0 and 10")
+	}
 	return checkQuality(s.Quality)
+}
+
+// checkFormats checks a formats list: encodable, no repeats, not together
+// with format.
+func checkFormats(single codecs.Format, fs []codecs.Format) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	if single != "" {
+		return fieldErr("formats", "and format are exclusive (format: X is formats: [X])")
+	}
+	for i, f := range fs {
+		if f == "" {
+			return fieldErr(fmt.Sprintf("formats[%d]", i), "is empty")
+		}
+		if err := checkFormat(f); err != nil {
+			return withPath(fmt.Sprintf("formats[%d]", i), err.(*FieldError).Err)
+		}
+		if slices.Index(fs, f) < i {
+			return fieldErr(fmt.Sprintf("formats[%d]", i), fmt.Sprintf("%q is listed twice", string(f)))
+		}
+	}
+	return nil
 }
 
 // validateProcessor checks p's parameters: built-in processors with their
