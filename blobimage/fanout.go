@@ -251,7 +251,7 @@ func (s *Store) plan(ctx context.Context, key, token string) (*Outcome, *regenPl
 		delete(have, spec.Name)
 		switch {
 		case listed && old.FP == fp && !old.Pending:
-			if _, ok := p.sizes[s.keyOf(key, m, old)]; ok {
+			if allExist(p.sizes, m.keysOf(s.prefix, key, old)) {
 				next.Variants[i] = old
 				continue
 			}
@@ -260,12 +260,12 @@ func (s *Store) plan(ctx context.Context, key, token string) (*Outcome, *regenPl
 			out.Created = append(out.Created, spec.Name)
 		case listed:
 			out.Regenerated = append(out.Regenerated, spec.Name)
-			p.drop = append(p.drop, s.keyOf(key, m, old))
+			p.drop = append(p.drop, m.keysOf(s.prefix, key, old)...)
 		default:
 			out.Created = append(out.Created, spec.Name)
 		}
 		next.Variants[i] = want[i]
-		if _, ok := p.sizes[s.keyOf(key, m, want[i])]; ok {
+		if allExist(p.sizes, m.keysOf(s.prefix, key, want[i])) {
 			p.found = append(p.found, i) // made by a lazy read: only record it
 		} else {
 			p.make = append(p.make, i)
@@ -273,7 +273,7 @@ func (s *Store) plan(ctx context.Context, key, token string) (*Outcome, *regenPl
 	}
 	for _, name := range slices.Sorted(maps.Keys(have)) {
 		out.Dropped = append(out.Dropped, name)
-		p.drop = append(p.drop, s.keyOf(key, m, have[name]))
+		p.drop = append(p.drop, m.keysOf(s.prefix, key, have[name])...)
 	}
 	p.next = &next
 	return out, p, nil
@@ -306,7 +306,7 @@ func (s *Store) apply(ctx context.Context, p *regenPlan, out *Outcome) error {
 	next := p.next
 	tx := &txn{s: s, key: p.key}
 	for _, i := range p.found {
-		mv, err := s.describeVariant(ctx, s.keyOf(p.key, next, next.Variants[i]), next.Variants[i])
+		mv, err := s.describeVariant(ctx, next.keysOf(s.prefix, p.key, next.Variants[i]), next.Variants[i])
 		if err != nil {
 			return err
 		}
@@ -398,37 +398,53 @@ func (s *Store) makeVariants(ctx context.Context, key string, data []byte, m *ma
 	var mu sync.Mutex
 	err = variants.RenderStored(ctx, d.img, d.orientation, d.full, specs, s.cfg.Concurrency, func(j int, img image.Image) error {
 		mv := m.Variants[which[j]]
-		spec := specs[j]
-		enc, err := s.encode(img, mv.Format, spec.Quality, d.icc)
+		fs := mv.formats()
+		encs, err := s.encodeAll(ctx, img, fs, specs[j], d.icc)
 		if err != nil {
-			return fmt.Errorf("encode %s: %w", spec.Name, err)
+			return err
 		}
 		size := img.Bounds().Size()
-		mv.Width, mv.Height, mv.Size, mv.Pending = size.X, size.Y, int64(len(enc)), false
-		vk := s.keyOf(key, m, mv)
-		err = tx.write(ctx, vk, enc, mv, true)
-		if err == nil {
-			mu.Lock()
-			written += mv.Size
-			mu.Unlock()
-		}
-		if errors.Is(err, errExists) {
-			mv, err = s.describeVariant(ctx, vk, mv)
+		mv.Width, mv.Height, mv.Pending = size.X, size.Y, false
+		mv.setSizes(encs)
+		// Each encoding is written unless another process made it first;
+		// then the size is that object's.
+		for i, vk := range m.keysOf(s.prefix, key, mv) {
+			err := tx.write(ctx, vk, encs[i], fs[i], size, true)
+			if errors.Is(err, errExists) {
+				var a *blob.Attributes
+				if a, err = s.inner.Attributes(ctx, vk); err == nil {
+					mv.setSize(i, a.Size)
+				}
+			} else if err == nil {
+				mu.Lock()
+				written += int64(len(encs[i]))
+				mu.Unlock()
+			}
+			if err != nil {
+				return err
+			}
 		}
 		made[j] = mv
-		return err
+		return nil
 	})
 	return made, written, err
 }
 
-// describeVariant fills mv's dimensions and size from the attributes of the
-// variant object at vk, written by another process.
-func (s *Store) describeVariant(ctx context.Context, vk string, mv manifestVariant) (manifestVariant, error) {
-	a, err := s.inner.Attributes(ctx, vk)
-	if err != nil {
-		return mv, err
+// describeVariant fills mv's dimensions and sizes from the attributes of
+// its encodings' objects at keys (in the order of mv.formats()), made by
+// another process.
+func (s *Store) describeVariant(ctx context.Context, keys []string, mv manifestVariant) (manifestVariant, error) {
+	mv.Pending = false
+	var a *blob.Attributes
+	for i, vk := range keys {
+		var err error
+		if a, err = s.inner.Attributes(ctx, vk); err != nil {
+			return mv, err
+		}
+		mv.setSize(i, a.Size)
 	}
-	mv.Size, mv.Pending = a.Size, false
+	// The fallback's metadata (the last read) holds the dimensions.
+	vk := keys[len(keys)-1]
 	w, h, ok := strings.Cut(a.Metadata[manifestKey], "x")
 	wi, werr := strconv.Atoi(w)
 	hi, herr := strconv.Atoi(h)
@@ -450,9 +466,20 @@ func (s *Store) describeVariant(ctx context.Context, vk string, mv manifestVaria
 	return mv, nil
 }
 
-// keyOf returns the key of manifest m's variant v of the original at key.
+// keyOf returns the key of the fallback encoding of manifest m's variant
+// v of the original at key.
 func (s *Store) keyOf(key string, m *manifest, v manifestVariant) string {
 	return variantKey(s.prefix, key, m.Hash, m.Token, v.Name, v.FP, v.Format)
+}
+
+// allExist reports whether every one of keys is in sizes.
+func allExist(sizes map[string]int64, keys []string) bool {
+	for _, k := range keys {
+		if _, ok := sizes[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // makeOnRead makes the variant at vk if the current manifest of its
@@ -497,7 +524,9 @@ func (s *Store) makeOne(ctx context.Context, key, vk string) (bool, error) {
 	// config.
 	entry := &manifest{Hash: m.Hash, Token: m.Token, Source: m.Source, Alpha: m.Alpha,
 		Variants: expected(m, rule)}
-	idx := slices.IndexFunc(entry.Variants, func(mv manifestVariant) bool { return s.keyOf(key, m, mv) == vk })
+	idx := slices.IndexFunc(entry.Variants, func(mv manifestVariant) bool {
+		return slices.Contains(m.keysOf(s.prefix, key, mv), vk)
+	})
 	if idx < 0 {
 		return false, nil
 	}
@@ -521,15 +550,16 @@ func (s *Store) makeOne(ctx context.Context, key, vk string) (bool, error) {
 
 // expected returns the variants rule makes for the version manifest m
 // describes, in the rule's order, all pending: a variant m lists with the
-// same spec keeps the format (and so the key) m gives it; one new in the
-// config gets the format an eager write would have given it.
+// same spec keeps the formats (and so the keys) m gives it; one new in the
+// config gets the formats an eager write would have given it.
 func expected(m *manifest, rule *compiledRule) []manifestVariant {
 	vs := make([]manifestVariant, len(rule.Variants))
 	for i, spec := range rule.Variants {
-		mv := manifestVariant{Name: spec.Name, FP: rule.specFPs[i], Format: spec.OutputFormat(m.Source, !m.Alpha), Pending: true}
+		mv := manifestVariant{Name: spec.Name, FP: rule.specFPs[i], Pending: true}.
+			withFormats(spec.OutputFormats(m.Source, !m.Alpha))
 		for _, old := range m.Variants {
 			if old.Name == mv.Name && old.FP == mv.FP {
-				mv.Format = old.Format
+				mv = mv.withFormats(old.formats())
 			}
 		}
 		vs[i] = mv

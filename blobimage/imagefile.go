@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gocloud.dev/blob"
@@ -59,6 +60,84 @@ type Variant struct {
 	// has since changed or dropped: still readable, replaced or removed by
 	// regen).
 	State VariantState `json:"state"`
+	// Alternates are the variant's other encodings of the same rendering
+	// (the spec's formats but the last), most preferred first; the fields
+	// above describe the fallback, which every client reads. Negotiate
+	// picks one for a request.
+	Alternates []Encoding `json:"alternates,omitempty"`
+}
+
+// Encoding is one encoding of a variant: an alternate, or the fallback as
+// Negotiate returns it.
+type Encoding struct {
+	Format      codecs.Format `json:"format"`
+	ContentType string        `json:"content_type"`
+	Key         string        `json:"key"`
+	Size        int64         `json:"size"`
+	// URL is as Variant.URL: empty for a pending variant or where no URL
+	// can be made.
+	URL string `json:"url,omitempty"`
+}
+
+// Fallback returns the variant's fallback encoding: its own fields.
+func (v Variant) Fallback() Encoding {
+	return Encoding{Format: v.Format, ContentType: v.ContentType, Key: v.Key, Size: v.Size, URL: v.URL}
+}
+
+// Negotiate returns the encoding of v to serve to a request whose Accept
+// header is accept: the first of v's alternates, in the config's order of
+// preference, whose media type accept names explicitly with a q-value
+// above 0, else the fallback. Wildcards (image/*, */*) admit only the
+// fallback: a client that does not name AVIF may not decode it. A server
+// answering with the result must send "Vary: Accept".
+func (v Variant) Negotiate(accept string) Encoding {
+	named := acceptedTypes(accept)
+	for _, e := range v.Alternates {
+		if named[strings.ToLower(e.ContentType)] {
+			return e
+		}
+	}
+	return v.Fallback()
+}
+
+// Encoding returns v's encoding in format f (an alternate or the
+// fallback), and whether it has one.
+func (v Variant) Encoding(f codecs.Format) (Encoding, bool) {
+	if f == v.Format {
+		return v.Fallback(), true
+	}
+	for _, e := range v.Alternates {
+		if e.Format == f {
+			return e, true
+		}
+	}
+	return Encoding{}, false
+}
+
+// acceptedTypes returns the media types an Accept header names explicitly
+// with q > 0, lower-cased; wildcards are left out.
+func acceptedTypes(accept string) map[string]bool {
+	named := map[string]bool{}
+	for _, part := range strings.Split(accept, ",") {
+		params := strings.Split(part, ";")
+		mt := strings.ToLower(strings.TrimSpace(params[0]))
+		if mt == "" || strings.Contains(mt, "*") {
+			continue
+		}
+		q := 1.0
+		for _, p := range params[1:] {
+			name, val, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(name), "q") {
+				v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+				if err != nil || v < 0 || v > 1 {
+					v = 0 // a malformed weight does not admit the type
+				}
+				q = v
+			}
+		}
+		named[mt] = q > 0
+	}
+	return named
 }
 
 // VariantState says whether a variant's object exists and matches the
@@ -116,12 +195,29 @@ func (s *Store) imageFile(ctx context.Context, key string, a *blob.Attributes, m
 		}
 	}
 	signing := true
+	// url returns the URL of the object at vk, or "" where none can be
+	// made.
+	url := func(vk string) (string, error) {
+		if !signing {
+			return "", nil
+		}
+		u, err := s.URL(ctx, vk)
+		if ErrorCode(err) == gcerrors.Unimplemented {
+			signing = false // the bucket cannot sign: leave URLs out
+			return "", nil
+		}
+		return u, err
+	}
 	for _, mv := range entries {
+		keys := m.keysOf(s.prefix, key, mv)
 		v := Variant{
-			Key:    s.keyOf(key, m, mv),
+			Key:    keys[len(keys)-1],
 			Format: mv.Format, ContentType: mv.Format.MediaType(),
 			Width: mv.Width, Height: mv.Height, Size: mv.Size,
 			State: Ready,
+		}
+		for i, a := range mv.Alts {
+			v.Alternates = append(v.Alternates, Encoding{Format: a.Format, ContentType: a.Format.MediaType(), Key: keys[i], Size: a.Size})
 		}
 		if mv.Pending {
 			v.State = Pending
@@ -129,15 +225,15 @@ func (s *Store) imageFile(ctx context.Context, key string, a *blob.Attributes, m
 		if fp, ok := current[mv.Name]; rule != nil && (!ok || fp != mv.FP) {
 			v.State = Stale
 		}
-		if signing && v.State != Pending {
-			u, err := s.URL(ctx, v.Key)
-			switch {
-			case err == nil:
-				v.URL = u
-			case ErrorCode(err) == gcerrors.Unimplemented:
-				signing = false // the bucket cannot sign: leave URLs out
-			default:
+		if v.State != Pending {
+			var err error
+			if v.URL, err = url(v.Key); err != nil {
 				return nil, fmt.Errorf("blobimage: image %q: url of %s: %w", key, mv.Name, err)
+			}
+			for i := range v.Alternates {
+				if v.Alternates[i].URL, err = url(v.Alternates[i].Key); err != nil {
+					return nil, fmt.Errorf("blobimage: image %q: url of %s: %w", key, mv.Name, err)
+				}
 			}
 		}
 		if v.State == Pending && mv.FP != current[mv.Name] {
@@ -154,16 +250,33 @@ func (s *Store) imageFile(ctx context.Context, key string, a *blob.Attributes, m
 // (it does not wait for a background worker): the URL then serves the
 // object from the bucket directly, which cannot make anything on a miss.
 func (f *ImageFile) URL(ctx context.Context, variant string) (string, error) {
+	return f.EncodingURL(ctx, variant, "")
+}
+
+// EncodingURL is URL for the variant's encoding in format enc (one of its
+// Alternates, or the fallback's format; "" is the fallback). A format the
+// variant is not encoded in is ErrNoVariant. With Variant.Negotiate it
+// gives a page the URL of the best encoding for a request:
+//
+//	e := f.Variants["small"].Negotiate(r.Header.Get("Accept"))
+//	u, err := f.EncodingURL(ctx, "small", e.Format)
+func (f *ImageFile) EncodingURL(ctx context.Context, variant string, enc codecs.Format) (string, error) {
 	key := f.Key
 	if variant != "" && variant != "original" {
 		v, ok := f.Variants[variant]
 		if !ok {
 			return "", fmt.Errorf("blobimage: %q: %w %q", f.Key, ErrNoVariant, variant)
 		}
-		if v.URL != "" {
-			return v.URL, nil
+		e := v.Fallback()
+		if enc != "" {
+			if e, ok = v.Encoding(enc); !ok {
+				return "", fmt.Errorf("blobimage: %q: %w %q in %s", f.Key, ErrNoVariant, variant, enc)
+			}
 		}
-		key = v.Key
+		if e.URL != "" {
+			return e.URL, nil
+		}
+		key = e.Key
 		if v.State == Pending && f.store != nil {
 			if _, err := f.store.makeOnRead(ctx, key); err != nil {
 				return "", fmt.Errorf("blobimage: %q: make %s: %w", f.Key, variant, err)

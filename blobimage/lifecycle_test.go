@@ -96,6 +96,20 @@ func checkComplete(t *testing.T, s *blobimage.Store, inner *blob.Bucket, box map
 			if b := box[name]; got.X > b || got.Y > b || (got.X != b && got.Y != b) {
 				t.Errorf("%s: variant %s is %v, want a fit in %d", k, name, got, b)
 			}
+			// Every alternate encoding is there too, the same rendering.
+			for _, e := range v.Alternates {
+				a, err := inner.Attributes(ctx, e.Key)
+				if err != nil {
+					t.Errorf("%s: variant %s in %s: %v", k, name, e.Format, err)
+					continue
+				}
+				if a.Size != e.Size || a.ContentType != e.ContentType {
+					t.Errorf("%s: variant %s in %s: stored %d bytes of %s, ImageFile says %d of %s", k, name, e.Format, a.Size, a.ContentType, e.Size, e.ContentType)
+				}
+				if img, f := decodeKey(t, inner, e.Key); f != e.Format || img.Bounds().Size() != got {
+					t.Errorf("%s: variant %s in %s decodes as %s %v, want %v", k, name, e.Format, f, img.Bounds().Size(), got)
+				}
+			}
 		}
 		slices.Sort(names)
 		var want []string

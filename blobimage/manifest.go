@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -58,15 +59,67 @@ type manifest struct {
 }
 
 type manifestVariant struct {
-	Name   string
-	FP     string
+	Name string
+	FP   string
+	// Format and Size are the fallback encoding's; Alts the other
+	// encodings of the same rendering, most preferred first (the spec's
+	// formats, less the last).
 	Format codecs.Format
 	Width  int
 	Height int
 	Size   int64
+	Alts   []manifestAlt
 	// Pending: listed but not made yet (lazy or background fan-out); its
-	// key is derived as for a made one, its size and dimensions are 0.
+	// keys are derived as for a made one, its sizes and dimensions are 0.
 	Pending bool
+}
+
+// setSizes records the sizes of v's encodings, given in the order of
+// v.formats().
+func (v *manifestVariant) setSizes(encs [][]byte) {
+	v.Alts = slices.Clone(v.Alts)
+	for i := range v.Alts {
+		v.Alts[i].Size = int64(len(encs[i]))
+	}
+	v.Size = int64(len(encs[len(encs)-1]))
+}
+
+// setSize records the size of v's i-th encoding, in the order of
+// v.formats().
+func (v *manifestVariant) setSize(i int, size int64) {
+	if i < len(v.Alts) {
+		v.Alts = slices.Clone(v.Alts)
+		v.Alts[i].Size = size
+	} else {
+		v.Size = size
+	}
+}
+
+// manifestAlt is one alternate encoding of a variant.
+type manifestAlt struct {
+	Format codecs.Format
+	Size   int64
+}
+
+// formats returns the variant's encodings' formats, most preferred first,
+// the fallback last.
+func (v manifestVariant) formats() []codecs.Format {
+	fs := make([]codecs.Format, 0, len(v.Alts)+1)
+	for _, a := range v.Alts {
+		fs = append(fs, a.Format)
+	}
+	return append(fs, v.Format)
+}
+
+// withFormats returns v listing fs (fallback last) as its encodings, with
+// no sizes.
+func (v manifestVariant) withFormats(fs []codecs.Format) manifestVariant {
+	v.Format = fs[len(fs)-1]
+	v.Alts = nil
+	for _, f := range fs[:len(fs)-1] {
+		v.Alts = append(v.Alts, manifestAlt{Format: f})
+	}
+	return v
 }
 
 // wireManifest is the JSON shape: short keys, variants as arrays.
@@ -108,15 +161,25 @@ func (m *manifest) encode() (string, error) {
 		w.S = m.Source
 	}
 	for _, v := range m.Variants {
-		// A made variant is a row of six fields; a pending one has a
-		// seventh, "p".
-		row := make([]json.RawMessage, 6, 7)
+		// A variant is a row of six fields (name, fingerprint, format,
+		// width, height, size: the fallback encoding's), then, when it
+		// has alternates, their [format, size] pairs as one array, and
+		// "p" when it is pending.
+		row := make([]json.RawMessage, 6, 8)
 		row[0], _ = json.Marshal(v.Name)
 		row[1], _ = json.Marshal(v.FP)
 		row[2], _ = json.Marshal(v.Format)
 		row[3], _ = json.Marshal(v.Width)
 		row[4], _ = json.Marshal(v.Height)
 		row[5], _ = json.Marshal(v.Size)
+		if len(v.Alts) > 0 {
+			alts := make([][2]any, len(v.Alts))
+			for i, a := range v.Alts {
+				alts[i] = [2]any{a.Format, a.Size}
+			}
+			b, _ := json.Marshal(alts)
+			row = append(row, b)
+		}
 		if v.Pending {
 			row = append(row, json.RawMessage(`"p"`))
 		}
@@ -240,30 +303,77 @@ func decodeManifest(s string) (*manifest, error) {
 	}
 	seen := map[string]bool{}
 	for _, row := range w.VS {
-		var v manifestVariant
-		switch {
-		case len(row) == 7 && string(row[6]) == `"p"`:
-			v.Pending = true
-		case len(row) != 6:
-			return nil, fmt.Errorf("%w: variant row of %d fields", errManifest, len(row))
+		v, err := decodeVariantRow(row)
+		if err != nil {
+			return nil, err
 		}
-		for i, dst := range []any{&v.Name, &v.FP, &v.Format, &v.Width, &v.Height, &v.Size} {
-			if err := json.Unmarshal(row[i], dst); err != nil {
-				return nil, fmt.Errorf("%w: variant: %v", errManifest, err)
-			}
-		}
-		made := v.Width > 0 && v.Height > 0 && v.Size >= 0
-		if v.Pending {
-			made = v.Width == 0 && v.Height == 0 && v.Size == 0
-		}
-		if !validName(v.Name) || seen[v.Name] || !isHex(v.FP, fpLen) || v.Format.Ext() == "" || !made {
-			return nil, fmt.Errorf("%w: variant %q", errManifest, v.Name)
+		if seen[v.Name] {
+			return nil, fmt.Errorf("%w: variant %q listed twice", errManifest, v.Name)
 		}
 		seen[v.Name] = true
 		m.Variants = append(m.Variants, v)
 	}
 	return m, nil
 }
+
+// decodeVariantRow parses one row of a manifest's variant list and checks
+// it, so that a tampered manifest cannot steer derived keys elsewhere.
+func decodeVariantRow(row []json.RawMessage) (manifestVariant, error) {
+	var v manifestVariant
+	if len(row) < 6 || len(row) > 8 {
+		return v, fmt.Errorf("%w: variant row of %d fields", errManifest, len(row))
+	}
+	for i, dst := range []any{&v.Name, &v.FP, &v.Format, &v.Width, &v.Height, &v.Size} {
+		if err := json.Unmarshal(row[i], dst); err != nil {
+			return v, fmt.Errorf("%w: variant: %v", errManifest, err)
+		}
+	}
+	for i, extra := range row[6:] {
+		switch {
+		case string(extra) == `"p"` && i == len(row)-7:
+			v.Pending = true
+		case i == 0 && len(extra) > 0 && extra[0] == '[':
+			var pairs [][2]json.RawMessage
+			if err := json.Unmarshal(extra, &pairs); err != nil || len(pairs) == 0 || len(pairs) > maxAlternates {
+				return v, fmt.Errorf("%w: variant %q: alternates", errManifest, v.Name)
+			}
+			for _, p := range pairs {
+				var a manifestAlt
+				if json.Unmarshal(p[0], &a.Format) != nil || json.Unmarshal(p[1], &a.Size) != nil {
+					return v, fmt.Errorf("%w: variant %q: alternates", errManifest, v.Name)
+				}
+				v.Alts = append(v.Alts, a)
+			}
+		default:
+			return v, fmt.Errorf("%w: variant %q: field %d", errManifest, v.Name, 6+i)
+		}
+	}
+	made := v.Width > 0 && v.Height > 0 && v.Size >= 0
+	if v.Pending {
+		made = v.Width == 0 && v.Height == 0 && v.Size == 0
+	}
+	fs := v.formats()
+	if slices.Contains(fs[:len(fs)-1], v.Format) {
+		made = false
+	}
+	for i, a := range v.Alts {
+		if v.Pending && a.Size != 0 || !v.Pending && a.Size < 0 || slices.Index(fs, a.Format) != i {
+			made = false
+		}
+	}
+	for _, f := range fs {
+		if f.Ext() == "" {
+			made = false
+		}
+	}
+	if !validName(v.Name) || !isHex(v.FP, fpLen) || !made {
+		return v, fmt.Errorf("%w: variant %q", errManifest, v.Name)
+	}
+	return v, nil
+}
+
+// maxAlternates bounds the alternate encodings of one variant.
+const maxAlternates = 8
 
 // validName reports whether s is a variant name as variants.Spec allows
 // one, so a tampered manifest cannot steer derived keys elsewhere.
@@ -297,11 +407,22 @@ func isHex(s string, n int) bool {
 }
 
 // keys returns the variant keys the manifest references for the original at
-// key.
+// key: every encoding of every variant.
 func (m *manifest) keys(prefix, key string) []string {
-	ks := make([]string, len(m.Variants))
-	for i, v := range m.Variants {
-		ks[i] = variantKey(prefix, key, m.Hash, m.Token, v.Name, v.FP, v.Format)
+	var ks []string
+	for _, v := range m.Variants {
+		ks = append(ks, m.keysOf(prefix, key, v)...)
+	}
+	return ks
+}
+
+// keysOf returns the keys of v's encodings, in the order of v.formats():
+// the fallback's last.
+func (m *manifest) keysOf(prefix, key string, v manifestVariant) []string {
+	fs := v.formats()
+	ks := make([]string, len(fs))
+	for i, f := range fs {
+		ks[i] = variantKey(prefix, key, m.Hash, m.Token, v.Name, v.FP, f)
 	}
 	return ks
 }

@@ -95,23 +95,63 @@ func TestManifestBudget(t *testing.T) {
 	}
 }
 
+// TestManifestAlternates: alternate encodings round-trip, made and
+// pending, and each adds little to the manifest.
+func TestManifestAlternates(t *testing.T) {
+	m := richManifest(2, "v")
+	m.Variants[0].Alts = []manifestAlt{{Format: codecs.PNG, Size: 9120}, {Format: codecs.GIF, Size: 11000}}
+	m.Variants[1] = manifestVariant{Name: "vb", FP: "7c1e20aa", Format: codecs.JPEG, Pending: true,
+		Alts: []manifestAlt{{Format: codecs.PNG}}}
+	s, err := m.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeManifest(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(m, got); d != "" {
+		t.Errorf("round trip (-want +got):\n%s", d)
+	}
+	want := []string{
+		"_variants/a.jpg/0123456789abcdef-89abcdef/va-7c1e20aa.png",
+		"_variants/a.jpg/0123456789abcdef-89abcdef/va-7c1e20aa.gif",
+		"_variants/a.jpg/0123456789abcdef-89abcdef/va-7c1e20aa.jpg",
+		"_variants/a.jpg/0123456789abcdef-89abcdef/vb-7c1e20aa.png",
+		"_variants/a.jpg/0123456789abcdef-89abcdef/vb-7c1e20aa.jpg",
+	}
+	if d := cmp.Diff(want, m.keys("_variants/", "a.jpg")); d != "" {
+		t.Errorf("keys (-want +got):\n%s", d)
+	}
+	plain := richManifest(2, "v")
+	p, _ := plain.encode()
+	t.Logf("two alternates on one variant and one on a pending one: %d bytes more", len(s)-len(p))
+}
+
 func TestManifestMalformed(t *testing.T) {
 	good, _ := richManifest(1, "v").encode()
 	raw, _ := base64.RawURLEncoding.DecodeString(good)
 	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 	for name, v := range map[string]string{
-		"not base64":     "%%%",
-		"not json":       enc("{"),
-		"version":        strings.Replace(good, good, enc(strings.Replace(string(raw), `"v":1`, `"v":9`, 1)), 1),
-		"bad hash":       enc(strings.Replace(string(raw), "0123456789abcdef", "0123", 1)),
-		"variant path":   enc(strings.Replace(string(raw), `"va"`, `"../x"`, 1)),
-		"negative width": enc(strings.Replace(string(raw), `"w":1536`, `"w":-1`, 1)),
-		"short row":      enc(strings.Replace(string(raw), `,29118]`, `]`, 1)),
-		"unknown format": enc(strings.Replace(string(raw), `"jpeg",300`, `"tiff",300`, 1)),
-		"unknown source": enc(strings.Replace(string(raw), `"s":"png"`, `"s":"tiff"`, 1)),
-		"pending sized":  enc(strings.Replace(string(raw), `,29118]`, `,29118,"p"]`, 1)),
-		"bad state":      enc(strings.Replace(string(raw), `,29118]`, `,29118,"x"]`, 1)),
-		"ready unsized":  enc(strings.Replace(string(raw), `300,400,29118]`, `0,0,0]`, 1)),
+		"not base64":        "%%%",
+		"not json":          enc("{"),
+		"version":           strings.Replace(good, good, enc(strings.Replace(string(raw), `"v":1`, `"v":9`, 1)), 1),
+		"bad hash":          enc(strings.Replace(string(raw), "0123456789abcdef", "0123", 1)),
+		"variant path":      enc(strings.Replace(string(raw), `"va"`, `"../x"`, 1)),
+		"negative width":    enc(strings.Replace(string(raw), `"w":1536`, `"w":-1`, 1)),
+		"short row":         enc(strings.Replace(string(raw), `,29118]`, `]`, 1)),
+		"unknown format":    enc(strings.Replace(string(raw), `"jpeg",300`, `"tiff",300`, 1)),
+		"unknown source":    enc(strings.Replace(string(raw), `"s":"png"`, `"s":"tiff"`, 1)),
+		"pending sized":     enc(strings.Replace(string(raw), `,29118]`, `,29118,"p"]`, 1)),
+		"bad state":         enc(strings.Replace(string(raw), `,29118]`, `,29118,"x"]`, 1)),
+		"ready unsized":     enc(strings.Replace(string(raw), `300,400,29118]`, `0,0,0]`, 1)),
+		"alt is fallback":   enc(strings.Replace(string(raw), `,29118]`, `,29118,[["jpeg",5]]]`, 1)),
+		"alt twice":         enc(strings.Replace(string(raw), `,29118]`, `,29118,[["png",5],["png",6]]]`, 1)),
+		"alt unknown":       enc(strings.Replace(string(raw), `,29118]`, `,29118,[["tiff",5]]]`, 1)),
+		"alt path":          enc(strings.Replace(string(raw), `,29118]`, `,29118,[["../png",5]]]`, 1)),
+		"alt empty":         enc(strings.Replace(string(raw), `,29118]`, `,29118,[]]`, 1)),
+		"alt after p":       enc(strings.Replace(string(raw), `300,400,29118]`, `0,0,0,"p",[["png",0]]]`, 1)),
+		"pending alt sized": enc(strings.Replace(string(raw), `300,400,29118]`, `0,0,0,[["png",3]],"p"]`, 1)),
 	} {
 		if _, err := decodeManifest(v); !errors.Is(err, errManifest) {
 			t.Errorf("%s: err = %v", name, err)

@@ -48,6 +48,9 @@ func orphans(t *testing.T, s *blobimage.Store, inner *blob.Bucket) []string {
 		if f, err := s.Image(context.Background(), k); err == nil {
 			for _, v := range f.Variants {
 				live[v.Key] = true
+				for _, e := range v.Alternates {
+					live[e.Key] = true
+				}
 			}
 		}
 	}

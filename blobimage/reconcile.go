@@ -411,7 +411,9 @@ func (s *Store) referenced(ctx context.Context, key string) (map[string]bool, er
 	}
 	if rule := s.match(key); rule != nil && samePolicy(m.Rule, rule) {
 		for _, mv := range expected(m, rule) {
-			refs[s.keyOf(key, m, mv)] = true
+			for _, k := range m.keysOf(s.prefix, key, mv) {
+				refs[k] = true
+			}
 		}
 	}
 	return refs, nil

@@ -133,11 +133,12 @@ func (s *Store) copySet(ctx context.Context, dstKey, srcKey string, m *manifest,
 	nm.Token = newToken()
 	tx := &txn{s: s, key: dstKey}
 	for _, v := range m.Variants {
-		src := variantKey(s.prefix, srcKey, m.Hash, m.Token, v.Name, v.FP, v.Format)
-		dst := variantKey(s.prefix, dstKey, nm.Hash, nm.Token, v.Name, v.FP, v.Format)
-		if err := tx.copy(ctx, dst, src); err != nil {
-			tx.rollback(ctx)
-			return fmt.Errorf("blobimage: copy %q to %q: variant %s: %w", srcKey, dstKey, v.Name, err)
+		dsts := nm.keysOf(s.prefix, dstKey, v)
+		for i, src := range m.keysOf(s.prefix, srcKey, v) {
+			if err := tx.copy(ctx, dsts[i], src); err != nil {
+				tx.rollback(ctx)
+				return fmt.Errorf("blobimage: copy %q to %q: variant %s: %w", srcKey, dstKey, v.Name, err)
+			}
 		}
 	}
 	wo.ContentType = m.Format.MediaType()

@@ -202,8 +202,11 @@ func compileRule(r *variants.Rule) (compiledRule, error) {
 	for _, v := range r.Variants {
 		fp := v.Fingerprint()[:fpLen]
 		c.specFPs = append(c.specFPs, fp)
-		worst.Variants = append(worst.Variants, manifestVariant{Name: v.Name, FP: fp,
-			Format: codecs.JPEG, Width: 1 << 20, Height: 1 << 20, Size: 1 << 40})
+		mv := manifestVariant{Name: v.Name, FP: fp, Format: codecs.JPEG, Width: 1 << 20, Height: 1 << 20, Size: 1 << 40}
+		for _, f := range v.Formats[:max(len(v.Formats)-1, 0)] {
+			mv.Alts = append(mv.Alts, manifestAlt{Format: f, Size: 1 << 40})
+		}
+		worst.Variants = append(worst.Variants, mv)
 	}
 	if _, err := worst.encode(); err != nil {
 		return c, fmt.Errorf("too many variants or names too long: %w", err)

@@ -161,8 +161,8 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 	}
 	if s.cfg.FanOut != Eager {
 		for i, spec := range rule.Variants {
-			m.Variants[i] = manifestVariant{Name: spec.Name, FP: rule.specFPs[i],
-				Format: spec.OutputFormat(info.Format, opaque), Pending: true}
+			m.Variants[i] = manifestVariant{Name: spec.Name, FP: rule.specFPs[i], Pending: true}.
+				withFormats(spec.OutputFormats(info.Format, opaque))
 		}
 	}
 	tx := &txn{s: s, key: key}
@@ -173,21 +173,24 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 	)
 	err = variants.RenderStored(ctx, img, orientation, full, specs, s.cfg.Concurrency, func(i int, out image.Image) error {
 		spec := specs[i]
-		f := spec.OutputFormat(info.Format, opaque)
-		enc, err := s.encode(out, f, spec.Quality, icc)
+		fs := spec.OutputFormats(info.Format, opaque)
+		encs, err := s.encodeAll(ctx, out, fs, spec, icc)
 		if err != nil {
-			return fmt.Errorf("encode %s: %w", spec.Name, err)
+			return err
 		}
 		size := out.Bounds().Size()
 		if recompress && i == 0 {
-			reencoded, recFormat, recSize = enc, f, size
+			reencoded, recFormat, recSize = encs[0], fs[0], size
 			return nil
 		}
 		vi := i - first
-		mv := manifestVariant{Name: spec.Name, FP: rule.specFPs[vi], Format: f, Width: size.X, Height: size.Y, Size: int64(len(enc))}
-		if err := tx.write(ctx, variantKey(s.prefix, key, m.Hash, m.Token, mv.Name, mv.FP, f), enc, mv, false); err != nil {
-			return err
+		mv := manifestVariant{Name: spec.Name, FP: rule.specFPs[vi], Width: size.X, Height: size.Y}.withFormats(fs)
+		for j, vk := range m.keysOf(s.prefix, key, mv) {
+			if err := tx.write(ctx, vk, encs[j], fs[j], size, false); err != nil {
+				return err
+			}
 		}
+		mv.setSizes(encs)
 		m.Variants[vi] = mv
 		return nil
 	})
@@ -324,16 +327,37 @@ func (s *Store) colourProfile(ctx context.Context, key string, f codecs.Format, 
 	return icc
 }
 
-// encode encodes img in f, embedding icc when given.
-func (s *Store) encode(img image.Image, f codecs.Format, quality int, icc []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := codecs.Encode(&buf, img, f, codecs.EncodeOptions{Quality: quality}); err != nil {
+// encodeAll encodes one rendering of spec in each of fs, embedding icc
+// when given, and returns the encodings in the order of fs. They run
+// concurrently: an AVIF encode takes far longer than the rest.
+func (s *Store) encodeAll(ctx context.Context, img image.Image, fs []codecs.Format, spec variants.Spec, icc []byte) ([][]byte, error) {
+	encs := make([][]byte, len(fs))
+	errs := make([]error, len(fs))
+	encode := func(i int) {
+		var buf bytes.Buffer
+		f := fs[i]
+		if err := codecs.EncodeContext(ctx, &buf, img, f, spec.EncodeOptions()); err != nil {
+			errs[i] = fmt.Errorf("encode %s as %s: %w", spec.Name, f, err)
+			return
+		}
+		encs[i] = buf.Bytes()
+		if len(icc) > 0 {
+			encs[i], errs[i] = metadata.EmbedICC(f, encs[i], icc)
+		}
+	}
+	if len(fs) == 1 {
+		encode(0)
+	} else {
+		var wg sync.WaitGroup
+		for i := range fs {
+			wg.Go(func() { encode(i) })
+		}
+		wg.Wait()
+	}
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if len(icc) == 0 {
-		return buf.Bytes(), nil
-	}
-	return metadata.EmbedICC(f, buf.Bytes(), icc)
+	return encs, nil
 }
 
 // strip removes metadata from a kept original without re-encoding it. If
@@ -463,19 +487,20 @@ type txn struct {
 	written []string
 }
 
-// write stores one variant, described by mv (recorded in the object's own
-// metadata too, so a variant made by another process can be described
-// without decoding it). The key is recorded before the write starts: a
-// write that fails may still have landed. With ifNotExist an existing
-// object is left as it is (and not recorded) and the error is errExists.
-func (t *txn) write(ctx context.Context, vk string, data []byte, mv manifestVariant, ifNotExist bool) error {
+// write stores one encoding of a variant, in format f, of the given size
+// (recorded in the object's own metadata too, so a variant made by
+// another process can be described without decoding it). The key is
+// recorded before the write starts: a write that fails may still have
+// landed. With ifNotExist an existing object is left as it is (and not
+// recorded) and the error is errExists.
+func (t *txn) write(ctx context.Context, vk string, data []byte, f codecs.Format, size image.Point, ifNotExist bool) error {
 	t.mu.Lock()
 	t.written = append(t.written, vk)
 	t.mu.Unlock()
 	err := t.s.inner.Upload(ctx, vk, bytes.NewReader(data), &blob.WriterOptions{
-		ContentType:  mv.Format.MediaType(),
+		ContentType:  f.MediaType(),
 		CacheControl: variantCacheControl,
-		Metadata:     map[string]string{manifestKey: fmt.Sprintf("%dx%d", mv.Width, mv.Height)},
+		Metadata:     map[string]string{manifestKey: fmt.Sprintf("%dx%d", size.X, size.Y)},
 		IfNotExist:   ifNotExist,
 	})
 	if ifNotExist && gcerrors.Code(err) == gcerrors.FailedPrecondition {
