@@ -137,7 +137,7 @@ func TestNegotiate(t *testing.T) {
 		{"image/*", codecs.JPEG},
 		{"image/webp,*/*", codecs.WebP},
 		{"image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8", codecs.AVIF}, // Chrome
-		{"image/webp,image/avif", codecs.AVIF},                                           // the config's order decides, not the header's
+		{"image/webp,image/avif", codecs.AVIF},                                            // the config's order decides, not the header's
 		{"image/avif;q=0, image/webp;q=0.5", codecs.WebP},
 		{"IMAGE/AVIF", codecs.AVIF},
 		{" image/avif ; q=0.1 ", codecs.AVIF},
