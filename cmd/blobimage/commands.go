@@ -23,6 +23,7 @@ import (
 	"gocloud.dev/gcerrors"
 
 	"github.com/blobimage/blobimage/blobimage"
+	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/variants"
 )
 
@@ -285,6 +286,7 @@ func cmdInfo(ctx context.Context, e *env, args []string) int {
 func cmdGet(ctx context.Context, e *env, args []string) int {
 	fs := e.newFlags("get")
 	variant := fs.String("variant", "", "variant name (default: the original)")
+	format := fs.String("format", "", "the variant's encoding in this format (default: its fallback)")
 	out := fs.String("o", "", "output file (default: standard output)")
 	keys, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -292,6 +294,10 @@ func cmdGet(ctx context.Context, e *env, args []string) int {
 	}
 	if len(keys) != 1 {
 		e.fail("get: give exactly one KEY")
+		return exitUsage
+	}
+	if *format != "" && (*variant == "" || *variant == "original") {
+		e.fail("get: --format needs --variant")
 		return exitUsage
 	}
 	s, closeBucket, err := e.open(ctx)
@@ -313,6 +319,14 @@ func cmdGet(ctx context.Context, e *env, args []string) int {
 			return exitFail
 		}
 		key = v.Key
+		if *format != "" {
+			enc, ok := v.Encoding(codecs.Format(*format))
+			if !ok {
+				e.fail("get: variant %q of %s is not encoded in %q (it is in: %s)", *variant, keys[0], *format, encodingNames(v))
+				return exitFail
+			}
+			key = enc.Key
+		}
 	}
 	var buf bytes.Buffer
 	if err := s.Bucket.Download(ctx, key, &buf, nil); err != nil {
@@ -378,4 +392,13 @@ func variantNames(f *blobimage.ImageFile) string {
 	}
 	slices.Sort(names)
 	return strings.Join(names, ", ")
+}
+
+// encodingNames lists a variant's formats, most preferred first.
+func encodingNames(v blobimage.Variant) string {
+	var names []string
+	for _, e := range v.Alternates {
+		names = append(names, string(e.Format))
+	}
+	return strings.Join(append(names, string(v.Format)), ", ")
 }

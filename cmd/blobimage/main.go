@@ -8,7 +8,8 @@
 //
 //	put [--key KEY] FILE...              store files; one ImageFile JSON per line
 //	info KEY                             print the ImageFile JSON of KEY
-//	get KEY [--variant NAME] [-o FILE]   write the original's or a variant's bytes
+//	get KEY [--variant NAME [--format F]] [-o FILE]
+//	                                    write the original's or a variant's bytes
 //	rm KEY...                            delete originals with their variants
 //	regen [--prefix P] [--dry-run]       make missing/stale variants, adopt, drop orphans
 //	      [--resume TOKEN] [--enqueue]
@@ -61,7 +62,8 @@ const usage = `usage: blobimage [--bucket URL] [--config FILE] COMMAND [ARGS]
 commands:
   put [--key KEY] FILE...              store files; prints one ImageFile JSON per line
   info KEY                             print the ImageFile JSON of KEY
-  get KEY [--variant NAME] [-o FILE]   write the original's (or a variant's) bytes
+  get KEY [--variant NAME] [-o FILE]   write the original's (or a variant's) bytes;
+      [--format F]                     --format picks one of the variant's encodings
   rm KEY...                            delete originals with their variants
   regen [--prefix P] [--dry-run]       make missing/stale variants, adopt originals written
         [--resume TOKEN] [--enqueue]     past the wrapper, drop orphans; progress bar on a TTY,

@@ -59,8 +59,10 @@ import (
 //	GET  /info/{key...}       the image's page: format, dimensions, metadata and
 //	                          every variant with its state and link
 //	GET  /api/info/{key...}   the ImageFile JSON, as `blobimage info` prints it
-//	GET  /img/{key...}        the original's bytes; ?variant=NAME a variant's. A
-//	                          pending variant is made on the spot (the library's
+//	GET  /img/{key...}        the original's bytes; ?variant=NAME a variant's, in
+//	                          the first of its formats the Accept header names
+//	                          (blobimage.Variant.Negotiate; always with Vary:
+//	                          Accept). A pending variant is made on the spot (the library's
 //	                          read path). Range and conditional requests (ETag,
 //	                          Last-Modified) are answered; Cache-Control is
 //	                          no-cache, since the key may be overwritten.
@@ -754,7 +756,10 @@ func (h *server) img(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, fmt.Errorf("%q has no variant %q (it has: %s): %w", f.Key, name, variantNames(f), blobimage.ErrNoVariant))
 			return
 		}
-		key, contentType = v.Key, v.ContentType
+		// The first of the variant's formats the client names, else the
+		// fallback every client reads.
+		e := v.Negotiate(r.Header.Get("Accept"))
+		key, contentType = e.Key, e.ContentType
 	}
 	// Reading through the wrapped bucket makes a pending variant first.
 	rd, err := h.s.Bucket.NewReader(ctx, key, nil)
@@ -770,6 +775,7 @@ func (h *server) img(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Type", contentType)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Cache-Control", "no-cache")
+	hd.Set("Vary", "Accept")
 	if a, err := h.s.Bucket.Attributes(ctx, key); err == nil {
 		if etag := a.ETag; etag != "" {
 			if !strings.HasPrefix(etag, `"`) && !strings.HasPrefix(etag, `W/"`) {
