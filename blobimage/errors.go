@@ -10,9 +10,9 @@ import (
 )
 
 // Errors a write, Copy, Delete or Image call may return, to test with
-// errors.Is. Errors returned through the wrapped *blob.Bucket carry the
-// gcerrors code from ErrorCode; for the Store's own methods, ErrorCode maps
-// them.
+// errors.Is. Every error blobimage returns, through the wrapped
+// *blob.Bucket or from the Store's own methods, carries the gcerrors code
+// ErrorCode gives it, so gcerrors.Code works on it (see coded.go).
 var (
 	// ErrNotImage: a key matching an image rule was written with bytes
 	// that are not an image.
@@ -51,7 +51,7 @@ func ErrorCode(err error) gcerrors.ErrorCode {
 	case errors.Is(err, ErrTooLarge):
 		return gcerrors.ResourceExhausted
 	case errors.Is(err, ErrNotImage), errors.Is(err, ErrUnsupportedFormat),
-		errors.Is(err, ErrCorrupt), errors.Is(err, ErrReservedKey):
+		errors.Is(err, ErrCorrupt), errors.Is(err, ErrReservedKey), errors.Is(err, errBadResume):
 		return gcerrors.InvalidArgument
 	case errors.Is(err, ErrNoVariant):
 		return gcerrors.NotFound

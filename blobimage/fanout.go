@@ -119,7 +119,7 @@ func (s *Store) Process(ctx context.Context, job Job) error {
 		s.log.DebugContext(ctx, "blobimage: job for a replaced version", "key", job.Key, "token", job.Token)
 		return nil
 	}
-	return err
+	return withCode(err)
 }
 
 // Regenerate brings the original at key up to date with the Store's
@@ -129,7 +129,8 @@ func (s *Store) Process(ctx context.Context, job Job) error {
 // the wrapper) is adopted: it goes through the write path as if uploaded.
 // A key matching no rule is ErrUnmanaged.
 func (s *Store) Regenerate(ctx context.Context, key string) (*Outcome, error) {
-	return s.regenerate(ctx, key, "")
+	out, err := s.regenerate(ctx, key, "")
+	return out, withCode(err)
 }
 
 // Outcome is what Regenerate did (or, in a dry run, would do) to one
@@ -202,7 +203,7 @@ func (s *Store) plan(ctx context.Context, key, token string) (*Outcome, *regenPl
 		if token != "" && gcerrors.Code(err) == gcerrors.NotFound {
 			return out, nil, errSuperseded
 		}
-		return out, nil, fmt.Errorf("blobimage: regenerate %q: %w", key, err)
+		return out, nil, fmt.Errorf("blobimage: regenerate %q: %w", key, innerError{err})
 	}
 	p := &regenPlan{key: key, rule: rule, attrs: a, m: s.manifestOf(ctx, key, a)}
 	m := p.m

@@ -155,9 +155,14 @@ const (
 // manifest with one Attributes call (plus URL signing, which most backends do
 // locally). An object without a manifest is ErrUnmanaged.
 func (s *Store) Image(ctx context.Context, key string) (*ImageFile, error) {
+	f, err := s.image(ctx, key)
+	return f, withCode(err)
+}
+
+func (s *Store) image(ctx context.Context, key string) (*ImageFile, error) {
 	a, err := s.inner.Attributes(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("blobimage: image %q: %w", key, err)
+		return nil, fmt.Errorf("blobimage: image %q: %w", key, innerError{err})
 	}
 	v, ok := a.Metadata[manifestKey]
 	if !ok {
@@ -261,6 +266,11 @@ func (f *ImageFile) URL(ctx context.Context, variant string) (string, error) {
 //	e := f.Variants["small"].Negotiate(r.Header.Get("Accept"))
 //	u, err := f.EncodingURL(ctx, "small", e.Format)
 func (f *ImageFile) EncodingURL(ctx context.Context, variant string, enc codecs.Format) (string, error) {
+	u, err := f.encodingURL(ctx, variant, enc)
+	return u, withCode(err)
+}
+
+func (f *ImageFile) encodingURL(ctx context.Context, variant string, enc codecs.Format) (string, error) {
 	key := f.Key
 	if variant != "" && variant != "original" {
 		v, ok := f.Variants[variant]
@@ -286,7 +296,7 @@ func (f *ImageFile) EncodingURL(ctx context.Context, variant string, enc codecs.
 	if f.store == nil {
 		return "", fmt.Errorf("blobimage: %q: %w", f.Key, ErrNoURL)
 	}
-	return f.store.URL(ctx, key)
+	return f.store.url(ctx, key)
 }
 
 // URL returns a URL for GETting the object at key: Config.PublicURL joined
@@ -294,6 +304,11 @@ func (f *ImageFile) EncodingURL(ctx context.Context, variant string, enc codecs.
 // Config.URLExpiry. When the bucket cannot sign (fileblob without a URL
 // signer, for one) and no public URL is set, the error is ErrNoURL.
 func (s *Store) URL(ctx context.Context, key string) (string, error) {
+	u, err := s.url(ctx, key)
+	return u, withCode(err)
+}
+
+func (s *Store) url(ctx context.Context, key string) (string, error) {
 	if s.cfg.PublicURL != "" {
 		return joinURL(s.cfg.PublicURL, key), nil
 	}
@@ -302,7 +317,7 @@ func (s *Store) URL(ctx context.Context, key string) (string, error) {
 		return "", fmt.Errorf("blobimage: url of %q: %w", key, ErrNoURL)
 	}
 	if err != nil {
-		return "", fmt.Errorf("blobimage: url of %q: %w", key, err)
+		return "", fmt.Errorf("blobimage: url of %q: %w", key, innerError{err})
 	}
 	return u, nil
 }

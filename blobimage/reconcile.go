@@ -103,6 +103,10 @@ type Failure struct {
 	Err string `json:"error"`
 }
 
+// errBadResume: ReconcileOptions.Resume is not a token Reconcile made for
+// that prefix (InvalidArgument).
+var errBadResume = errors.New("bad resume token")
+
 // maxFailures bounds ReconcileStats.Failures.
 const maxFailures = 100
 
@@ -134,10 +138,10 @@ func parseResume(s, prefix string) (resumeToken, error) {
 		err = fmt.Errorf("phase %d", t.Phase)
 	}
 	if err != nil {
-		return t, fmt.Errorf("blobimage: reconcile: bad resume token: %v", err)
+		return t, fmt.Errorf("blobimage: reconcile: %w: %v", errBadResume, err)
 	}
 	if t.Prefix != prefix {
-		return t, fmt.Errorf("blobimage: reconcile: resume token is for prefix %q, not %q", t.Prefix, prefix)
+		return t, fmt.Errorf("blobimage: reconcile: %w: it is for prefix %q, not %q", errBadResume, t.Prefix, prefix)
 	}
 	return t, nil
 }
@@ -169,11 +173,11 @@ func (s *Store) Reconcile(ctx context.Context, opts ReconcileOptions) (*Reconcil
 	if opts.Resume != "" {
 		var err error
 		if at, err = parseResume(opts.Resume, opts.Prefix); err != nil {
-			return nil, err
+			return nil, withCode(err)
 		}
 	}
 	err := r.walk(ctx, at)
-	return r.stats(), err
+	return r.stats(), withCode(err)
 }
 
 // reconciler is one Reconcile call.

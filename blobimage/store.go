@@ -275,16 +275,19 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *blob.Wri
 	}
 	if _, err := w.ReadFrom(r); err != nil {
 		_ = w.Close()
-		return nil, err
+		return nil, withCode(err)
 	}
 	if err := w.Close(); err != nil {
-		return nil, err
+		return nil, withCode(err)
 	}
-	f, err := s.Image(ctx, key)
-	if err == nil && f.Metadata.GPS == nil && rep.gps != nil {
+	f, err := s.image(ctx, key)
+	if err != nil {
+		return nil, withCode(err)
+	}
+	if f.Metadata.GPS == nil && rep.gps != nil {
 		f.Metadata.GPS = rep.gps
 	}
-	return f, err
+	return f, nil
 }
 
 // writeReport carries what a write read from its upload but did not store

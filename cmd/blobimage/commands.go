@@ -98,12 +98,43 @@ var commands = map[string]command{
 	"serve":  cmdServe,
 }
 
-// newFlags returns a flag set for cmd that also accepts the global flags.
+// newFlags returns a flag set for cmd that also accepts the global flags;
+// its usage is the command's help (commandHelp) and its flags.
 func (e *env) newFlags(cmd string) *flag.FlagSet {
 	fs := flag.NewFlagSet("blobimage "+cmd, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	e.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\nflags:\n", strings.TrimLeft(commandHelp[cmd], "\n"))
+		fs.PrintDefaults()
+	}
 	return fs
+}
+
+// parse is parseInterspersed, with -h, -help and --help (before any "--")
+// printing the command's help to standard output: flag.ErrHelp, which
+// usageStatus turns into a success.
+func (e *env) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(e.stdout)
+			fs.Usage()
+			return nil, flag.ErrHelp
+		}
+	}
+	return parseInterspersed(fs, args)
+}
+
+// usageStatus is the exit status for an error from parse: 0 when help was
+// asked for, else a usage error.
+func usageStatus(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
 }
 
 // open opens the bucket and config and wraps them, with the job queue
@@ -197,9 +228,9 @@ func (e *env) fail(format string, args ...any) {
 func cmdPut(ctx context.Context, e *env, args []string) int {
 	fs := e.newFlags("put")
 	key := fs.String("key", "", "key to store the file under (default: the file's base name); with several files, a prefix ending in /")
-	files, err := parseInterspersed(fs, args)
+	files, err := e.parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return usageStatus(err)
 	}
 	if len(files) == 0 {
 		e.fail("put: no file given")
@@ -254,9 +285,9 @@ func putFile(ctx context.Context, s *blobimage.Store, key, path string) (*blobim
 // cmdInfo prints the ImageFile JSON of one key.
 func cmdInfo(ctx context.Context, e *env, args []string) int {
 	fs := e.newFlags("info")
-	keys, err := parseInterspersed(fs, args)
+	keys, err := e.parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return usageStatus(err)
 	}
 	if len(keys) != 1 {
 		e.fail("info: give exactly one KEY")
@@ -270,7 +301,7 @@ func cmdInfo(ctx context.Context, e *env, args []string) int {
 	defer closeBucket()
 	f, err := s.Image(ctx, keys[0])
 	if err != nil {
-		e.fail("info: %v", describe(err))
+		e.fail("info: %v", describe(keys[0], err))
 		return exitFail
 	}
 	enc := json.NewEncoder(e.stdout)
@@ -288,9 +319,9 @@ func cmdGet(ctx context.Context, e *env, args []string) int {
 	variant := fs.String("variant", "", "variant name (default: the original)")
 	format := fs.String("format", "", "the variant's encoding in this format (default: its fallback)")
 	out := fs.String("o", "", "output file (default: standard output)")
-	keys, err := parseInterspersed(fs, args)
+	keys, err := e.parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return usageStatus(err)
 	}
 	if len(keys) != 1 {
 		e.fail("get: give exactly one KEY")
@@ -310,7 +341,7 @@ func cmdGet(ctx context.Context, e *env, args []string) int {
 	if *variant != "" && *variant != "original" {
 		f, err := s.Image(ctx, key)
 		if err != nil {
-			e.fail("get: %v", describe(err))
+			e.fail("get: %v", describe(key, err))
 			return exitFail
 		}
 		v, ok := f.Variants[*variant]
@@ -330,7 +361,7 @@ func cmdGet(ctx context.Context, e *env, args []string) int {
 	}
 	var buf bytes.Buffer
 	if err := s.Bucket.Download(ctx, key, &buf, nil); err != nil {
-		e.fail("get: %v", describe(err))
+		e.fail("get: %v", describe(keys[0], err))
 		return exitFail
 	}
 	if *out == "" {
@@ -350,9 +381,9 @@ func cmdGet(ctx context.Context, e *env, args []string) int {
 // cmdRm deletes originals with their variants.
 func cmdRm(ctx context.Context, e *env, args []string) int {
 	fs := e.newFlags("rm")
-	keys, err := parseInterspersed(fs, args)
+	keys, err := e.parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return usageStatus(err)
 	}
 	if len(keys) == 0 {
 		e.fail("rm: no KEY given")
@@ -367,17 +398,22 @@ func cmdRm(ctx context.Context, e *env, args []string) int {
 	status := exitOK
 	for _, k := range keys {
 		if err := s.Bucket.Delete(ctx, k); err != nil {
-			e.fail("rm %s: %v", k, describe(err))
+			e.fail("rm: %v", describe(k, err))
 			status = exitFail
 		}
 	}
 	return status
 }
 
-// describe shortens the errors users meet most.
-func describe(err error) error {
+// describe is err as a user should read it: blobimage's own messages
+// name the key already; a bucket's missing key is `"KEY": not found`
+// rather than the backend's words (which may name server paths).
+func describe(key string, err error) error {
+	if msg, ok := strings.CutPrefix(err.Error(), "blobimage: "); ok {
+		return errors.New(msg)
+	}
 	if gcerrors.Code(err) == gcerrors.NotFound {
-		return errors.New("not found")
+		return fmt.Errorf("%q: not found", key)
 	}
 	return err
 }

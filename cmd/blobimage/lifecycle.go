@@ -126,9 +126,9 @@ func cmdRegen(ctx context.Context, e *env, args []string) int {
 	orphanAge := fs.Duration("orphan-age", blobimage.DefaultOrphanAge, "remove unreferenced variants at least this old (negative: any age)")
 	enqueue := fs.Bool("enqueue", false, "send a job per original needing work to --queue instead of doing it here")
 	jsonOut := fs.Bool("json", false, "print the summary as JSON even on a terminal")
-	rest, err := parseInterspersed(fs, args)
+	rest, err := e.parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return usageStatus(err)
 	}
 	if len(rest) > 0 {
 		e.fail("regen: unexpected arguments %q", rest)
@@ -298,9 +298,9 @@ func cmdWorker(ctx context.Context, e *env, args []string) int {
 	fs := e.newFlags("worker")
 	subURL := fs.String("subscription", os.Getenv("BLOBIMAGE_SUBSCRIPTION"), "subscription `URL` to receive jobs from (also BLOBIMAGE_SUBSCRIPTION; default: --queue's)")
 	conc := fs.Int("concurrency", 0, "jobs at once (default GOMAXPROCS)")
-	rest, err := parseInterspersed(fs, args)
+	rest, err := e.parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return usageStatus(err)
 	}
 	if len(rest) > 0 {
 		e.fail("worker: unexpected arguments %q", rest)

@@ -37,10 +37,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 )
 
 func main() {
@@ -82,6 +85,10 @@ commands:
 // run is the whole program, minus the process: tests call it directly.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	g, rest, err := parseGlobal(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "blobimage: %v\n\n%s", err, usage)
 		return exitUsage
@@ -92,7 +99,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cmd, ok := commands[rest[0]]
 	if !ok {
-		if rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help" {
+		if rest[0] == "help" {
+			if len(rest) > 1 && commandHelp[rest[1]] != "" {
+				fmt.Fprint(stdout, strings.TrimLeft(commandHelp[rest[1]], "\n"))
+				return exitOK
+			}
 			fmt.Fprint(stdout, usage)
 			return exitOK
 		}

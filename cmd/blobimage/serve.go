@@ -78,9 +78,9 @@ import (
 func cmdServe(ctx context.Context, e *env, args []string) int {
 	fs := e.newFlags("serve")
 	addr := fs.String("addr", ":8080", "listen `address`, host:port (port 0 picks a free one)")
-	rest, err := parseInterspersed(fs, args)
+	rest, err := e.parse(fs, args)
 	if err != nil {
-		return exitUsage
+		return usageStatus(err)
 	}
 	if len(rest) > 0 {
 		e.fail("serve: unexpected arguments %q", rest)

@@ -1,0 +1,61 @@
+package main
+
+// commandHelp is each command's help, printed by `blobimage COMMAND
+// --help` and `blobimage help COMMAND`, followed by its flags.
+var commandHelp = map[string]string{
+	"put": `
+usage: blobimage put [--key KEY] FILE...
+
+Stores each FILE in the bucket through the write path (checked, turned
+upright, metadata stripped as the config says, variants made) and prints
+one ImageFile JSON object per line. The key is the file's base name;
+--key names the key of a single file, and a --key ending in "/" is a
+prefix for each file's base name. A refused file is reported on stderr
+and the others are still stored; the exit status is then 1. The output
+line is the one place a GPS position the config strips is reported.
+`,
+	"info": `
+usage: blobimage info KEY
+
+Prints the ImageFile JSON of the original at KEY: format, displayed size,
+metadata, and each variant with its state, encodings and URL.
+`,
+	"get": `
+usage: blobimage get KEY [--variant NAME [--format F]] [-o FILE]
+
+Writes the bytes of the original at KEY, or of its variant NAME, to FILE
+(standard output by default). --format picks one of the variant's
+encodings (its alternates or its fallback); without it the fallback,
+which every client reads. A pending variant is made first.
+`,
+	"rm": `
+usage: blobimage rm KEY...
+
+Deletes each original with all of its variants.
+`,
+	"regen": `
+usage: blobimage regen [--prefix P] [--dry-run] [--resume TOKEN] [--enqueue]
+                       [--orphan-age D] [--concurrency N] [--json]
+
+Brings the bucket up to date with the config: makes missing and pending
+variants, remakes those whose spec changed, drops those the config no
+longer lists, adopts originals written past the wrapper, removes GPS
+positions from old manifests, and deletes orphaned variant objects older
+than --orphan-age. --dry-run prints the plan and changes nothing;
+--enqueue sends a job per original to --queue instead of doing the work.
+Interrupted, it prints a --resume token.
+`,
+	"worker": `
+usage: blobimage worker [--subscription URL]
+
+Makes the variants of background jobs (put --fanout background) received
+from a gocloud pubsub subscription until interrupted; a job is
+acknowledged only once its manifest is written.
+`,
+	"serve": `
+usage: blobimage serve [--addr HOST:PORT]
+
+Serves an upload page, a gallery and the images of the bucket over HTTP,
+and prints the address it listens on. Ctrl-C stops it gracefully.
+`,
+}
