@@ -13,6 +13,7 @@ import (
 
 	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/metadata"
+	"github.com/blobimage/blobimage/variants"
 )
 
 // ImageFile describes a stored original and its variants. Its JSON form is
@@ -56,7 +57,8 @@ type Variant struct {
 	URL string `json:"url,omitempty"`
 	// State is Ready (made under the current config), Pending (not made
 	// yet: lazy or background fan-out, or a variant new in the config; its
-	// Width, Height and Size are 0) or Stale (made under a spec the config
+	// Size is 0, and Width and Height are those it will have, where its
+	// spec tells them: variants.Spec.OutputSize) or Stale (made under a spec the config
 	// has since changed or dropped: still readable, replaced or removed by
 	// regen).
 	State VariantState `json:"state"`
@@ -185,10 +187,12 @@ func (s *Store) imageFile(ctx context.Context, key string, a *blob.Attributes, m
 	// The manifest's entries, judged against the current config; then the
 	// config's variants the manifest does not list yet.
 	rule := s.match(key)
-	current := map[string]string{} // name → fingerprint under the config
+	current := map[string]string{}      // name → fingerprint under the config
+	specs := map[string]variants.Spec{} // name → spec under the config
 	if rule != nil {
 		for i, spec := range rule.Variants {
 			current[spec.Name] = rule.specFPs[i]
+			specs[spec.Name] = spec
 		}
 	}
 	entries := slices.Clone(m.Variants)
@@ -226,6 +230,13 @@ func (s *Store) imageFile(ctx context.Context, key string, a *blob.Attributes, m
 		}
 		if mv.Pending {
 			v.State = Pending
+			// The size it will have follows from its spec, so a page can
+			// be laid out before it is made.
+			if spec, ok := specs[mv.Name]; ok && current[mv.Name] == mv.FP {
+				if size, ok := spec.OutputSize(m.Width, m.Height); ok {
+					v.Width, v.Height = size.X, size.Y
+				}
+			}
 		}
 		if fp, ok := current[mv.Name]; rule != nil && (!ok || fp != mv.FP) {
 			v.State = Stale

@@ -337,10 +337,13 @@ func TestLazyFanOut(t *testing.T) {
 			if n := faults.Count(drivertest.OpWrite); n != 1 {
 				t.Errorf("lazy write did %d writes, want only the original", n)
 			}
+			// Pending variants have no size or URL yet, but the
+			// dimensions their spec gives them.
 			f := imageFile(t, s1, "photos/a.jpg")
+			want := map[string]image.Point{"small": {40, 30}, "medium": {100, 75}}
 			for name, v := range f.Variants {
-				if v.State != blobimage.Pending || v.Width != 0 || v.URL != "" {
-					t.Errorf("%s after a lazy write: %+v", name, v)
+				if v.State != blobimage.Pending || v.Size != 0 || v.URL != "" || image.Pt(v.Width, v.Height) != want[name] {
+					t.Errorf("%s after a lazy write: %+v, want pending %v", name, v, want[name])
 				}
 			}
 			small := f.Variants["small"].Key
