@@ -165,6 +165,9 @@ func (w *wrapper) NewTypedWriter(ctx context.Context, key, contentType string, o
 	}
 	bopts := blobWriterOptions(contentType, opts)
 	if rule := w.s.match(key); rule != nil {
+		if err := CheckKey(key); err != nil {
+			return nil, err
+		}
 		return &imageWriter{s: w.s, ctx: ctx, key: key, rule: rule, opts: bopts}, nil
 	}
 	return &passWriter{ctx: ctx, b: w.s.inner, key: key, opts: bopts}, nil
@@ -310,6 +313,11 @@ func (p *passWriter) closeInner() (err error) {
 func (w *wrapper) Copy(ctx context.Context, dstKey, srcKey string, opts *driver.CopyOptions) error {
 	if w.s.reserved(dstKey) {
 		return fmt.Errorf("blobimage: copy to %q: %w: keys under %q hold variants", dstKey, ErrReservedKey, w.s.prefix)
+	}
+	if w.s.match(dstKey) != nil {
+		if err := CheckKey(dstKey); err != nil {
+			return err
+		}
 	}
 	return w.s.copy(ctx, dstKey, srcKey, &blob.CopyOptions{BeforeCopy: opts.BeforeCopy})
 }

@@ -3,6 +3,8 @@ package blobimage
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"syscall"
 
 	"gocloud.dev/gcerrors"
 
@@ -40,10 +42,13 @@ var (
 )
 
 // ErrorCode returns the gcerrors code of an error returned by blobimage or
-// by the wrapped bucket: InvalidArgument for refused uploads and reserved
-// keys, ResourceExhausted for uploads over a limit, NotFound for missing
-// objects and variants, FailedPrecondition for unmanaged objects,
-// Unimplemented when no URL can be made.
+// by the wrapped bucket: InvalidArgument for refused uploads and invalid
+// or reserved keys (and a file system's "name too long"),
+// ResourceExhausted for uploads over a limit, NotFound for missing objects
+// and variants, FailedPrecondition for unmanaged objects, for an
+// IfNotExist write to an existing key and for a key that collides with a
+// folder of the same name (fileblob), Unimplemented when no URL can be
+// made.
 func ErrorCode(err error) gcerrors.ErrorCode {
 	switch {
 	case err == nil:
@@ -51,8 +56,16 @@ func ErrorCode(err error) gcerrors.ErrorCode {
 	case errors.Is(err, ErrTooLarge):
 		return gcerrors.ResourceExhausted
 	case errors.Is(err, ErrNotImage), errors.Is(err, ErrUnsupportedFormat),
-		errors.Is(err, ErrCorrupt), errors.Is(err, ErrReservedKey), errors.Is(err, errBadResume):
+		errors.Is(err, ErrCorrupt), errors.Is(err, ErrReservedKey), errors.Is(err, ErrInvalidKey),
+		errors.Is(err, errBadResume):
 		return gcerrors.InvalidArgument
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		// A backend on a file system (fileblob) refusing a key.
+		return gcerrors.InvalidArgument
+	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EISDIR), errors.Is(err, fs.ErrExist):
+		// fileblob: a key beside a folder of the same name ("a", then
+		// "a/b.jpg", or the other way round).
+		return gcerrors.FailedPrecondition
 	case errors.Is(err, ErrNoVariant):
 		return gcerrors.NotFound
 	case errors.Is(err, ErrUnmanaged), errors.Is(err, errExists):
