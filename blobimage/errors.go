@@ -53,7 +53,7 @@ func ErrorCode(err error) gcerrors.ErrorCode {
 	switch {
 	case err == nil:
 		return gcerrors.OK
-	case errors.Is(err, ErrTooLarge):
+	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrBusy):
 		return gcerrors.ResourceExhausted
 	case errors.Is(err, ErrNotImage), errors.Is(err, ErrUnsupportedFormat),
 		errors.Is(err, ErrCorrupt), errors.Is(err, ErrReservedKey), errors.Is(err, ErrInvalidKey),

@@ -65,6 +65,11 @@ type Config struct {
 	// is raised too, so a decompression bomb cannot take memory the
 	// operator did not grant.
 	MemoryBudget int64
+	// MemoryWait bounds how long a write (or Reserve) waits for room in
+	// the memory budget before giving up with ErrBusy; 0 means
+	// DefaultMemoryWait, negative waits as long as the caller's context
+	// allows.
+	MemoryWait time.Duration
 	// CleanupTimeout bounds the removal of a failed write's objects, which
 	// runs on a fresh context because the caller's may be done; 0 means
 	// 30 seconds.
@@ -168,6 +173,9 @@ func Wrap(bucket *blob.Bucket, cfg Config) (*Store, error) {
 		s.cfg.MemoryBudget = DefaultMemoryBudget
 	}
 	s.mem = semaphore.NewWeighted(s.cfg.MemoryBudget)
+	if s.cfg.MemoryWait == 0 {
+		s.cfg.MemoryWait = DefaultMemoryWait
+	}
 	if s.cfg.CleanupTimeout <= 0 {
 		s.cfg.CleanupTimeout = 30 * time.Second
 	}

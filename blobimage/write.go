@@ -297,7 +297,7 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 	denom := codecs.ReduceScale(info, need)
 	sw, sh := codecs.ScaledSize(info.Width, info.Height, denom)
 	cost := info.DecodeMemoryScaled(denom) + int64(sw)*int64(sh)*workBytesPerPixel
-	if err := s.mem.Acquire(ctx, cost); err != nil {
+	if err := s.acquire(ctx, cost); err != nil {
 		return nil, err
 	}
 	img, _, err := codecs.DecodeReduced(ctx, data, s.cfg.Limits, need)
