@@ -467,12 +467,6 @@ func (s *Store) describeVariant(ctx context.Context, keys []string, mv manifestV
 	return mv, nil
 }
 
-// keyOf returns the key of the fallback encoding of manifest m's variant
-// v of the original at key.
-func (s *Store) keyOf(key string, m *manifest, v manifestVariant) string {
-	return variantKey(s.prefix, key, m.Hash, m.Token, v.Name, v.FP, v.Format)
-}
-
 // allExist reports whether every one of keys is in sizes.
 func allExist(sizes map[string]int64, keys []string) bool {
 	for _, k := range keys {

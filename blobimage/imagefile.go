@@ -311,9 +311,11 @@ func (f *ImageFile) encodingURL(ctx context.Context, variant string, enc codecs.
 }
 
 // URL returns a URL for GETting the object at key: Config.PublicURL joined
-// with the escaped key when set, else a URL signed by the bucket valid for
-// Config.URLExpiry. When the bucket cannot sign (fileblob without a URL
-// signer, for one) and no public URL is set, the error is ErrNoURL.
+// with the escaped key when set, else one from Config.URLSigner when set,
+// else a URL signed by the bucket; signed URLs are valid for
+// Config.URLExpiry. When none of these can make one (a bucket that cannot
+// sign, such as fileblob without a URL signer, and no public URL or
+// URLSigner), the error is ErrNoURL.
 func (s *Store) URL(ctx context.Context, key string) (string, error) {
 	u, err := s.url(ctx, key)
 	return u, withCode(err)
@@ -322,6 +324,13 @@ func (s *Store) URL(ctx context.Context, key string) (string, error) {
 func (s *Store) url(ctx context.Context, key string) (string, error) {
 	if s.cfg.PublicURL != "" {
 		return joinURL(s.cfg.PublicURL, key), nil
+	}
+	if s.cfg.URLSigner != nil {
+		u, err := s.cfg.URLSigner.SignedURL(ctx, key, s.expiry)
+		if err != nil {
+			return "", fmt.Errorf("blobimage: url of %q: %w", key, err)
+		}
+		return u, nil
 	}
 	u, err := s.inner.SignedURL(ctx, key, &blob.SignedURLOptions{Expiry: s.expiry})
 	if gcerrors.Code(err) == gcerrors.Unimplemented {

@@ -80,9 +80,22 @@ type Config struct {
 	FanOut FanOut
 	// Jobs receives a Job for each image write when FanOut is Background.
 	Jobs JobSender
+	// URLSigner, when set, makes the URLs of ImageFile and Store.URL
+	// (unless the config's public_url is set): URLs to the application's
+	// own image handler, signed so that it serves them without asking
+	// for more (imagehttp.Signer, with imagehttp.ImageOptions.Signer).
+	// Without it, the bucket signs its own URLs where it can (S3, GCS,
+	// Azure), and there are no URLs where it cannot (file://, mem://).
+	URLSigner URLSigner
 	// Logger receives what blobimage does and what it could not tidy up;
 	// nil means nothing is logged.
 	Logger *slog.Logger
+}
+
+// URLSigner makes expiring URLs for GETting objects of the inner bucket:
+// originals, and variants in the variant key space.
+type URLSigner interface {
+	SignedURL(ctx context.Context, key string, expiry time.Duration) (string, error)
 }
 
 // Store is a wrapped bucket: Bucket is the drop-in *blob.Bucket, and the

@@ -31,6 +31,13 @@ type Config struct {
 	// URLExpiry is how long signed URLs stay valid, as a Go duration
 	// ("15m"); zero means one hour.
 	URLExpiry Duration `json:"url_expiry,omitzero"`
+	// CacheControl is the Cache-Control header the HTTP handlers
+	// (imagehttp, serve) send with images named by key; empty means
+	// "no-cache": a key may be overwritten, so caches revalidate (cheaply,
+	// with the ETag). Stored variant objects carry their own,
+	// "public, max-age=31536000, immutable", since their keys change
+	// whenever their bytes could.
+	CacheControl string `json:"cache_control,omitempty"`
 }
 
 // Rule says what to do with images whose keys match.
@@ -110,10 +117,11 @@ const MaxVariants = 16
 // parts that need their own paths in errors left raw. They must list the
 // same JSON fields as Config and Rule.
 type configJSON struct {
-	Rules     []json.RawMessage `json:"rules"`
-	Limits    json.RawMessage   `json:"limits"`
-	PublicURL string            `json:"public_url"`
-	URLExpiry json.RawMessage   `json:"url_expiry"`
+	Rules        []json.RawMessage `json:"rules"`
+	Limits       json.RawMessage   `json:"limits"`
+	PublicURL    string            `json:"public_url"`
+	URLExpiry    json.RawMessage   `json:"url_expiry"`
+	CacheControl string            `json:"cache_control"`
 }
 
 type ruleJSON struct {
@@ -192,13 +200,13 @@ func jsonSyntaxError(data []byte, err error) string {
 func decodeConfig(data []byte) (*Config, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, errors.New("config: the document must be a mapping with rules, limits, public_url and url_expiry")
+		return nil, errors.New("config: the document must be a mapping with rules, limits, public_url, url_expiry and cache_control")
 	}
 	var cj configJSON
 	if err := decodeStrict(data, &cj); err != nil {
 		return nil, err
 	}
-	c := &Config{PublicURL: cj.PublicURL}
+	c := &Config{PublicURL: cj.PublicURL, CacheControl: cj.CacheControl}
 	if isPresent(cj.Limits) {
 		if err := decodeStrict(cj.Limits, &c.Limits); err != nil {
 			return nil, withPath("limits", err)
@@ -315,6 +323,9 @@ func (c *Config) Validate() error {
 		if err := checkPublicURL(c.PublicURL); err != nil {
 			return &FieldError{Path: "public_url", Err: err}
 		}
+	}
+	if strings.ContainsAny(c.CacheControl, "\r\n") {
+		return fieldErr("cache_control", "must be one line")
 	}
 	if c.URLExpiry < 0 {
 		return fieldErr("url_expiry", "must not be negative")
