@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 
 	"gocloud.dev/blob"
@@ -25,11 +28,12 @@ type UploadOptions struct {
 	// nil means DefaultKey. Whatever it returns is then checked like any
 	// upload key (see Uploader.Receive).
 	Key func(r *http.Request, filename string) (string, error)
-	// Overwrite lets an upload replace the image at an existing key.
-	// Without it such an upload is refused with 409 Conflict and the
-	// image stays as it was: a form must not silently replace someone
-	// else's picture.
-	Overwrite bool
+	// Overwrite reports whether a request may replace the image at an
+	// existing key (an app may allow it to some users, or when a form
+	// field says so: FormValue). nil, or false, refuses such an upload
+	// with 409 Conflict and leaves the image as it was: a form must not
+	// silently replace someone else's picture.
+	Overwrite func(r *http.Request) bool
 	// MaxFiles bounds the files of one multipart request; 0 means
 	// DefaultMaxFiles.
 	MaxFiles int
@@ -105,34 +109,30 @@ func DefaultKey(r *http.Request, filename string) (string, error) {
 	if name == "/" || name == "." || name == ".." {
 		name = ""
 	}
-	key := formValue(r, "key")
+	key := FormValue(r, "key")
 	switch {
 	case key == "":
 		key = name
 	case strings.HasSuffix(key, "/"):
 		key += name
 	}
-	if prefix := strings.Trim(formValue(r, "prefix"), "/"); prefix != "" {
+	if prefix := strings.Trim(FormValue(r, "prefix"), "/"); prefix != "" {
 		key = prefix + "/" + key
 	}
 	return key, nil
 }
 
-// formValue is a form field read so far (Receive records fields as it
-// streams the form), else the query parameter.
-func formValue(r *http.Request, name string) string {
-	if fields, ok := r.Context().Value(fieldsKey{}).(map[string]string); ok {
-		if v, ok := fields[name]; ok {
-			return strings.TrimSpace(v)
+// FormValue returns a field of the upload form being received, else the
+// query parameter of that name, trimmed of spaces. Key policies and
+// Overwrite use it.
+func FormValue(r *http.Request, name string) string {
+	if r.MultipartForm != nil {
+		if vs := r.MultipartForm.Value[name]; len(vs) > 0 {
+			return strings.TrimSpace(vs[0])
 		}
 	}
 	return strings.TrimSpace(r.URL.Query().Get(name))
 }
-
-type fieldsKey struct{}
-
-// maxField bounds a form field's value.
-const maxField = 4 << 10
 
 // Receive stores the files of r and returns what became of each. The
 // error is for the request as a whole (not a form, no file, more than
@@ -159,49 +159,49 @@ func (u *Uploader) Receive(r *http.Request) ([]Result, error) {
 	if maxBytes > 0 {
 		r.Body = http.MaxBytesReader(nil, r.Body, int64(u.o.MaxFiles)*(maxBytes+formSlack))
 	}
-	mr, err := r.MultipartReader()
-	if err != nil {
+	// The whole form is read first, so that its fields are known whatever
+	// their order (browsers send them in document order): files beyond a
+	// small amount of memory are spooled to temporary files, removed
+	// before Receive returns.
+	if err := r.ParseMultipartForm(formMemory); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: not a multipart/form-data upload: %v", ErrBadRequest, err)
 	}
-	fields := map[string]string{}
-	rctx := r.WithContext(context.WithValue(r.Context(), fieldsKey{}, fields))
-	var results []Result
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	defer r.MultipartForm.RemoveAll()
+	// Each file field's files in the order sent; the fields by name.
+	var files []*multipart.FileHeader
+	for _, name := range slices.Sorted(maps.Keys(r.MultipartForm.File)) {
+		files = append(files, r.MultipartForm.File[name]...)
+	}
+	switch {
+	case len(files) == 0:
+		return nil, fmt.Errorf("%w: no file in the form (a part with a filename)", ErrBadRequest)
+	case len(files) > u.o.MaxFiles:
+		return nil, fmt.Errorf("%w: %d files in one request, more than %d", ErrBadRequest, len(files), u.o.MaxFiles)
+	}
+	if key := FormValue(r, "key"); key != "" && !strings.HasSuffix(key, "/") && len(files) > 1 {
+		return nil, fmt.Errorf("%w: key %q names one object; with %d files give a folder (prefix, or a key ending in /)", ErrBadRequest, key, len(files))
+	}
+	results := make([]Result, len(files))
+	for i, fh := range files {
+		results[i] = Result{Filename: fh.Filename}
+		f, err := fh.Open()
 		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return results, err
-			}
-			return results, fmt.Errorf("%w: malformed form: %v", ErrBadRequest, err)
-		}
-		if part.FileName() == "" {
-			v, err := io.ReadAll(io.LimitReader(part, maxField+1))
-			if err != nil || len(v) > maxField {
-				return results, fmt.Errorf("%w: form field %q: too long or unreadable", ErrBadRequest, part.FormName())
-			}
-			fields[part.FormName()] = string(v)
+			results[i].Err, results[i].Status, results[i].Message = err, Status(err), Message(err)
 			continue
 		}
-		if len(results) == u.o.MaxFiles {
-			return results, fmt.Errorf("%w: more than %d files in one request", ErrBadRequest, u.o.MaxFiles)
-		}
-		res := Result{Filename: part.FileName()}
-		u.store(rctx, &res, part.FileName(), part)
-		results = append(results, res)
-	}
-	if len(results) == 0 {
-		return nil, fmt.Errorf("%w: no file in the form (a part with a filename)", ErrBadRequest)
-	}
-	if key := formValue(rctx, "key"); key != "" && !strings.HasSuffix(key, "/") && len(results) > 1 {
-		// Every file went to the same key; only the last one is there.
-		return results, fmt.Errorf("%w: key %q names one object; with %d files give a folder (prefix, or a key ending in /)", ErrBadRequest, key, len(results))
+		u.store(r, &results[i], fh.Filename, f)
+		f.Close()
 	}
 	return results, nil
 }
+
+// formMemory is how much of a form is kept in memory; the rest of its
+// files is spooled to temporary files.
+const formMemory = 1 << 20
 
 // store stores one file read from body into res.
 func (u *Uploader) store(r *http.Request, res *Result, filename string, body io.Reader) {
@@ -221,11 +221,12 @@ func (u *Uploader) store(r *http.Request, res *Result, filename string, body io.
 		fail(err)
 		return
 	}
+	overwrite := u.o.Overwrite != nil && u.o.Overwrite(r)
 	br := &budgetReader{r: body, ctx: r.Context(), s: u.s}
 	defer br.release()
-	f, err := u.s.Put(r.Context(), key, br, &blob.WriterOptions{IfNotExist: !u.o.Overwrite})
+	f, err := u.s.Put(r.Context(), key, br, &blob.WriterOptions{IfNotExist: !overwrite})
 	if err != nil {
-		if blobimage.ErrorCode(err) == gcerrors.FailedPrecondition && !u.o.Overwrite {
+		if blobimage.ErrorCode(err) == gcerrors.FailedPrecondition && !overwrite {
 			err = fmt.Errorf("%w (the key exists; this upload does not replace images)", err)
 		}
 		fail(err)

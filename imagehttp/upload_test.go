@@ -109,7 +109,7 @@ func TestUploader(t *testing.T) {
 		t.Errorf("a refused overwrite changed the stored image (%v)", err)
 	}
 	// With Overwrite, the same upload replaces it.
-	srv2 := serve(t, s, imagehttp.ImageOptions{}, imagehttp.UploadOptions{Overwrite: true})
+	srv2 := serve(t, s, imagehttp.ImageOptions{}, imagehttp.UploadOptions{Overwrite: func(*http.Request) bool { return true }})
 	body, ct := form(t, map[string]string{"key": "photos/raw.jpg"}, formFile{"x.jpg", photo(80, 80)})
 	if resp, b := do(t, "POST", srv2.URL+"/upload", body, "Content-Type", ct); resp.StatusCode != http.StatusCreated {
 		t.Errorf("overwrite allowed: %s %s", resp.Status, b)

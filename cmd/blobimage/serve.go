@@ -13,25 +13,24 @@ import (
 	"html/template"
 	"io"
 	"log"
+	"log/slog"
 	"maps"
 	"math"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
-	"path"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
 	"github.com/blobimage/blobimage/blobimage"
+	"github.com/blobimage/blobimage/imagehttp"
 )
 
 // cmdServe serves the bucket over HTTP until the context is cancelled
@@ -47,43 +46,55 @@ import (
 //	                          ?page=TOKEN from the "next page" link), each with a
 //	                          thumbnail from its smallest ready variant, and the
 //	                          upload form
-//	POST /upload              multipart/form-data: one or more "file" parts, an
-//	                          optional "prefix" (a folder) and "key" (one file's key
-//	                          in that folder; ending in / a subfolder). Each file
-//	                          goes through the Store's write path as `put` does.
-//	                          All stored: 303 to /info/KEY (one file) or to the
-//	                          gallery; any refused: the results page with the
-//	                          first refusal's status (415 not an image or an
-//	                          unsupported format, 413 over a limit, 400 otherwise).
-//	                          The body is limited to max_bytes plus uploadSlack.
+//	POST /upload              multipart/form-data through imagehttp.Uploader: "file"
+//	                          parts, optional "prefix", "key" and "overwrite"
+//	                          fields (an existing key is replaced only when the
+//	                          form says so: 409 otherwise); 303 to the image's
+//	                          page (one file) or the gallery; any refused: the
+//	                          results page with the first refusal's status
 //	GET  /info/{key...}       the image's page: format, dimensions, metadata and
 //	                          every variant with its state and link
 //	GET  /api/info/{key...}   the ImageFile JSON, as `blobimage info` prints it
-//	GET  /img/{key...}        the original's bytes; ?variant=NAME a variant's, in
-//	                          the first of its formats the Accept header names
-//	                          (blobimage.Variant.Negotiate; always with Vary:
-//	                          Accept). A pending variant is made on the spot (the library's
-//	                          read path). Range and conditional requests (ETag,
-//	                          Last-Modified) are answered; Cache-Control is
-//	                          no-cache, since the key may be overwritten.
+//	GET  /img/{key...}        imagehttp's image handler: the original, or
+//	                          ?variant=NAME in the first of its formats the Accept
+//	                          header names (Vary: Accept), ETag, Range, nosniff
+//	                          and a sandbox CSP; a pending variant is made on read
 //	POST /delete/{key...}     delete the original with its variants; 303 to /
 //
-// Errors are pages (JSON objects under /api/) with the status of the typed
-// error: 404 for a missing key, variant or an object that is not a
-// blobimage original, 400 for a reserved key (the variant key space),
-// 415/413/400 for refused uploads. POSTs from other origins are refused
-// (http.CrossOriginProtection). Only image originals and their variants
-// are served, always with the content type blobimage sniffed and
-// X-Content-Type-Options: nosniff.
+// Safe to expose (see guard): it listens on 127.0.0.1:8080 unless --addr
+// says otherwise; with --auth USER:PASSWORD (or BLOBIMAGE_AUTH) the two
+// POST routes need HTTP Basic authentication, and --auth-all asks for it
+// everywhere; without credentials on an address that is not loopback the
+// server is read-only. A request whose Host is not a loopback name, the
+// listen address or a --host name is refused (DNS rebinding). Keys with
+// Unicode format characters are refused with 400. Every response carries
+// X-Content-Type-Options: nosniff. Headers, bodies, writes and idle
+// connections have deadlines, headers are at most 64 KiB, and at most
+// maxConns connections are served at once.
 func cmdServe(ctx context.Context, e *env, args []string) int {
 	fs := e.newFlags("serve")
-	addr := fs.String("addr", ":8080", "listen `address`, host:port (port 0 picks a free one)")
+	addr := fs.String("addr", defaultAddr, "listen `address`, host:port (port 0 picks a free one)")
+	auth := fs.String("auth", os.Getenv("BLOBIMAGE_AUTH"), "`USER:PASSWORD` for HTTP Basic authentication of uploads and deletes (default $BLOBIMAGE_AUTH)")
+	authAll := fs.Bool("auth-all", false, "ask for the credentials on every route, not only on writes")
+	var hosts hostList
+	fs.Var(&hosts, "host", "a `NAME` clients may use in the Host header besides the loopback names and the listen address (repeatable)")
 	rest, err := e.parse(fs, args)
 	if err != nil {
 		return usageStatus(err)
 	}
 	if len(rest) > 0 {
 		e.fail("serve: unexpected arguments %q", rest)
+		return exitUsage
+	}
+	var creds *credentials
+	if *auth != "" {
+		if creds, err = parseCredentials(*auth); err != nil {
+			e.fail("serve: --auth: %v", err)
+			return exitUsage
+		}
+	}
+	if *authAll && creds == nil {
+		e.fail("serve: --auth-all needs --auth USER:PASSWORD (or BLOBIMAGE_AUTH)")
 		return exitUsage
 	}
 	// The Store outlives the signal: an in-process job queue is drained by
@@ -100,15 +111,25 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		return exitFail
 	}
 	logger := log.New(e.stderr, "blobimage serve: ", log.LstdFlags)
+	o := serveOptions{Log: logger, Auth: creds, AuthAll: *authAll, Hosts: hosts, Listen: ln.Addr().String()}
+	if creds == nil && !isLoopback(ln.Addr()) {
+		o.ReadOnly = true
+	}
 	srv := &http.Server{
-		Handler:           serveHandler(s, serveOptions{Log: logger}),
+		Handler:           serveHandler(s, o),
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          logger,
 	}
 	fmt.Fprintf(e.stderr, "serving %s\n", displayURL(ln.Addr()))
+	if o.ReadOnly {
+		fmt.Fprintf(e.stderr, "blobimage serve: read-only: %s is not a loopback address and no credentials were given; uploads and deletes answer 403 (give --auth USER:PASSWORD to allow them)\n", ln.Addr())
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(limitListener(ln, maxConns)) }()
 	select {
 	case err := <-errc:
 		e.fail("serve: %v", err)
@@ -127,6 +148,17 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintln(e.stderr, "blobimage serve: stopped")
 	return status
 }
+
+// The server's bounds. A request may take readTimeout to send (a 25 MiB
+// upload at 2 Mbit/s fits) and its response writeTimeout to be read; a
+// client that stalls longer loses its connection instead of holding it.
+const (
+	defaultAddr    = "127.0.0.1:8080"
+	readTimeout    = 2 * time.Minute
+	writeTimeout   = 2 * time.Minute
+	maxHeaderBytes = 64 << 10
+	maxConns       = 256
+)
 
 // shutdownTimeout is how long requests in flight may take to finish once
 // the server is told to stop.
@@ -152,10 +184,6 @@ var pagesText string
 
 var pages = template.Must(template.New("pages").Parse(pagesText))
 
-// uploadSlack is allowed on top of max_bytes in an upload request, for the
-// multipart framing and the form fields.
-const uploadSlack = 1 << 20
-
 // defaultPageSize is how many originals a gallery page shows.
 const defaultPageSize = 48
 
@@ -166,6 +194,17 @@ type serveOptions struct {
 	PageSize int
 	// Log receives server errors (5xx); nil discards them.
 	Log *log.Logger
+	// Auth, when set, is asked of uploads and deletes (HTTP Basic), and
+	// with AuthAll of every request.
+	Auth    *credentials
+	AuthAll bool
+	// ReadOnly refuses uploads and deletes (403).
+	ReadOnly bool
+	// Listen is the address the server listens on, and Hosts other names
+	// it is reached by: with the loopback names, the Host headers it
+	// answers.
+	Listen string
+	Hosts  []string
 }
 
 // server holds what the handlers share.
@@ -175,6 +214,8 @@ type server struct {
 	maxBytes int64
 	pageSize int
 	log      *log.Logger
+	up       *imagehttp.Uploader
+	img      http.Handler
 }
 
 // serveHandler returns the HTTP interface to s described at cmdServe.
@@ -191,15 +232,21 @@ func serveHandler(s *blobimage.Store, o serveOptions) http.Handler {
 	if h.log == nil {
 		h.log = log.New(io.Discard, "", 0)
 	}
+	logger := slog.New(slog.NewTextHandler(h.log.Writer(), nil))
+	h.up = imagehttp.NewUploader(s, imagehttp.UploadOptions{
+		Overwrite: func(r *http.Request) bool { return imagehttp.FormValue(r, "overwrite") != "" },
+		Logger:    logger,
+	})
+	h.img = imagehttp.NewImageHandler(s, imagehttp.ImageOptions{Logger: logger})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.gallery)
 	mux.HandleFunc("POST /upload", h.upload)
 	mux.HandleFunc("GET /info/{key...}", h.info)
 	mux.HandleFunc("GET /api/info/{key...}", h.apiInfo)
-	mux.HandleFunc("GET /img/{key...}", h.img)
+	mux.HandleFunc("GET /img/{key...}", h.image)
 	mux.HandleFunc("POST /delete/{key...}", h.delete)
 	mux.HandleFunc("/", h.notFound)
-	return http.NewCrossOriginProtection().Handler(mux)
+	return guard(o, http.NewCrossOriginProtection().Handler(mux))
 }
 
 // notFound answers what no route matched: 405 for a route's path with
@@ -220,90 +267,38 @@ func (h *server) notFound(w http.ResponseWriter, r *http.Request) {
 
 // Errors of the server's own making.
 var (
-	errBadRequest = errors.New("bad request")
-	errNotFound   = errors.New("not found")
+	errBadRequest = imagehttp.ErrBadRequest
+	errNotFound   = imagehttp.ErrNotFound
 	errMethod     = errors.New("method not allowed")
 )
 
-// statusOf maps an error to its HTTP status.
+// statusOf maps an error to its HTTP status: imagehttp's, and 405.
 func statusOf(err error) int {
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe), errors.Is(err, blobimage.ErrTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, blobimage.ErrNotImage), errors.Is(err, blobimage.ErrUnsupportedFormat):
-		return http.StatusUnsupportedMediaType
-	case errors.Is(err, blobimage.ErrCorrupt), errors.Is(err, blobimage.ErrReservedKey), errors.Is(err, errBadRequest):
-		return http.StatusBadRequest
-	case errors.Is(err, blobimage.ErrNoVariant), errors.Is(err, blobimage.ErrUnmanaged), errors.Is(err, errNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, errMethod):
+	if errors.Is(err, errMethod) {
 		return http.StatusMethodNotAllowed
 	}
-	switch blobimage.ErrorCode(err) {
-	case gcerrors.NotFound:
-		return http.StatusNotFound
-	case gcerrors.InvalidArgument:
-		return http.StatusBadRequest
-	case gcerrors.ResourceExhausted:
-		return http.StatusRequestEntityTooLarge
-	case gcerrors.FailedPrecondition:
-		return http.StatusConflict
-	case gcerrors.Canceled:
-		return http.StatusServiceUnavailable
-	case gcerrors.DeadlineExceeded:
-		return http.StatusGatewayTimeout
-	}
-	return http.StatusInternalServerError
+	return imagehttp.Status(err)
 }
 
-// message is what a user is told about err: what kind of refusal it is
-// and the library's own words, which name the key and the limit. Server
+// message is what a user is told about err (imagehttp.Message); server
 // errors are logged instead of shown.
 func (h *server) message(r *http.Request, err error) string {
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		return fmt.Sprintf("too large: the request is over %s (max_bytes %s plus %s for the form)",
-			humanBytes(mbe.Limit), humanBytes(h.maxBytes), humanBytes(uploadSlack))
-	case errors.Is(err, blobimage.ErrTooLarge):
-		return "too large: " + lastPart(err)
-	case errors.Is(err, blobimage.ErrNotImage):
-		return "not an image: " + lastPart(err)
-	case errors.Is(err, blobimage.ErrUnsupportedFormat):
-		return "unsupported image format: " + lastPart(err)
-	case errors.Is(err, blobimage.ErrCorrupt):
-		return "corrupt image: " + lastPart(err)
-	case errors.Is(err, blobimage.ErrReservedKey):
-		return "reserved key: " + lastPart(err)
-	case errors.Is(err, blobimage.ErrUnmanaged):
-		return "not an image: the object has no blobimage manifest (written past the wrapper, or not an image key)"
+	if errors.Is(err, errMethod) {
+		return strings.TrimPrefix(err.Error(), "blobimage: ")
 	}
-	status := statusOf(err)
-	if status == http.StatusNotFound && !errors.Is(err, errNotFound) && !errors.Is(err, blobimage.ErrNoVariant) {
-		return "not found"
-	}
-	if status >= 500 {
+	if statusOf(err) >= 500 {
 		h.log.Printf("%s %s: %v", r.Method, r.URL.RequestURI(), err)
-		return "internal error: see the server's log"
 	}
-	return lastPart(err)
-}
-
-// lastPart drops gocloud's "blob (key …) (code=…): " wrapping from an
-// error message; the library's own message names the key.
-func lastPart(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, "): "); strings.HasPrefix(msg, "blob (") && i >= 0 {
-		msg = msg[i+3:]
-	}
-	return strings.TrimPrefix(msg, "blobimage: ")
+	return imagehttp.Message(err)
 }
 
 // fail answers a request with err: an error page, or a JSON object under
 // /api/.
 func (h *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := statusOf(err), h.message(r, err)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		writeJSON(w, status, map[string]any{"error": msg, "status": status})
 		return
@@ -465,7 +460,7 @@ func (h *server) item(ctx context.Context, o *blob.ListObject) galleryItem {
 		if errors.Is(err, blobimage.ErrUnmanaged) {
 			it.Note = "not a blobimage original"
 		} else {
-			it.Note = "unreadable: " + lastPart(err)
+			it.Note = "unreadable: " + imagehttp.Message(err)
 		}
 		return it
 	}
@@ -507,128 +502,70 @@ func thumbnail(f *blobimage.ImageFile, s *blobimage.Store) string {
 	return ""
 }
 
-// uploadResult is one file of an upload.
+// uploadResult is one file of an upload, for the results page.
 type uploadResult struct {
 	File, Key, DetailURL, Error string
 }
 
-// upload stores the files of a multipart form.
+// upload stores the files of a multipart form through imagehttp's
+// Uploader, then redirects to what was stored or shows what was refused.
 func (h *server) upload(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, h.maxBytes+uploadSlack)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if !errors.As(err, &mbe) {
-			err = fmt.Errorf("%w: not a multipart/form-data upload: %v", errBadRequest, err)
-		}
+	results, err := h.up.Receive(r)
+	if err != nil && len(results) == 0 {
 		h.fail(w, r, err)
 		return
 	}
-	files := r.MultipartForm.File["file"]
-	if len(files) == 0 {
-		h.fail(w, r, fmt.Errorf("%w: no file given (the form field is \"file\")", errBadRequest))
-		return
-	}
-	folder := strings.Trim(strings.TrimSpace(r.FormValue("prefix")), "/")
-	key := strings.TrimSpace(r.FormValue("key"))
-	if key != "" && !strings.HasSuffix(key, "/") && len(files) > 1 {
-		h.fail(w, r, fmt.Errorf("%w: key %q names one object; with %d files give a folder (prefix, or a key ending in /)", errBadRequest, key, len(files)))
-		return
-	}
-	var results []uploadResult
-	var first error
-	for _, fh := range files {
-		k := uploadKey(folder, key, fh.Filename)
-		res := uploadResult{File: fh.Filename, Key: k}
-		if err := h.put(r.Context(), k, fh); err != nil {
-			res.Error = h.message(r, err)
+	var page []uploadResult
+	first := err
+	for _, res := range results {
+		ur := uploadResult{File: res.Filename, Key: res.Key}
+		if res.Err != nil {
+			ur.Error = h.message(r, res.Err)
 			if first == nil {
-				first = err
+				first = res.Err
 			}
 		} else {
-			res.DetailURL = keyURL("/info/", k)
+			ur.DetailURL = keyURL("/info/", res.Key)
 		}
-		results = append(results, res)
+		page = append(page, ur)
+	}
+	if err != nil {
+		page = append(page, uploadResult{Error: h.message(r, err)})
 	}
 	if first != nil {
-		h.render(w, r, statusOf(first), "upload", results)
+		if statusOf(first) == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "5")
+		}
+		h.render(w, r, statusOf(first), "upload", page)
 		return
 	}
-	to := results[0].DetailURL
-	if len(results) > 1 {
+	to := page[0].DetailURL
+	if len(page) > 1 {
 		to = "/"
-		if folder != "" {
-			to += "?" + url.Values{"prefix": {folder + "/"}}.Encode()
+		if i := strings.LastIndex(page[0].Key, "/"); i > 0 {
+			to += "?" + url.Values{"prefix": {page[0].Key[:i+1]}}.Encode()
 		}
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// uploadKey is the key of an uploaded file: key (or, when key is empty or
-// a folder ending in /, that folder plus the file's base name) inside
-// folder.
-func uploadKey(folder, key, filename string) string {
-	name := path.Base(strings.ReplaceAll(filename, "\\", "/"))
-	if name == "/" || name == "." {
-		name = ""
-	}
-	switch {
-	case key == "":
-		key = name
-	case strings.HasSuffix(key, "/"):
-		key += name
-	}
-	if folder != "" {
-		key = folder + "/" + key
-	}
-	return key
-}
-
-// put checks key and stores the file through the Store's write path, as
-// `blobimage put` does.
-func (h *server) put(ctx context.Context, key string, fh *multipart.FileHeader) error {
-	if err := h.checkUploadKey(key); err != nil {
-		return err
-	}
-	if h.s.Rule(key) == nil {
-		return fmt.Errorf("%w: key %q matches no rule of the config: not an image key, not stored", errBadRequest, key)
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = h.s.Put(ctx, key, f, nil)
-	return err
-}
-
-// checkUploadKey refuses keys a browser form should not write: empty,
-// over 1024 bytes, not UTF-8, with control characters, with an empty, "."
-// or ".." segment, or in the variant key space.
-func (h *server) checkUploadKey(key string) error {
-	switch {
-	case key == "" || strings.HasSuffix(key, "/"):
-		return fmt.Errorf("%w: the file has no name: give a key", errBadRequest)
-	case len(key) > 1024:
-		return fmt.Errorf("%w: key longer than 1024 bytes", errBadRequest)
-	case !utf8.ValidString(key):
-		return fmt.Errorf("%w: key %q is not UTF-8", errBadRequest, key)
-	case strings.ContainsFunc(key, unicode.IsControl):
-		return fmt.Errorf("%w: key %q has control characters", errBadRequest, key)
-	case !cleanKey(key):
-		return fmt.Errorf("%w: key %q has an empty, \".\" or \"..\" segment", errBadRequest, key)
-	case strings.HasPrefix(key, h.prefix):
-		return fmt.Errorf("blobimage: write %q: %w: keys under %q hold variants", key, blobimage.ErrReservedKey, h.prefix)
-	}
-	return nil
-}
-
-// image returns the ImageFile a request names.
-func (h *server) image(r *http.Request) (*blobimage.ImageFile, error) {
+// imageFile returns the ImageFile a request names.
+func (h *server) imageFile(r *http.Request) (*blobimage.ImageFile, error) {
 	key, err := h.keyOf(r)
 	if err != nil {
 		return nil, err
 	}
 	return h.s.Image(r.Context(), key)
+}
+
+// image serves an original or a variant through imagehttp, after the
+// server's own key checks.
+func (h *server) image(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.keyOf(r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.img.ServeHTTP(w, r)
 }
 
 // row is one line of the detail page's table.
@@ -642,7 +579,7 @@ type variantRow struct {
 
 // info is the detail page of one original.
 func (h *server) info(w http.ResponseWriter, r *http.Request) {
-	f, err := h.image(r)
+	f, err := h.imageFile(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -733,58 +670,12 @@ func metadataRows(f *blobimage.ImageFile) []row {
 
 // apiInfo is the ImageFile JSON of one original.
 func (h *server) apiInfo(w http.ResponseWriter, r *http.Request) {
-	f, err := h.image(r)
+	f, err := h.imageFile(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, f)
-}
-
-// img streams an original or one of its variants.
-func (h *server) img(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	f, err := h.image(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	key, contentType := f.Key, f.ContentType
-	if name := r.URL.Query().Get("variant"); name != "" && name != "original" {
-		v, ok := f.Variants[name]
-		if !ok {
-			h.fail(w, r, fmt.Errorf("%q has no variant %q (it has: %s): %w", f.Key, name, variantNames(f), blobimage.ErrNoVariant))
-			return
-		}
-		// The first of the variant's formats the client names, else the
-		// fallback every client reads.
-		e := v.Negotiate(r.Header.Get("Accept"))
-		key, contentType = e.Key, e.ContentType
-	}
-	// Reading through the wrapped bucket makes a pending variant first.
-	rd, err := h.s.Bucket.NewReader(ctx, key, nil)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	defer rd.Close()
-	if contentType == "" {
-		contentType = rd.ContentType()
-	}
-	hd := w.Header()
-	hd.Set("Content-Type", contentType)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Cache-Control", "no-cache")
-	hd.Set("Vary", "Accept")
-	if a, err := h.s.Bucket.Attributes(ctx, key); err == nil {
-		if etag := a.ETag; etag != "" {
-			if !strings.HasPrefix(etag, `"`) && !strings.HasPrefix(etag, `W/"`) {
-				etag = strconv.Quote(etag)
-			}
-			hd.Set("ETag", etag)
-		}
-	}
-	http.ServeContent(w, r, "", rd.ModTime(), rd)
 }
 
 // delete removes an original with its variants.
