@@ -256,3 +256,33 @@ func FuzzStripAll(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParse checks the parse-once API: a File answers every operation as
+// the one-off functions do, in any order, never modifies the parsed bytes,
+// and Metadata stays within its ranges.
+func FuzzParse(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add(s.data, formatIndex(s.f), uint8(6))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, format, orientation uint8) {
+		fm := fuzzFormat(format)
+		o := int(orientation % 10)
+		in := bytes.Clone(data)
+		got := parsedOnce(fm, data, o)
+		if !bytes.Equal(in, data) {
+			t.Fatal("the File's methods modified the parsed bytes")
+		}
+		if got.anyBugErr != nil {
+			t.Fatalf("internal error: %v", got.anyBugErr)
+		}
+		checkMeta(t, got.meta)
+		if got.parseErr == nil && !got.gpsErr {
+			if m, _ := metadata.Read(fm, got.gps); m.GPS != nil {
+				t.Fatalf("GPS %+v left after StripGPS", m.GPS)
+			}
+		}
+		if d := sameOutcome(oneOff(fm, data, o), got); d != "" {
+			t.Fatal(d)
+		}
+	})
+}
