@@ -7,7 +7,7 @@ import (
 )
 
 // File is an encoded image's container (JPEG segments, PNG chunks, WebP
-// chunks, GIF blocks) walked once by Parse. Its methods read the metadata
+// chunks, GIF blocks, HEIF boxes and items) walked once by Parse. Its methods read the metadata
 // and rewrite the image from that walk, without walking the bytes again.
 //
 // A File refers to the bytes it was parsed from: they must not change while
@@ -65,7 +65,9 @@ func register(f codecs.Format, h handler) {
 // Parse walks data, an encoded image in format f, once, and returns its
 // container. It fails when f is a format without metadata support or data
 // does not start as f does (no JPEG SOI, no PNG signature, no RIFF WEBP
-// header); a structure damaged further on does not fail Parse: Metadata then
+// header), and for a HEIF or AVIF container that codecs/heif refuses (its
+// errors match codecs.ErrCorrupt or codecs.ErrUnsupportedFormat). Otherwise
+// a structure damaged further on does not fail Parse: Metadata then
 // returns what was read before the damage with an error, and the methods
 // that rewrite the file or need all of it (ICC, StripGPS, StripAll) return
 // the error. A GIF always parses (its metadata is not read; bytes that are
@@ -119,8 +121,8 @@ func (f *File) XMP() []byte {
 
 // ICC returns the ICC colour profile embedded in the file (JPEG APP2
 // ICC_PROFILE segments reassembled in order, PNG iCCP decompressed within a
-// 4 MiB bound, WebP ICCP chunk, GIF ICCRGBG1012 extension), or nil when
-// there is none.
+// 4 MiB bound, WebP ICCP chunk, GIF ICCRGBG1012 extension, HEIF colr
+// property of the primary image), or nil when there is none.
 func (f *File) ICC() (icc []byte, err error) {
 	defer recoverErr(&err, "ICC")
 	return f.c.icc()
@@ -141,7 +143,8 @@ func (f *File) StripGPS() (out []byte, err error) {
 // documentation. ICC profiles and what decoding needs (JFIF, Adobe APP14)
 // are kept. If orientation is 2–8 a minimal EXIF carrying only that
 // orientation is written in place of the old one, so the image still
-// displays the same way.
+// displays the same way; HEIF and AVIF ignore orientation, as their
+// decoders apply the irot and imir properties, which are kept.
 func (f *File) StripAll(orientation int) (out []byte, err error) {
 	defer recoverErr(&err, "StripAll")
 	return f.c.stripAll(orientation)

@@ -223,14 +223,18 @@ func TestParseOnceAnswersAsOneOff(t *testing.T) {
 // goroutines (meaningful under -race) and checks each gets the answer a
 // lone caller gets.
 func TestFileConcurrentUse(t *testing.T) {
-	data := pngWith(chunk("eXIf", tiffOf(fullEXIF.Bytes())), iTXt("XML:com.adobe.xmp", xmpPacket(xmpGPS)))
-	want := oneOff(codecs.PNG, data, 6)
-	f, err := metadata.Parse(codecs.PNG, data)
+	concurrentUse(t, codecs.PNG, pngWith(chunk("eXIf", tiffOf(fullEXIF.Bytes())), iTXt("XML:com.adobe.xmp", xmpPacket(xmpGPS))))
+}
+
+func concurrentUse(t *testing.T, fm codecs.Format, data []byte) {
+	t.Helper()
+	want := oneOff(fm, data, 6)
+	f, err := metadata.Parse(fm, data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
-	errs := make(chan error, 8)
+	errs := make(chan error, 32)
 	for range 8 {
 		wg.Go(func() {
 			m, err := f.Metadata()
@@ -239,6 +243,9 @@ func TestFileConcurrentUse(t *testing.T) {
 			}
 			if out, err := f.StripGPS(); err != nil || !bytes.Equal(out, want.gps) {
 				errs <- fmt.Errorf("StripGPS: %v", err)
+			}
+			if out, err := f.StripAll(6); err != nil || !bytes.Equal(out, want.all) {
+				errs <- fmt.Errorf("StripAll: %v", err)
 			}
 			if !bytes.Equal(f.XMP(), want.xmp) {
 				errs <- errors.New("XMP differs")

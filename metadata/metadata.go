@@ -7,7 +7,9 @@
 // tag counts and sizes; crafted EXIF (wrapping counts, IFD loops, zero
 // denominators) yields a partial result and an error, never a crash or a
 // hang. Rewriting is done here, segment by segment (JPEG), chunk by chunk
-// (PNG, WebP), with every length checked against the input.
+// (PNG, WebP), with every length checked against the input; HEIF and AVIF
+// files are rebuilt item by item by codecs/heif, around the same coded
+// image data.
 //
 // # Parsing once
 //
@@ -21,7 +23,8 @@
 // # Reading
 //
 // The EXIF block and the XMP packet are located here (JPEG APP1 segments,
-// PNG eXIf and XMP text chunks, WebP EXIF and "XMP " chunks) and each is
+// PNG eXIf and XMP text chunks, WebP EXIF and "XMP " chunks, the HEIF Exif
+// item and XMP mime item of the primary image, else the first) and each is
 // handed to imagemeta separately, so a broken EXIF block does not hide the
 // XMP. EXIF wins; XMP fills the fields EXIF lacks. At most 64 KiB of EXIF
 // (what a JPEG segment holds) and 256 KiB of XMP are read; a panic in the
@@ -44,7 +47,15 @@
 //   - PNG "Raw profile type exif/APP1/xmp/8bim" text chunks holding GPS (or
 //     that cannot be decoded);
 //   - in JPEG, data appended after EOI (multi-picture images listed by an
-//     MPF segment) when it holds GPS, together with the MPF segment.
+//     MPF segment) when it holds GPS, together with the MPF segment;
+//   - in HEIF and AVIF, the GPS IFD of every Exif item, unlinked in place
+//     as above (the item keeps its length), and every mime item (XMP) that
+//     mentions GPS or whose content encoding cannot be read. The file is
+//     then rebuilt as its ftyp box, a meta box and one mdat box holding
+//     the items' data: the coded image data is copied byte for byte, and
+//     what no item refers to (free boxes, an image sequence's tracks,
+//     trailing bytes) is left out. A file with no GPS in its items is
+//     returned unchanged, and such bytes are not inspected.
 //
 // Maker notes are opaque and not inspected; a vendor position hidden there
 // survives StripGPS (StripAll removes it).
@@ -64,11 +75,16 @@
 //   - WebP: VP8X, ICCP, ANIM, ANMF, ALPH, VP8 and VP8L; EXIF, XMP, unknown
 //     chunks and data after the RIFF container are dropped;
 //   - GIF: comments and application extensions other than NETSCAPE2.0,
-//     ANIMEXTS1.0 and ICCRGBG1012 are dropped.
+//     ANIMEXTS1.0 and ICCRGBG1012 are dropped;
+//   - HEIF and AVIF: every item but the Exif and mime (XMP) items, with
+//     their properties (the colr profile, irot, imir, clap included) and
+//     references; the file is rebuilt as StripGPS rebuilds it.
 //
 // An orientation of 2–8 is written back as a minimal EXIF block holding only
 // that tag (JPEG APP1 after SOI and JFIF, PNG eXIf before IDAT, WebP EXIF
-// chunk with a VP8X header and its EXIF flag).
+// chunk with a VP8X header and its EXIF flag). HEIF and AVIF get none: their
+// orientation is the irot and imir properties, which decoders apply and
+// StripAll keeps; the EXIF orientation there only describes the file.
 package metadata
 
 import (
@@ -160,8 +176,8 @@ func StripAll(f codecs.Format, data []byte, orientation int) ([]byte, error) {
 
 // ICCProfile returns the ICC colour profile embedded in data (JPEG APP2
 // ICC_PROFILE segments reassembled in order, PNG iCCP decompressed within a
-// 4 MiB bound, WebP ICCP chunk), or nil when there is none: Parse and then
-// File.ICC, a convenience for one-off use.
+// 4 MiB bound, WebP ICCP chunk, HEIF colr property), or nil when there is
+// none: Parse and then File.ICC, a convenience for one-off use.
 func ICCProfile(f codecs.Format, data []byte) ([]byte, error) {
 	file, err := Parse(f, data)
 	if err != nil {
@@ -174,7 +190,9 @@ func ICCProfile(f codecs.Format, data []byte) ([]byte, error) {
 // codecs.Encode (so carrying no profile of its own), with the ICC profile
 // icc embedded (JPEG APP2 segments after SOI/APP0, PNG iCCP before IDAT,
 // WebP ICCP chunk after VP8X; GIF is returned unchanged, as viewers ignore
-// its profiles). A nil or empty icc returns encoded unchanged.
+// its profiles). A nil or empty icc returns encoded unchanged. HEIF and
+// AVIF output is refused (codecs.ErrUnsupportedFormat): their encoder must
+// write the profile itself.
 func EmbedICC(f codecs.Format, encoded, icc []byte) (out []byte, err error) {
 	if len(icc) == 0 {
 		return encoded, nil
