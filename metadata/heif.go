@@ -79,6 +79,7 @@ func (h *heifFile) icc() ([]byte, error) {
 func (h *heifFile) stripGPS() ([]byte, error) {
 	replace := map[uint32][]byte{}
 	drop := map[uint32]bool{}
+	budget := maxMeta // bytes all deflated mime items may inflate to
 	for _, m := range h.items {
 		switch m.Type {
 		case "Exif":
@@ -93,7 +94,7 @@ func (h *heifFile) stripGPS() ([]byte, error) {
 				replace[m.ID] = out
 			}
 		case "mime":
-			if h.mimeHasGPS(m) {
+			if h.mimeHasGPS(m, &budget) {
 				drop[m.ID] = true
 			}
 		}
@@ -110,14 +111,23 @@ func (h *heifFile) stripGPS() ([]byte, error) {
 
 // mimeHasGPS reports whether a mime item (XMP, usually) mentions GPS, or
 // is encoded in a way that cannot be read, which counts as mentioning it.
-func (h *heifFile) mimeHasGPS(m heif.MetadataItem) bool {
+// Deflated items inflate within *budget, shared by all the items of the
+// file, so that thousands of small bombs cost no more than one: an item
+// beyond it counts as unreadable, and after one that fails to inflate
+// (which may have used the whole budget) so do the rest.
+func (h *heifFile) mimeHasGPS(m heif.MetadataItem, budget *int) bool {
 	it, _ := h.f.Item(m.ID)
 	switch it.ContentEncoding {
 	case "":
 		return hasGPSText(m.Data)
 	case "deflate":
-		text, err := inflate(m.Data, maxMeta)
-		return err != nil || hasGPSText(text)
+		text, err := inflate(m.Data, *budget)
+		if err != nil {
+			*budget = 0
+			return true
+		}
+		*budget -= len(text)
+		return hasGPSText(text)
 	}
 	return true
 }
