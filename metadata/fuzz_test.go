@@ -8,6 +8,8 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math"
+	"os/exec"
+	"slices"
 	"testing"
 	"unicode/utf8"
 
@@ -253,6 +255,54 @@ func FuzzStripAll(f *testing.F) {
 			if q, err := metadata.ICCProfile(fm, out); err != nil || !bytes.Equal(p, q) {
 				t.Fatalf("ICC profile lost: %v", err)
 			}
+		}
+	})
+}
+
+// parseFormats are the formats FuzzParse tries: the others and HEIF.
+var parseFormats = append(append([]codecs.Format(nil), fuzzFormats...), codecs.HEIC, codecs.AVIF)
+
+// heifSeeds returns the HEIC and AVIF fixtures when Debian's encoders are
+// installed (the HEIF tests require them; the fuzz target runs without).
+func heifSeeds(f *testing.F) []heifFixture {
+	for _, name := range []string{"heif-enc", "avifenc"} {
+		if _, err := exec.LookPath(name); err != nil {
+			f.Logf("no HEIF seeds: %s is not installed", name)
+			return nil
+		}
+	}
+	return heifFixtures(f)
+}
+
+// FuzzParse checks the parse-once API: a File answers every operation as
+// the one-off functions do, in any order, never modifies the parsed bytes,
+// and Metadata stays within its ranges.
+func FuzzParse(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add(s.data, formatIndex(s.f), uint8(6))
+	}
+	for _, fx := range heifSeeds(f) {
+		f.Add(fx.data, uint8(slices.Index(parseFormats, fx.f)), uint8(6))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, format, orientation uint8) {
+		fm := parseFormats[int(format)%len(parseFormats)]
+		o := int(orientation % 10)
+		in := bytes.Clone(data)
+		got := parsedOnce(fm, data, o)
+		if !bytes.Equal(in, data) {
+			t.Fatal("the File's methods modified the parsed bytes")
+		}
+		if got.anyBugErr != nil {
+			t.Fatalf("internal error: %v", got.anyBugErr)
+		}
+		checkMeta(t, got.meta)
+		if got.parseErr == nil && !got.gpsErr {
+			if m, _ := metadata.Read(fm, got.gps); m.GPS != nil {
+				t.Fatalf("GPS %+v left after StripGPS", m.GPS)
+			}
+		}
+		if d := sameOutcome(oneOff(fm, data, o), got); d != "" {
+			t.Fatal(d)
 		}
 	})
 }

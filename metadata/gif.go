@@ -1,11 +1,18 @@
 package metadata
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/blobimage/blobimage/codecs"
+)
 
 // GIF carries metadata only in extension blocks: comments and application
 // extensions (XMP as "XMP DataXMP", ICC as "ICCRGBG1012"). blobimage reads
 // none of it, but StripAll drops comments and XMP, and StripGPS drops XMP
-// mentioning GPS.
+// mentioning GPS. Profiles are not written into GIFs: viewers ignore them.
+func init() {
+	register(codecs.GIF, handler{parse: parseGIFFile, embedICC: func(encoded, _ []byte) ([]byte, error) { return encoded, nil }})
+}
 
 // gifBlock is one block of a GIF after the header and global colour table.
 type gifBlock struct {
@@ -103,15 +110,34 @@ const (
 	gifICCApp = "ICCRGBG1012"
 )
 
-// gifRewrite returns b without the blocks drop selects, or b itself when
-// none is selected.
-func gifRewrite(b []byte, drop func(gifBlock) bool) []byte {
+// gifFile is a GIF split into blocks once. Bytes that do not start as a
+// GIF have no blocks and are kept as they are.
+type gifFile struct {
+	b      []byte
+	header int // the end of the header and global colour table
+	blocks []gifBlock
+	ok     bool // b starts as a GIF
+}
+
+// parseGIFFile walks b once. It never fails: GIF decoders are lenient, and
+// so is the walk.
+func parseGIFFile(b []byte) (container, error) {
 	header, blocks, ok := parseGIF(b)
-	if !ok {
+	return &gifFile{b: b, header: header, blocks: blocks, ok: ok}, nil
+}
+
+// sources is empty: GIF metadata is not read.
+func (g *gifFile) sources() (sources, error) { return sources{}, nil }
+
+// rewrite returns the GIF without the blocks drop selects, or the parsed
+// bytes themselves when none is selected.
+func (g *gifFile) rewrite(drop func(gifBlock) bool) []byte {
+	b := g.b
+	if !g.ok {
 		return b
 	}
 	var out []byte
-	for i, blk := range blocks {
+	for i, blk := range g.blocks {
 		if !drop(blk) {
 			if out != nil {
 				out = append(out, b[blk.start:blk.end]...)
@@ -120,8 +146,8 @@ func gifRewrite(b []byte, drop func(gifBlock) bool) []byte {
 		}
 		if out == nil {
 			out = make([]byte, 0, len(b))
-			out = append(out, b[:header]...)
-			for _, prev := range blocks[:i] {
+			out = append(out, b[:g.header]...)
+			for _, prev := range g.blocks[:i] {
 				out = append(out, b[prev.start:prev.end]...)
 			}
 		}
@@ -132,16 +158,18 @@ func gifRewrite(b []byte, drop func(gifBlock) bool) []byte {
 	return out
 }
 
-func gifStripGPS(b []byte) []byte {
-	return gifRewrite(b, func(blk gifBlock) bool {
-		return blk.app == gifXMPApp && hasGPSText(b[blk.start:blk.end])
-	})
+// stripGPS drops the XMP extensions mentioning GPS.
+func (g *gifFile) stripGPS() ([]byte, error) {
+	return g.rewrite(func(blk gifBlock) bool {
+		return blk.app == gifXMPApp && hasGPSText(g.b[blk.start:blk.end])
+	}), nil
 }
 
-// gifStripAll drops comments and application extensions other than the
+// stripAll drops comments and application extensions other than the
 // animation loop count and the ICC profile, and bytes after the trailer.
-func gifStripAll(b []byte) []byte {
-	return gifRewrite(b, func(blk gifBlock) bool {
+// The orientation is not written: GIF has none.
+func (g *gifFile) stripAll(int) ([]byte, error) {
+	return g.rewrite(func(blk gifBlock) bool {
 		switch blk.ext {
 		case 0xFE:
 			return true
@@ -149,13 +177,14 @@ func gifStripAll(b []byte) []byte {
 			return blk.app != "NETSCAPE2.0" && blk.app != "ANIMEXTS1.0" && blk.app != gifICCApp
 		}
 		return blk.trailing
-	})
+	}), nil
 }
 
-// gifICC returns the profile of an ICCRGBG1012 application extension.
-func gifICC(b []byte) []byte {
-	_, blocks, _ := parseGIF(b)
-	for _, blk := range blocks {
+// icc returns the profile of an ICCRGBG1012 application extension, or nil
+// when it is larger than maxICC.
+func (g *gifFile) icc() ([]byte, error) {
+	b := g.b
+	for _, blk := range g.blocks {
 		if blk.app != gifICCApp {
 			continue
 		}
@@ -169,9 +198,9 @@ func gifICC(b []byte) []byte {
 			pos += 1 + n
 		}
 		if len(icc) > maxICC {
-			return nil
+			return nil, nil
 		}
-		return icc
+		return icc, nil
 	}
-	return nil
+	return nil, nil
 }

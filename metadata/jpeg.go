@@ -6,7 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+
+	"github.com/blobimage/blobimage/codecs"
 )
+
+func init() {
+	register(codecs.JPEG, handler{parse: parseJPEGFile, embedICC: jpegEmbedICC})
+}
 
 // JPEG markers used here.
 const (
@@ -190,6 +196,25 @@ func scanJPEG(data []byte, pos int, parts []jpegPart) []jpegPart {
 	}
 }
 
+// jpegFile is a JPEG split into parts once.
+type jpegFile struct {
+	data  []byte
+	parts []jpegPart
+	// err is the damage that stopped the walk before the image data
+	// (SOS): parts then holds the segments before it.
+	err error
+}
+
+// parseJPEGFile walks data once; only data that does not start with SOI
+// is refused.
+func parseJPEGFile(data []byte) (container, error) {
+	parts, err := parseJPEG(data)
+	if err == errNotJPEG {
+		return nil, err
+	}
+	return &jpegFile{data: data, parts: parts, err: err}, nil
+}
+
 // segment returns a marker segment with the given payload.
 func segment(marker byte, payload ...[]byte) []byte {
 	n := 2
@@ -205,12 +230,13 @@ func segment(marker byte, payload ...[]byte) []byte {
 	return out
 }
 
-// jpegStripGPS implements StripGPS for JPEG.
-func jpegStripGPS(data []byte) ([]byte, error) {
-	parts, err := parseJPEG(data)
-	if err != nil {
-		return nil, err
+// stripGPS rewrites the EXIF segments holding a GPS IFD and drops the
+// XMP, extended XMP, Photoshop and trailing data that mention GPS.
+func (j *jpegFile) stripGPS() ([]byte, error) {
+	if j.err != nil {
+		return nil, j.err
 	}
+	data, parts := j.data, j.parts
 	changed := false
 	dropTrailing := false
 	repl := map[int][]byte{} // part index → replacement; nil drops it
@@ -412,12 +438,13 @@ func jpegKeep(data []byte, p jpegPart) bool {
 	return true
 }
 
-// jpegStripAll implements StripAll for JPEG.
-func jpegStripAll(data []byte, orientation int) ([]byte, error) {
-	parts, err := parseJPEG(data)
-	if err != nil {
-		return nil, err
+// stripAll keeps what jpegKeep keeps, with an orientation-only EXIF
+// segment after SOI and JFIF when orientation is 2–8.
+func (j *jpegFile) stripAll(orientation int) ([]byte, error) {
+	if j.err != nil {
+		return nil, j.err
 	}
+	data, parts := j.data, j.parts
 	out := make([]byte, 0, len(data))
 	out = append(out, 0xFF, mSOI)
 	rest := parts
@@ -436,12 +463,12 @@ func jpegStripAll(data []byte, orientation int) ([]byte, error) {
 	return out, nil
 }
 
-// jpegICC reassembles the ICC profile from the APP2 segments before SOS.
-func jpegICC(data []byte) ([]byte, error) {
-	parts, err := parseJPEG(data)
-	if err != nil {
-		return nil, err
+// icc reassembles the ICC profile from the APP2 segments before SOS.
+func (j *jpegFile) icc() ([]byte, error) {
+	if j.err != nil {
+		return nil, j.err
 	}
+	data, parts := j.data, j.parts
 	type chunk struct {
 		seq  int
 		data []byte
@@ -518,12 +545,11 @@ func jpegEmbedICC(data, icc []byte) ([]byte, error) {
 	return out, nil
 }
 
-// jpegSources returns the first EXIF TIFF block and the first XMP packet
-// of a JPEG, from the segments before SOS; err reports a broken structure
-// met after (or before) finding them.
-func jpegSources(data []byte) (src sources, err error) {
-	parts, err := parseJPEG(data)
-	for _, p := range parts {
+// sources returns the first EXIF TIFF block and the first XMP packet of
+// the segments before SOS, with the damage met after (or before) them.
+func (j *jpegFile) sources() (src sources, err error) {
+	data := j.data
+	for _, p := range j.parts {
 		if p.kind == partSegment && p.marker == mSOS {
 			break
 		}
@@ -534,5 +560,5 @@ func jpegSources(data []byte) (src sources, err error) {
 			src.xmp = p.payload(data)[len(xmpHeader):]
 		}
 	}
-	return src, err
+	return src, j.err
 }

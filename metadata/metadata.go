@@ -7,12 +7,24 @@
 // tag counts and sizes; crafted EXIF (wrapping counts, IFD loops, zero
 // denominators) yields a partial result and an error, never a crash or a
 // hang. Rewriting is done here, segment by segment (JPEG), chunk by chunk
-// (PNG, WebP), with every length checked against the input.
+// (PNG, WebP), with every length checked against the input; HEIF and AVIF
+// files are rebuilt item by item by codecs/heif, around the same coded
+// image data.
+//
+// # Parsing once
+//
+// Parse walks an image's container once and returns a File that answers
+// everything asked of the upload: Metadata, EXIF, XMP, ICC, StripGPS and
+// StripAll. Read, ICCProfile, StripGPS and StripAll are conveniences for
+// one-off use that each parse the file again. Each format is one file of
+// this package that registers its container; EmbedICC, which works on
+// freshly encoded output, goes through the same registry.
 //
 // # Reading
 //
 // The EXIF block and the XMP packet are located here (JPEG APP1 segments,
-// PNG eXIf and XMP text chunks, WebP EXIF and "XMP " chunks) and each is
+// PNG eXIf and XMP text chunks, WebP EXIF and "XMP " chunks, the HEIF Exif
+// item and XMP mime item of the primary image, else the first) and each is
 // handed to imagemeta separately, so a broken EXIF block does not hide the
 // XMP. EXIF wins; XMP fills the fields EXIF lacks. At most 64 KiB of EXIF
 // (what a JPEG segment holds) and 256 KiB of XMP are read; a panic in the
@@ -35,7 +47,15 @@
 //   - PNG "Raw profile type exif/APP1/xmp/8bim" text chunks holding GPS (or
 //     that cannot be decoded);
 //   - in JPEG, data appended after EOI (multi-picture images listed by an
-//     MPF segment) when it holds GPS, together with the MPF segment.
+//     MPF segment) when it holds GPS, together with the MPF segment;
+//   - in HEIF and AVIF, the GPS IFD of every Exif item, unlinked in place
+//     as above (the item keeps its length), and every mime item (XMP) that
+//     mentions GPS or whose content encoding cannot be read. The file is
+//     then rebuilt as its ftyp box, a meta box and one mdat box holding
+//     the items' data: the coded image data is copied byte for byte, and
+//     what no item refers to (free boxes, an image sequence's tracks,
+//     trailing bytes) is left out. A file with no GPS in its items is
+//     returned unchanged, and such bytes are not inspected.
 //
 // Maker notes are opaque and not inspected; a vendor position hidden there
 // survives StripGPS (StripAll removes it).
@@ -55,11 +75,16 @@
 //   - WebP: VP8X, ICCP, ANIM, ANMF, ALPH, VP8 and VP8L; EXIF, XMP, unknown
 //     chunks and data after the RIFF container are dropped;
 //   - GIF: comments and application extensions other than NETSCAPE2.0,
-//     ANIMEXTS1.0 and ICCRGBG1012 are dropped.
+//     ANIMEXTS1.0 and ICCRGBG1012 are dropped;
+//   - HEIF and AVIF: every item but the Exif and mime (XMP) items, with
+//     their properties (the colr profile, irot, imir, clap included) and
+//     references; the file is rebuilt as StripGPS rebuilds it.
 //
 // An orientation of 2–8 is written back as a minimal EXIF block holding only
 // that tag (JPEG APP1 after SOI and JFIF, PNG eXIf before IDAT, WebP EXIF
-// chunk with a VP8X header and its EXIF flag).
+// chunk with a VP8X header and its EXIF flag). HEIF and AVIF get none: their
+// orientation is the irot and imir properties, which decoders apply and
+// StripAll keeps; the EXIF orientation there only describes the file.
 package metadata
 
 import (
@@ -103,101 +128,81 @@ type GPS struct {
 	Alt *float64 `json:"alt,omitempty"`
 }
 
-// Read extracts the metadata of data, an encoded image in format f. Formats
-// without metadata support (GIF) return a zero Metadata and no error.
-// Malformed metadata is not fatal: Read returns whatever was read before the
-// problem together with an error describing it; callers that only want the
-// metadata may ignore the error. Values out of range (orientation outside
-// 1–8, latitude beyond ±90, NaN, infinities, dates before 1800 or after 2200)
-// are dropped.
-func Read(f codecs.Format, data []byte) (md Metadata, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("metadata: reading %s metadata: internal error: %v", f, r)
-		}
-	}()
-	return read(f, data)
+// Read extracts the metadata of data, an encoded image in format f: Parse
+// and then File.Metadata, a convenience for one-off use (to ask more of the
+// same bytes, Parse once and use the File). Formats without metadata
+// support (GIF) return a zero Metadata and no error. Malformed metadata is
+// not fatal: Read returns whatever was read before the problem together
+// with an error describing it; callers that only want the metadata may
+// ignore the error. Values out of range (orientation outside 1–8, latitude
+// beyond ±90, NaN, infinities, dates before 1800 or after 2200) are
+// dropped.
+func Read(f codecs.Format, data []byte) (Metadata, error) {
+	file, err := Parse(f, data)
+	if err != nil {
+		return Metadata{}, err
+	}
+	return file.Metadata()
 }
 
 // StripGPS returns data with its GPS position removed, without re-encoding
-// pixels: for JPEG the EXIF GPS IFD is unlinked from IFD0 and its bytes
-// zeroed, and XMP packets holding GPS properties are dropped; PNG eXIf chunks
-// and WebP EXIF chunks are treated the same way (with CRCs and chunk sizes
-// fixed). Data with no GPS is returned unchanged (the same slice). Formats
-// without metadata (GIF) are returned unchanged.
-func StripGPS(f codecs.Format, data []byte) (out []byte, err error) {
-	defer recoverErr(&err, "StripGPS")
-	switch f {
-	case codecs.JPEG:
-		return jpegStripGPS(data)
-	case codecs.PNG:
-		return pngStripGPS(data)
-	case codecs.WebP:
-		return webpStripGPS(data)
-	case codecs.GIF:
-		return gifStripGPS(data), nil
+// pixels: Parse and then File.StripGPS, a convenience for one-off use. For
+// JPEG the EXIF GPS IFD is unlinked from IFD0 and its bytes zeroed, and XMP
+// packets holding GPS properties are dropped; PNG eXIf chunks and WebP EXIF
+// chunks are treated the same way (with CRCs and chunk sizes fixed). Data
+// with no GPS is returned unchanged (the same slice). Formats without
+// metadata (GIF) are returned unchanged.
+func StripGPS(f codecs.Format, data []byte) ([]byte, error) {
+	file, err := Parse(f, data)
+	if err != nil {
+		return nil, err
 	}
-	return nil, unsupported(f)
+	return file.StripGPS()
 }
 
 // StripAll returns data without EXIF, XMP, IPTC and comments, without
-// re-encoding pixels. ICC profiles and what decoding needs (JFIF, Adobe
-// APP14) are kept. If orientation is 2–8 a minimal EXIF carrying only that
-// orientation is written in place of the old one, so the image still
-// displays the same way.
-func StripAll(f codecs.Format, data []byte, orientation int) (out []byte, err error) {
-	defer recoverErr(&err, "StripAll")
-	switch f {
-	case codecs.JPEG:
-		return jpegStripAll(data, orientation)
-	case codecs.PNG:
-		return pngStripAll(data, orientation)
-	case codecs.WebP:
-		return webpStripAll(data, orientation)
-	case codecs.GIF:
-		return gifStripAll(data), nil
+// re-encoding pixels: Parse and then File.StripAll, a convenience for
+// one-off use. ICC profiles and what decoding needs (JFIF, Adobe APP14) are
+// kept. If orientation is 2–8 a minimal EXIF carrying only that orientation
+// is written in place of the old one, so the image still displays the same
+// way.
+func StripAll(f codecs.Format, data []byte, orientation int) ([]byte, error) {
+	file, err := Parse(f, data)
+	if err != nil {
+		return nil, err
 	}
-	return nil, unsupported(f)
+	return file.StripAll(orientation)
 }
 
 // ICCProfile returns the ICC colour profile embedded in data (JPEG APP2
 // ICC_PROFILE segments reassembled in order, PNG iCCP decompressed within a
-// 4 MiB bound, WebP ICCP chunk), or nil when there is none.
-func ICCProfile(f codecs.Format, data []byte) (icc []byte, err error) {
-	defer recoverErr(&err, "ICCProfile")
-	switch f {
-	case codecs.JPEG:
-		return jpegICC(data)
-	case codecs.PNG:
-		return pngICC(data)
-	case codecs.WebP:
-		return webpICC(data)
-	case codecs.GIF:
-		return gifICC(data), nil
+// 4 MiB bound, WebP ICCP chunk, HEIF colr property), or nil when there is
+// none: Parse and then File.ICC, a convenience for one-off use.
+func ICCProfile(f codecs.Format, data []byte) ([]byte, error) {
+	file, err := Parse(f, data)
+	if err != nil {
+		return nil, err
 	}
-	return nil, unsupported(f)
+	return file.ICC()
 }
 
 // EmbedICC returns encoded, an image in format f as produced by
 // codecs.Encode (so carrying no profile of its own), with the ICC profile
-// icc embedded (JPEG APP2 segments after SOI/APP0, PNG iCCP before IDAT). A
-// nil or empty icc returns encoded unchanged.
+// icc embedded (JPEG APP2 segments after SOI/APP0, PNG iCCP before IDAT,
+// WebP ICCP chunk after VP8X; GIF is returned unchanged, as viewers ignore
+// its profiles). A nil or empty icc returns encoded unchanged. HEIF and
+// AVIF output is refused (codecs.ErrUnsupportedFormat): their encoder must
+// write the profile itself.
 func EmbedICC(f codecs.Format, encoded, icc []byte) (out []byte, err error) {
-	defer recoverErr(&err, "EmbedICC")
 	if len(icc) == 0 {
 		return encoded, nil
 	}
-	switch f {
-	case codecs.JPEG:
-		return jpegEmbedICC(encoded, icc)
-	case codecs.PNG:
-		return pngEmbedICC(encoded, icc)
-	case codecs.WebP:
-		return webpEmbedICC(encoded, icc)
-	case codecs.GIF:
-		return encoded, nil // GIF profiles are not written; viewers ignore them
+	h, ok := handlers[f]
+	if !ok {
+		return nil, unsupported(f)
 	}
-	return nil, unsupported(f)
+	defer recoverErr(&err, "EmbedICC")
+	return h.embedICC(encoded, icc)
 }
 
 // IsSRGB reports whether icc is an sRGB profile (by its description tag),

@@ -11,7 +11,14 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/blobimage/blobimage/codecs"
 )
+
+func init() {
+	register(codecs.PNG, handler{parse: parsePNGFile, embedICC: pngEmbedICC})
+}
 
 var pngSignature = []byte("\x89PNG\r\n\x1a\n")
 
@@ -190,14 +197,95 @@ func rawProfileHasGPS(kind string, text []byte) bool {
 	return has || err != nil
 }
 
-// pngStripGPS implements StripGPS for PNG.
-func pngStripGPS(b []byte) ([]byte, error) {
+// pngFile is a PNG split into chunks once.
+type pngFile struct {
+	b      []byte
+	chunks []pngChunk
+	end    int   // offset after IEND
+	err    error // what stopped the walk before IEND
+	// The text chunks are decoded (inflated) once, when Metadata or
+	// StripGPS first needs them; what is kept of them is small (the XMP
+	// packet, the raw EXIF), not every decoded text.
+	textOnce sync.Once
+	text     pngTexts
+}
+
+// pngTexts is what the text chunks of a PNG hold for metadata.
+type pngTexts struct {
+	xmp     []byte       // the first XMP packet that decodes
+	xmpErrs []error      // XMP packets before it that do not decode
+	rawEXIF []byte       // the first "Raw profile type exif/APP1", TIFF
+	gps     map[int]bool // indexes of text chunks StripGPS drops
+}
+
+// parsePNGFile walks b once; only b without the PNG signature is refused.
+func parsePNGFile(b []byte) (container, error) {
 	chunks, end, err := parsePNG(b)
-	if err != nil {
+	if err == errNotPNG {
 		return nil, err
 	}
+	return &pngFile{b: b, chunks: chunks, end: end, err: err}, nil
+}
+
+// texts decodes the text chunks, once: the XMP packet (keyword
+// XML:com.adobe.xmp), raw EXIF profiles, and which chunks mention GPS (XMP
+// and raw exif, APP1, xmp and 8bim profiles holding GPS or that cannot be
+// decoded).
+func (p *pngFile) texts() *pngTexts {
+	p.textOnce.Do(func() {
+		t := &p.text
+		for i, c := range p.chunks {
+			if !isTextChunk(c.typ) {
+				continue
+			}
+			kw, text, err := pngText(c.typ, c.data(p.b))
+			if kw == xmpKeyword {
+				switch {
+				case t.xmp != nil:
+				case err != nil:
+					t.xmpErrs = append(t.xmpErrs, fmt.Errorf("metadata: png XMP: %w", err))
+				default:
+					t.xmp = text
+				}
+				if err != nil || hasGPSText(text) {
+					t.drop(i)
+				}
+				continue
+			}
+			kind := rawProfileKind(kw)
+			if kind != "exif" && kind != "app1" && kind != "xmp" && kind != "8bim" {
+				continue
+			}
+			if err != nil || rawProfileHasGPS(kind, text) {
+				t.drop(i)
+			}
+			if t.rawEXIF == nil && err == nil && (kind == "exif" || kind == "app1") {
+				if raw, err := rawProfile(text); err == nil {
+					_, t.rawEXIF = splitEXIF(raw)
+				}
+			}
+		}
+	})
+	return &p.text
+}
+
+func (t *pngTexts) drop(i int) {
+	if t.gps == nil {
+		t.gps = map[int]bool{}
+	}
+	t.gps[i] = true
+}
+
+// stripGPS rewrites the eXIf chunks holding a GPS IFD and drops the text
+// chunks that mention GPS.
+func (p *pngFile) stripGPS() ([]byte, error) {
+	if p.err != nil {
+		return nil, p.err
+	}
+	b := p.b
+	texts := p.texts()
 	repl := map[int][]byte{}
-	for i, c := range chunks {
+	for i, c := range p.chunks {
 		switch {
 		case c.typ == "eXIf":
 			d := c.data(b)
@@ -209,20 +297,8 @@ func pngStripGPS(b []byte) ([]byte, error) {
 			if found {
 				repl[i] = pngChunkBytes("eXIf", nd)
 			}
-		case isTextChunk(c.typ):
-			kw, text, err := pngText(c.typ, c.data(b))
-			switch {
-			case kw == xmpKeyword:
-				if err != nil || hasGPSText(text) {
-					repl[i] = nil
-				}
-			default:
-				if kind := rawProfileKind(kw); kind == "exif" || kind == "app1" || kind == "xmp" || kind == "8bim" {
-					if err != nil || rawProfileHasGPS(kind, text) {
-						repl[i] = nil
-					}
-				}
-			}
+		case texts.gps[i]:
+			repl[i] = nil
 		}
 	}
 	if len(repl) == 0 {
@@ -230,14 +306,14 @@ func pngStripGPS(b []byte) ([]byte, error) {
 	}
 	out := make([]byte, 0, len(b))
 	out = append(out, pngSignature...)
-	for i, c := range chunks {
+	for i, c := range p.chunks {
 		if r, ok := repl[i]; ok {
 			out = append(out, r...)
 		} else {
 			out = append(out, b[c.start:c.end]...)
 		}
 	}
-	return append(out, b[end:]...), nil
+	return append(out, b[p.end:]...), nil
 }
 
 // pngKeep lists the chunks StripAll keeps besides critical ones: what
@@ -249,14 +325,14 @@ var pngKeep = map[string]bool{
 	"acTL": true, "fcTL": true, "fdAT": true,
 }
 
-// pngStripAll implements StripAll for PNG: critical chunks and pngKeep stay,
-// other ancillary chunks (text, eXIf, tIME, private chunks) and bytes after
-// IEND go, and an eXIf with the orientation goes before the first IDAT.
-func pngStripAll(b []byte, orientation int) ([]byte, error) {
-	chunks, _, err := parsePNG(b)
-	if err != nil {
-		return nil, err
+// stripAll keeps critical chunks and pngKeep; other ancillary chunks
+// (text, eXIf, tIME, private chunks) and bytes after IEND go, and an eXIf
+// with the orientation goes before the first IDAT.
+func (p *pngFile) stripAll(orientation int) ([]byte, error) {
+	if p.err != nil {
+		return nil, p.err
 	}
+	b, chunks := p.b, p.chunks
 	out := make([]byte, 0, len(b))
 	out = append(out, pngSignature...)
 	wrote := !(orientation >= 2 && orientation <= 8)
@@ -273,14 +349,14 @@ func pngStripAll(b []byte, orientation int) ([]byte, error) {
 	return out, nil
 }
 
-// pngICC returns the profile of the first iCCP chunk, decompressed within
-// maxICC.
-func pngICC(b []byte) ([]byte, error) {
-	chunks, _, err := parsePNG(b)
-	if err != nil {
-		return nil, err
+// icc returns the profile of the first iCCP chunk before IDAT,
+// decompressed within maxICC.
+func (p *pngFile) icc() ([]byte, error) {
+	if p.err != nil {
+		return nil, p.err
 	}
-	for _, c := range chunks {
+	b := p.b
+	for _, c := range p.chunks {
 		if c.typ == "IDAT" {
 			break
 		}
@@ -327,39 +403,24 @@ func pngEmbedICC(b, icc []byte) ([]byte, error) {
 	return append(out, b[end:]...), nil
 }
 
-// pngSources returns the EXIF (eXIf, else a raw exif profile) and XMP of a
-// PNG; err reports a broken structure.
-func pngSources(b []byte) (src sources, err error) {
-	chunks, _, err := parsePNG(b)
-	var rawEXIF []byte
-	var errs []error
-	if err != nil {
-		errs = append(errs, err)
-	}
-	for _, c := range chunks {
-		switch {
-		case c.typ == "eXIf" && src.exif == nil:
-			_, src.exif = splitEXIF(c.data(b))
-		case isTextChunk(c.typ):
-			kw, text, err := pngText(c.typ, c.data(b))
-			switch {
-			case kw == xmpKeyword && src.xmp == nil:
-				if err != nil {
-					errs = append(errs, fmt.Errorf("metadata: png XMP: %w", err))
-					continue
-				}
-				src.xmp = text
-			case rawEXIF == nil && (rawProfileKind(kw) == "exif" || rawProfileKind(kw) == "app1"):
-				if err == nil {
-					if p, err := rawProfile(text); err == nil {
-						_, rawEXIF = splitEXIF(p)
-					}
-				}
-			}
+// sources returns the EXIF (the first eXIf, else the first raw exif or
+// APP1 profile) and the XMP of the PNG, with the damage met: a broken
+// structure, XMP packets that do not decode.
+func (p *pngFile) sources() (src sources, err error) {
+	for _, c := range p.chunks {
+		if c.typ == "eXIf" {
+			_, src.exif = splitEXIF(c.data(p.b))
+			break
 		}
 	}
+	t := p.texts()
 	if src.exif == nil {
-		src.exif = rawEXIF
+		src.exif = t.rawEXIF
 	}
-	return src, errors.Join(errs...)
+	src.xmp = t.xmp
+	var errs []error
+	if p.err != nil {
+		errs = append(errs, p.err)
+	}
+	return src, errors.Join(append(errs, t.xmpErrs...)...)
 }

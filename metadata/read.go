@@ -12,14 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bep/imagemeta"
-	"github.com/blobimage/blobimage/codecs"
 )
-
-// sources are the raw metadata blocks found in a file: the EXIF TIFF
-// structure (without the "Exif\0\0" prefix) and the XMP packet.
-type sources struct {
-	exif, xmp []byte
-}
 
 // Bounds on what is handed to imagemeta. EXIF is read up to 64 KiB, the
 // most a JPEG APP1 segment holds (PNG and WebP EXIF copy that convention);
@@ -38,26 +31,13 @@ const (
 	maxTextBytes = 128
 )
 
-func read(f codecs.Format, data []byte) (Metadata, error) {
-	var (
-		src  sources
-		err  error
-		errs []error
-	)
-	switch f {
-	case codecs.GIF:
-		return Metadata{}, nil
-	case codecs.JPEG:
-		src, err = jpegSources(data)
-	case codecs.PNG:
-		src, err = pngSources(data)
-	case codecs.WebP:
-		src, err = webpSources(data)
-	default:
-		return Metadata{}, fmt.Errorf("metadata: unsupported format %q", f)
-	}
-	if err != nil {
-		errs = append(errs, err)
+// readSources decodes the EXIF and XMP blocks of src, EXIF first, XMP
+// filling what EXIF lacks. srcErr is the damage met while locating them;
+// it is reported with the problems of each block.
+func readSources(src sources, srcErr error) (Metadata, error) {
+	var errs []error
+	if srcErr != nil {
+		errs = append(errs, srcErr)
 	}
 	ts := &tagSet{exif: map[string]exifTag{}, xmp: map[string]any{}}
 	if exif := src.exif; len(exif) > 0 {

@@ -4,7 +4,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/blobimage/blobimage/codecs"
 )
+
+func init() {
+	register(codecs.WebP, handler{parse: parseWebPFile, embedICC: webpEmbedICC})
+}
 
 // VP8X flags.
 const (
@@ -89,12 +95,31 @@ func webpBuild(chunks [][]byte, trailing []byte) ([]byte, error) {
 	return append(out, trailing...), nil
 }
 
-// webpStripGPS implements StripGPS for WebP.
-func webpStripGPS(b []byte) ([]byte, error) {
+// webpFile is a WebP split into chunks once.
+type webpFile struct {
+	b      []byte
+	chunks []riffChunk
+	end    int   // the end of the RIFF container
+	err    error // what stopped the walk before the end of the container
+}
+
+// parseWebPFile walks b once; only b without a RIFF WEBP header is
+// refused.
+func parseWebPFile(b []byte) (container, error) {
 	chunks, end, err := parseWebP(b)
-	if err != nil {
+	if err == errNotWebP {
 		return nil, err
 	}
+	return &webpFile{b: b, chunks: chunks, end: end, err: err}, nil
+}
+
+// stripGPS rewrites the EXIF chunks holding a GPS IFD and drops the XMP
+// chunks that mention GPS (clearing the VP8X XMP flag when none is left).
+func (w *webpFile) stripGPS() ([]byte, error) {
+	if w.err != nil {
+		return nil, w.err
+	}
+	b, chunks, end := w.b, w.chunks, w.end
 	repl := map[int][]byte{}
 	xmpLeft := false
 	for i, c := range chunks {
@@ -182,14 +207,14 @@ var webpKeep = map[string]bool{
 	"VP8X": true, "ICCP": true, "ANIM": true, "ANMF": true, "ALPH": true, "VP8 ": true, "VP8L": true,
 }
 
-// webpStripAll implements StripAll for WebP: EXIF, XMP and unknown chunks
-// and bytes after the container go; an EXIF chunk with the orientation is
+// stripAll keeps the chunks of webpKeep: EXIF, XMP and unknown chunks and
+// bytes after the container go; an EXIF chunk with the orientation is
 // added at the end (with a VP8X header if the file had none).
-func webpStripAll(b []byte, orientation int) ([]byte, error) {
-	chunks, _, err := parseWebP(b)
-	if err != nil {
-		return nil, err
+func (w *webpFile) stripAll(orientation int) ([]byte, error) {
+	if w.err != nil {
+		return nil, w.err
 	}
+	b, chunks := w.b, w.chunks
 	withEXIF := orientation >= 2 && orientation <= 8
 	var out [][]byte
 	hasVP8X := len(chunks) > 0 && chunks[0].id == "VP8X"
@@ -221,18 +246,17 @@ func webpStripAll(b []byte, orientation int) ([]byte, error) {
 	return webpBuild(out, nil)
 }
 
-// webpICC returns the payload of the ICCP chunk.
-func webpICC(b []byte) ([]byte, error) {
-	chunks, _, err := parseWebP(b)
-	if err != nil {
-		return nil, err
+// icc returns a copy of the payload of the ICCP chunk.
+func (w *webpFile) icc() ([]byte, error) {
+	if w.err != nil {
+		return nil, w.err
 	}
-	for _, c := range chunks {
+	for _, c := range w.chunks {
 		if c.id == "ICCP" {
 			if c.size > maxICC {
 				return nil, fmt.Errorf("metadata: webp ICC profile larger than %d bytes", maxICC)
 			}
-			return append([]byte(nil), c.payload(b)...), nil
+			return append([]byte(nil), c.payload(w.b)...), nil
 		}
 	}
 	return nil, nil
@@ -269,16 +293,16 @@ func webpEmbedICC(b, icc []byte) ([]byte, error) {
 	return webpBuild(out, b[end:])
 }
 
-// webpSources returns the EXIF and XMP chunks of a WebP.
-func webpSources(b []byte) (src sources, err error) {
-	chunks, _, err := parseWebP(b)
-	for _, c := range chunks {
+// sources returns the first EXIF and XMP chunks of the WebP, with the
+// damage met.
+func (w *webpFile) sources() (src sources, err error) {
+	for _, c := range w.chunks {
 		switch {
 		case c.id == "EXIF" && src.exif == nil:
-			_, src.exif = splitEXIF(c.payload(b))
+			_, src.exif = splitEXIF(c.payload(w.b))
 		case c.id == "XMP " && src.xmp == nil:
-			src.xmp = c.payload(b)
+			src.xmp = c.payload(w.b)
 		}
 	}
-	return src, err
+	return src, w.err
 }
