@@ -207,9 +207,9 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 	case recompress:
 		// Re-encoding only made it larger: keep the upload, without
 		// metadata, as a recompressed original would be.
-		orig, err = s.strip(ctx, key, info.Format, data, variants.StripAll, orientation)
+		orig, err = s.strip(ctx, key, d, data, variants.StripAll)
 	default:
-		orig, err = s.strip(ctx, key, info.Format, data, rule.Original.Strip, orientation)
+		orig, err = s.strip(ctx, key, d, data, rule.Original.Strip)
 	}
 	if err != nil {
 		tx.rollback(ctx)
@@ -251,7 +251,11 @@ type decoded struct {
 	full        image.Point // the whole upright picture's size
 	opaque      bool
 	icc         []byte // the colour profile to carry into re-encoded images
-	release     func()
+	// mf is the upload's metadata container, parsed once (nil when it
+	// could not be parsed: mfErr says why).
+	mf      *metadata.File
+	mfErr   error
+	release func()
 }
 
 // decode runs steps 2 and 3 of the write path on data: the header checked
@@ -268,7 +272,14 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 	if err != nil {
 		return nil, err
 	}
-	meta, merr := metadata.Read(info.Format, data)
+	// The container is parsed once; its metadata, colour profile and
+	// stripped copy all come from that one parse.
+	mf, mfErr := metadata.Parse(info.Format, data)
+	var meta metadata.Metadata
+	merr := mfErr
+	if mf != nil {
+		meta, merr = mf.Metadata()
+	}
 	if merr != nil {
 		s.log.DebugContext(ctx, "blobimage: metadata partly unreadable", "key", key, "err", merr)
 	}
@@ -307,7 +318,7 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 	}
 	return &decoded{
 		info: info, meta: meta, img: img, full: full, orientation: orientation,
-		opaque: codecs.Opaque(img), icc: s.colourProfile(ctx, key, info.Format, data),
+		opaque: codecs.Opaque(img), icc: s.colourProfile(ctx, key, mf), mf: mf, mfErr: mfErr,
 		release: sync.OnceFunc(func() { s.mem.Release(cost) }),
 	}, nil
 }
@@ -315,8 +326,11 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 // colourProfile returns the ICC profile to carry into re-encoded images:
 // the source's, unless it is sRGB (what viewers assume for untagged images)
 // or unreadable.
-func (s *Store) colourProfile(ctx context.Context, key string, f codecs.Format, data []byte) []byte {
-	icc, err := metadata.ICCProfile(f, data)
+func (s *Store) colourProfile(ctx context.Context, key string, mf *metadata.File) []byte {
+	if mf == nil {
+		return nil
+	}
+	icc, err := mf.ICC()
 	if err != nil {
 		s.log.DebugContext(ctx, "blobimage: ICC profile unreadable", "key", key, "err", err)
 		return nil
@@ -360,21 +374,25 @@ func (s *Store) encodeAll(ctx context.Context, img image.Image, fs []codecs.Form
 	return encs, nil
 }
 
-// strip removes metadata from a kept original without re-encoding it. If
-// the GPS-only rewrite cannot parse the metadata, all of it is dropped
-// rather than risk storing a position the rule says must not be stored.
-func (s *Store) strip(ctx context.Context, key string, f codecs.Format, data []byte, policy variants.Strip, orientation int) ([]byte, error) {
-	switch policy {
-	case variants.StripNone:
+// strip removes metadata from a kept original without re-encoding it, as
+// policy says, from d's parsed container. If the GPS-only rewrite cannot
+// parse the metadata, all of it is dropped rather than risk storing a
+// position the rule says must not be stored.
+func (s *Store) strip(ctx context.Context, key string, d *decoded, data []byte, policy variants.Strip) ([]byte, error) {
+	if policy == variants.StripNone {
 		return data, nil
-	case variants.StripGPS:
-		out, err := metadata.StripGPS(f, data)
+	}
+	if d.mf == nil {
+		return nil, fmt.Errorf("%w: metadata cannot be stripped: %v", ErrCorrupt, d.mfErr)
+	}
+	if policy == variants.StripGPS {
+		out, err := d.mf.StripGPS()
 		if err == nil {
 			return out, nil
 		}
 		s.log.WarnContext(ctx, "blobimage: GPS could not be cut out; dropping all metadata", "key", key, "err", err)
 	}
-	out, err := metadata.StripAll(f, data, orientation)
+	out, err := d.mf.StripAll(d.orientation)
 	if err != nil {
 		return nil, fmt.Errorf("%w: metadata cannot be stripped: %v", ErrCorrupt, err)
 	}
