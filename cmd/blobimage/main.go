@@ -14,7 +14,8 @@
 //	regen [--prefix P] [--dry-run]       make missing/stale variants, adopt, drop orphans
 //	      [--resume TOKEN] [--enqueue]
 //	worker [--subscription URL]          make variants for background jobs
-//	serve [--addr :8080]                 upload page, gallery and image URLs
+//	serve [--addr 127.0.0.1:8080] [--auth USER:PASSWORD] [--auth-all] [--host NAME]...
+//	                                    upload page, gallery and image URLs
 //
 // --fanout (or BLOBIMAGE_FANOUT) is eager (variants made during put, the
 // default), lazy (made on first read) or background (jobs sent to --queue,
@@ -72,7 +73,9 @@ commands:
         [--resume TOKEN] [--enqueue]     past the wrapper, drop orphans; progress bar on a TTY,
                                        a JSON summary otherwise
   worker [--subscription URL]          make variants for background jobs until interrupted
-  serve [--addr :8080]                 upload page, gallery and image URLs
+  serve [--addr 127.0.0.1:8080]        upload page, gallery and image URLs; --auth USER:PASSWORD
+        [--auth U:P] [--auth-all]        for uploads and deletes (read-only without it off
+        [--host NAME]...                 loopback), --host names it answers to besides localhost
 
 --bucket URL   any gocloud blob URL, or one prefixed blobimage+ (also BLOBIMAGE_BUCKET);
                default ./blobimage-data

@@ -70,7 +70,7 @@ import (
 // Unicode format characters are refused with 400. Every response carries
 // X-Content-Type-Options: nosniff. Headers, bodies, writes and idle
 // connections have deadlines, headers are at most 64 KiB, and at most
-// maxConns connections are served at once.
+// limits.conns connections are served at once.
 func cmdServe(ctx context.Context, e *env, args []string) int {
 	fs := e.newFlags("serve")
 	addr := fs.String("addr", defaultAddr, "listen `address`, host:port (port 0 picks a free one)")
@@ -117,10 +117,10 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	}
 	srv := &http.Server{
 		Handler:           serveHandler(s, o),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       time.Minute,
+		ReadHeaderTimeout: limits.header,
+		ReadTimeout:       limits.read,
+		WriteTimeout:      limits.write,
+		IdleTimeout:       limits.idle,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          logger,
 	}
@@ -129,7 +129,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "blobimage serve: read-only: %s is not a loopback address and no credentials were given; uploads and deletes answer 403 (give --auth USER:PASSWORD to allow them)\n", ln.Addr())
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(limitListener(ln, maxConns)) }()
+	go func() { errc <- srv.Serve(limitListener(ln, limits.conns)) }()
 	select {
 	case err := <-errc:
 		e.fail("serve: %v", err)
@@ -149,15 +149,19 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	return status
 }
 
-// The server's bounds. A request may take readTimeout to send (a 25 MiB
-// upload at 2 Mbit/s fits) and its response writeTimeout to be read; a
-// client that stalls longer loses its connection instead of holding it.
+// The server's bounds. A request may take limits.read to send (a 25 MiB
+// upload at 2 Mbit/s fits) and its response limits.write to be read; a
+// client that stalls longer, or keeps an idle connection past limits.idle,
+// loses its connection instead of holding it; at most limits.conns
+// connections are served at once.
+var limits = struct {
+	header, read, write, idle time.Duration
+	conns                     int
+}{header: 10 * time.Second, read: 2 * time.Minute, write: 2 * time.Minute, idle: time.Minute, conns: 256}
+
 const (
 	defaultAddr    = "127.0.0.1:8080"
-	readTimeout    = 2 * time.Minute
-	writeTimeout   = 2 * time.Minute
 	maxHeaderBytes = 64 << 10
-	maxConns       = 256
 )
 
 // shutdownTimeout is how long requests in flight may take to finish once

@@ -598,7 +598,7 @@ func TestServeCommand(t *testing.T) {
 	if code, _, errOut := cli(t, "--bucket", bucket, "serve", "--addr", "127.0.0.1:-1"); code != exitFail || !strings.Contains(errOut, "serve:") {
 		t.Errorf("bad address: exit %d, %q", code, errOut)
 	}
-	if code, out, _ := cli(t, "help"); code != 0 || !strings.Contains(out, "serve [--addr :8080]") {
+	if code, out, _ := cli(t, "help"); code != 0 || !strings.Contains(out, "serve [--addr 127.0.0.1:8080]") {
 		t.Errorf("help lacks serve: %q", out)
 	}
 }
