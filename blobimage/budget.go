@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -26,20 +27,52 @@ func (s *Store) acquire(ctx context.Context, n int64) error {
 	if n > s.cfg.MemoryBudget {
 		return &codecs.LimitError{Limit: "memory_budget", Value: n, Max: s.cfg.MemoryBudget}
 	}
-	if s.mem.TryAcquire(n) {
-		return nil
+	s.reclaim(n)
+	if !s.mem.TryAcquire(n) {
+		wait := s.cfg.MemoryWait
+		wctx, cancel := ctx, context.CancelFunc(func() {})
+		if wait > 0 {
+			wctx, cancel = context.WithTimeout(ctx, wait)
+		}
+		err := s.mem.Acquire(wctx, n)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				return fmt.Errorf("%w: %d bytes wanted for %v", ErrBusy, n, wait)
+			}
+			return err
+		}
+		s.reclaim(n)
 	}
-	wait := s.cfg.MemoryWait
-	if wait <= 0 {
-		return s.mem.Acquire(ctx, n)
+	s.held.Add(n)
+	return nil
+}
+
+// release gives n bytes back to the budget. What they held is garbage
+// until the collector runs (see reclaim).
+func (s *Store) release(n int64) {
+	s.held.Add(-n)
+	s.garbage.Add(n)
+	s.mem.Release(n)
+}
+
+// reclaim runs the garbage collector when the memory released since it
+// last ran, added to what is held and what is wanted, would exceed the
+// budget: a released charge is memory only once it is collected, and the
+// next large decode would otherwise allocate on top of the last one's
+// garbage (with the default GOGC the heap grows to twice what is live).
+// Under no pressure it does nothing. Concurrent callers share one run.
+func (s *Store) reclaim(want int64) {
+	if g := s.garbage.Load(); g == 0 || s.held.Load()+g+want <= s.cfg.MemoryBudget {
+		return
 	}
-	wctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	err := s.mem.Acquire(wctx, n)
-	if err != nil && ctx.Err() == nil {
-		return fmt.Errorf("%w: %d bytes wanted for %v", ErrBusy, n, wait)
+	s.gcMu.Lock()
+	defer s.gcMu.Unlock()
+	if g := s.garbage.Load(); g == 0 || s.held.Load()+g+want <= s.cfg.MemoryBudget {
+		return // another caller collected meanwhile
 	}
-	return err
+	s.garbage.Store(0)
+	runtime.GC()
 }
 
 // Reserve takes n bytes of the Store's memory budget for work done beside
@@ -55,5 +88,5 @@ func (s *Store) Reserve(ctx context.Context, n int64) (release func(), err error
 	if err := s.acquire(ctx, n); err != nil {
 		return nil, withCode(fmt.Errorf("blobimage: reserve %d bytes: %w", n, err))
 	}
-	return sync.OnceFunc(func() { s.mem.Release(n) }), nil
+	return sync.OnceFunc(func() { s.release(n) }), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -45,5 +46,46 @@ func TestBusy(t *testing.T) {
 	}
 	if _, err := s.Reserve(ctx, 65<<20); !errors.Is(err, blobimage.ErrTooLarge) {
 		t.Errorf("reserving more than the budget: %v, want ErrTooLarge", err)
+	}
+}
+
+// TestReclaim: a charge that needs memory given back by earlier ones runs
+// the collector first (a released charge is garbage until then); under no
+// pressure nothing runs it.
+func TestReclaim(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig()
+	cfg.MemoryBudget = 64 << 20
+	s, _ := newStore(t, cfg)
+	gcs := func() uint32 {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.NumGC
+	}
+	small, err := s.Reserve(ctx, 8<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small()
+	before := gcs()
+	again, err := s.Reserve(ctx, 8<<20) // 8 + 8 garbage: no pressure
+	if err != nil {
+		t.Fatal(err)
+	}
+	again()
+	if n := gcs() - before; n > 1 { // a background cycle may happen anyway
+		t.Errorf("%d collections with the budget far from spent", n)
+	}
+	big, err := s.Reserve(ctx, 40<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big()
+	before = gcs()
+	if _, err := s.Reserve(ctx, 40<<20); err != nil { // 40 + 56 garbage > 64
+		t.Fatal(err)
+	}
+	if gcs() == before {
+		t.Error("no collection before a charge that needs released memory back")
 	}
 }

@@ -27,6 +27,8 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"gocloud.dev/blob"
@@ -57,13 +59,17 @@ type Config struct {
 	// charged what its decoder allocates (codecs.Info.DecodeMemory: from
 	// 1 byte per pixel for grey JPEG to 17 for progressive colour JPEG)
 	// plus 4 bytes per pixel for the oriented copy or the largest
-	// intermediate. Writes wait for room, up to their context's deadline;
-	// an image that alone exceeds the budget is refused with ErrTooLarge.
-	// 0 means DefaultMemoryBudget, which fits one image at the default
-	// limits (even a 50 MP progressive JPEG). It does not grow with
-	// Limits: raising max_pixels admits larger images only once the budget
-	// is raised too, so a decompression bomb cannot take memory the
-	// operator did not grant.
+	// intermediate; Reserve charges other holders (request bodies). Writes
+	// wait for room (see MemoryWait); an image that alone exceeds the
+	// budget is refused with ErrTooLarge. 0 means DefaultMemoryBudget,
+	// which fits one image at the default limits (even a 50 MP
+	// progressive JPEG). It does not grow with Limits: raising max_pixels
+	// admits larger images only once the budget is raised too, so a
+	// decompression bomb cannot take memory the operator did not grant.
+	// A released charge is garbage until the collector runs: when
+	// admitting a charge would need that memory back, the Store runs the
+	// collector first (runtime.GC), so that one large decode's garbage
+	// and the next one's pixels are not in memory at once.
 	MemoryBudget int64
 	// MemoryWait bounds how long a write (or Reserve) waits for room in
 	// the memory budget before giving up with ErrBusy; 0 means
@@ -113,8 +119,12 @@ type Store struct {
 	rules  []compiledRule
 	expiry time.Duration
 	mem    *semaphore.Weighted
-	flight singleflight.Group // variants being made on read, by key
-	keys   keyLocks           // commits and manifest rewrites, by key
+	// held and garbage count the budget's bytes taken and those given
+	// back since the collector last ran (budget.go).
+	held, garbage atomic.Int64
+	gcMu          sync.Mutex
+	flight        singleflight.Group // variants being made on read, by key
+	keys          keyLocks           // commits and manifest rewrites, by key
 }
 
 // DefaultMemoryBudget is Config.MemoryBudget's default: 1 GiB.

@@ -313,13 +313,13 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 	}
 	img, _, err := codecs.DecodeReduced(ctx, data, s.cfg.Limits, need)
 	if err != nil {
-		s.mem.Release(cost)
+		s.release(cost)
 		return nil, err
 	}
 	return &decoded{
 		info: info, meta: meta, img: img, full: full, orientation: orientation,
 		opaque: codecs.Opaque(img), icc: s.colourProfile(ctx, key, mf), mf: mf, mfErr: mfErr,
-		release: sync.OnceFunc(func() { s.mem.Release(cost) }),
+		release: sync.OnceFunc(func() { s.release(cost) }),
 	}, nil
 }
 

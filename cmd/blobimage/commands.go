@@ -84,6 +84,7 @@ type env struct {
 	stdout, stderr io.Writer
 	stderrTTY      bool  // progress goes to stderr when it is a terminal
 	jobs           *jobs // the job queue, when open opened one
+	memoryBudget   int64 // the Store's memory budget; 0 is the library's default
 }
 
 type command func(ctx context.Context, e *env, args []string) int
@@ -155,7 +156,7 @@ func (e *env) open(ctx context.Context) (*blobimage.Store, func(), error) {
 }
 
 func (e *env) openStore(ctx context.Context) (*blobimage.Store, func(), error) {
-	cfg := blobimage.Config{}
+	cfg := blobimage.Config{MemoryBudget: e.memoryBudget}
 	if e.fanout != "" {
 		fo, err := blobimage.ParseFanOut(e.fanout)
 		if err != nil {

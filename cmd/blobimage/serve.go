@@ -78,6 +78,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	authAll := fs.Bool("auth-all", false, "ask for the credentials on every route, not only on writes")
 	var hosts hostList
 	fs.Var(&hosts, "host", "a `NAME` clients may use in the Host header besides the loopback names and the listen address (repeatable)")
+	memory := fs.String("memory", "1GiB", "the `SIZE` the server process may take (KiB, MiB, GiB): 80% is the budget for images and uploads, the rest the runtime's")
 	rest, err := e.parse(fs, args)
 	if err != nil {
 		return usageStatus(err)
@@ -97,6 +98,12 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		e.fail("serve: --auth-all needs --auth USER:PASSWORD (or BLOBIMAGE_AUTH)")
 		return exitUsage
 	}
+	target, err := parseSize(*memory)
+	if err != nil {
+		e.fail("serve: --memory: %v", err)
+		return exitUsage
+	}
+	holdMemory(e, target)
 	// The Store outlives the signal: an in-process job queue is drained by
 	// closeStore after the server stops, not abandoned mid-job.
 	s, closeStore, err := e.open(context.WithoutCancel(ctx))
