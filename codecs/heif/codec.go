@@ -176,19 +176,46 @@ func memory(data []byte, _ image.Config) int64 {
 	return estimate(m, int64(len(data)))
 }
 
-// Measured peaks, see estimate.
+// Decoder memory per pixel, measured with Instance.Peak on 1.5 MP files
+// and the 8.5 MP iPhone grid (memory_test.go), rounded up. libheif's
+// peak for one coded image: 7.3 B/px at 8-bit 4:2:0, 10.8 at 4:4:4, 19.7
+// at 10-bit 4:4:4 (it converts through 4:4:4); a grid needs one tile's
+// worth at a time (2.2 B/px of the iPhone image). libavif's: 22.4 B/px at
+// 8 bits, 32.3 at 12-bit 4:2:0, 51.1 at 10-bit 4:4:4 with alpha (16-bit
+// RGBA output and its conversion buffers).
 const (
-	baseMemory = 24 << 20
+	baseMemory     = 16 << 20 // the instances' own memory (code data, stacks)
+	heicPerPixel   = 24       // of the largest coded image (the image, or one tile)
+	avif8PerPixel  = 26
+	avifHdrPerPixe = 56
 )
 
 // estimate is the memory a decode of m needs: the WebAssembly instance's
-// linear memory at its peak (which also bounds the instance: it is the
-// memory limit) plus the Go image returned.
+// linear memory at its peak (it is also the instance's limit) plus the
+// Go images made of its output.
 func estimate(m *Image, input int64) int64 {
-	coded := m.CodedPixels()
 	out := int64(m.Width) * int64(m.Height)
-	if m.Alpha != 0 {
-		coded *= 2
+	coded := int64(m.Declared.Width) * int64(m.Declared.Height)
+	var lib, goSide int64
+	switch m.Coding {
+	case "av01":
+		per := int64(avif8PerPixel)
+		if m.BitDepth > 8 {
+			per = avifHdrPerPixe
+		}
+		lib = per * coded
+		goSide = 8 * coded // RGBA, and its transformed copy
+	default:
+		one := coded
+		if m.Grid {
+			one = int64(m.TileWidth) * int64(m.TileHeight)
+		}
+		lib = heicPerPixel * one
+		goSide = 3*coded + 3*out // the planes, their transformed copy
+		if m.Alpha != 0 {
+			lib *= 2
+			goSide += 6 * out // the alpha plane, RGBA
+		}
 	}
-	return baseMemory + 2*input + 16*coded + 4*out
+	return baseMemory + 2*input + lib + goSide
 }

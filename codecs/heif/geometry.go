@@ -156,8 +156,9 @@ func (f *File) codedFormat(id uint32) (depth, chroma int) {
 }
 
 // checkCoded checks a coded item against its declared size: the HEVC
-// SPS's picture size (after its conformance window) must equal it, the
-// AV1 sequence header's maximum frame size must not exceed it.
+// SPS's picture size (after its conformance window) and the AV1 sequence
+// header's maximum frame size (in av1C and in the data) must equal it, so
+// that a decoder allocates no more than the limits checked.
 func (f *File) checkCoded(id uint32, ispe ISPE) error {
 	if ispe.Width == 0 || ispe.Height == 0 {
 		return errCorrupt("item %d: ispe %d×%d", id, ispe.Width, ispe.Height)
@@ -207,8 +208,8 @@ func (f *File) checkCoded(id uint32, ispe ISPE) error {
 				seq.MaxWidth, seq.MaxHeight = max(seq.MaxWidth, s.MaxWidth), max(seq.MaxHeight, s.MaxHeight)
 			}
 		}
-		if seq.MaxWidth > int(ispe.Width) || seq.MaxHeight > int(ispe.Height) {
-			return errCorrupt("item %d: the AV1 sequence header allows %d×%d, the ispe declares %d×%d", id, seq.MaxWidth, seq.MaxHeight, ispe.Width, ispe.Height)
+		if seq.MaxWidth != int(ispe.Width) || seq.MaxHeight != int(ispe.Height) {
+			return errCorrupt("item %d: the AV1 sequence header codes up to %d×%d, the ispe declares %d×%d", id, seq.MaxWidth, seq.MaxHeight, ispe.Width, ispe.Height)
 		}
 	}
 	return nil

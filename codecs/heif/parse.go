@@ -46,7 +46,7 @@ type File struct {
 
 	// extraProps are property boxes standalone adds to items, and
 	// propKeep the property types it keeps, while it rebuilds the file.
-	extraProps map[uint32][]byte
+	extraProps map[uint32][][]byte
 	propKeep   map[string]bool
 }
 

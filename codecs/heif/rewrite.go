@@ -65,10 +65,10 @@ func (f *File) standalone(id uint32) ([]byte, error) {
 	// safe to share.
 	g := *f
 	g.propKeep = map[string]bool{"hvcC": true, "av1C": true, "ispe": true, "pixi": true}
-	g.extraProps = map[uint32][]byte{}
+	g.extraProps = map[uint32][][]byte{}
 	if c, ok := f.hvcC(id); ok && c.ChromaFormat == 0 {
 		if _, has := f.prop(id, "pixi"); !has {
-			g.extraProps[id] = []byte{0, 0, 0, 14, 'p', 'i', 'x', 'i', 0, 0, 0, 0, 1, uint8(c.BitDepthLuma)}
+			g.extraProps[id] = [][]byte{{0, 0, 0, 14, 'p', 'i', 'x', 'i', 0, 0, 0, 0, 1, uint8(c.BitDepthLuma)}}
 		}
 	}
 	return g.rebuild(id, map[uint32]bool{id: true}, nil)
@@ -383,18 +383,21 @@ func (f *File) writeIprp(w *boxWriter, keep map[uint32]bool, wide bool) {
 			w.b = append(w.b, p.box.raw(f.data)...)
 		}
 	}
-	extraIndex := map[uint32]int{}
+	extraIndex := map[uint32][]int{}
 	for _, id := range f.order {
-		if p, ok := f.extraProps[id]; ok && keep[id] {
+		if !keep[id] {
+			continue
+		}
+		for _, p := range f.extraProps[id] {
 			n++
-			extraIndex[id] = n
+			extraIndex[id] = append(extraIndex[id], n)
 			w.b = append(w.b, p...)
 		}
 	}
 	w.close(c)
 	var items []uint32
 	for _, id := range f.order {
-		if keep[id] && (len(f.items[id].assoc) > 0 || extraIndex[id] > 0) {
+		if keep[id] && (len(f.items[id].assoc) > 0 || len(extraIndex[id]) > 0) {
 			items = append(items, id)
 		}
 	}
@@ -422,7 +425,7 @@ func (f *File) writeIprp(w *boxWriter, keep map[uint32]bool, wide bool) {
 					assoc = append(assoc, a)
 				}
 			}
-			if i := extraIndex[id]; i > 0 {
+			for _, i := range extraIndex[id] {
 				assoc = append(assoc, association{index: -i})
 			}
 			w.u8(uint8(len(assoc)))
