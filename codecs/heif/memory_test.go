@@ -10,6 +10,9 @@ import (
 // linear memory on each kind of file and checks that the estimate the
 // codec charges (and grants as the instance's limit) covers it.
 func TestMemoryEstimateCoversPeak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("encodes 1.5 MP fixtures: slow")
+	}
 	const w, h = 1536, 1024 // 1.5 MP
 	cases := []struct {
 		name string
