@@ -1,8 +1,13 @@
 package heif_test
 
 import (
+	"context"
+	"errors"
 	"os/exec"
 	"testing"
+	"time"
+
+	"github.com/blobimage/blobimage/codecs"
 
 	"github.com/blobimage/blobimage/codecs/heif"
 )
@@ -52,6 +57,30 @@ func FuzzParse(f *testing.F) {
 		}
 		if _, err := heif.Parse(out); err != nil {
 			t.Fatalf("a rewritten file does not parse: %v", err)
+		}
+	})
+}
+
+// FuzzDecode feeds mutated files through codecs.Decode with small limits
+// and a short deadline: every input is decoded or refused with a typed
+// error, without a panic, within the limits.
+func FuzzDecode(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s)
+	}
+	lim := codecs.Limits{MaxPixels: 1 << 20, MaxSide: 2048, DecodeTimeout: codecs.Duration(2 * time.Second)}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		img, info, err := codecs.Decode(context.Background(), data, lim)
+		if err != nil {
+			for _, e := range []error{codecs.ErrCorrupt, codecs.ErrTooLarge, codecs.ErrUnsupportedFormat, codecs.ErrNotImage} {
+				if errors.Is(err, e) {
+					return
+				}
+			}
+			t.Fatalf("untyped error: %v", err)
+		}
+		if img.Bounds().Dx() != info.Width || img.Bounds().Dy() != info.Height {
+			t.Fatalf("decoded %v, Probe said %d×%d", img.Bounds(), info.Width, info.Height)
 		}
 	})
 }

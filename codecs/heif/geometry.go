@@ -66,16 +66,25 @@ func (m *Image) CodedPixels() int64 {
 // image or empty, or a coded size in the HEVC SPS or AV1 sequence header
 // larger than the ispe declares.
 func (f *File) Image() (*Image, error) {
-	m, err := f.image()
+	m, err := f.imageOf(f.primary)
+	if err == nil {
+		if a, ok := f.Alpha(); ok {
+			m.Alpha, m.Premultiplied = a, f.Premultiplied()
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("heif: primary image: %w", err)
 	}
 	return m, nil
 }
 
-func (f *File) image() (*Image, error) {
-	id := f.primary
-	it := f.items[id]
+// imageOf checks and describes image item id (the primary, or its alpha
+// plane).
+func (f *File) imageOf(id uint32) (*Image, error) {
+	it, ok := f.items[id]
+	if !ok {
+		return nil, errCorrupt("no item %d", id)
+	}
 	m := &Image{ID: id}
 	ispe, ok := f.ISPE(id)
 	if !ok {
@@ -122,13 +131,6 @@ func (f *File) image() (*Image, error) {
 		m.Transforms = append(m.Transforms, p.value)
 	}
 	m.Width, m.Height = w, h
-	if a, ok := f.Alpha(); ok {
-		ai := f.items[a]
-		if ai.Type != m.Coding && !(ai.Type == "grid") {
-			return nil, errUnsupported("alpha item %d is coded as %q", a, printable(ai.Type))
-		}
-		m.Alpha, m.Premultiplied = a, f.Premultiplied()
-	}
 	return m, nil
 }
 
@@ -154,8 +156,9 @@ func (f *File) codedFormat(id uint32) (depth, chroma int) {
 }
 
 // checkCoded checks a coded item against its declared size: the HEVC
-// SPS's picture size (after its conformance window) must equal it, the
-// AV1 sequence header's maximum frame size must not exceed it.
+// SPS's picture size (after its conformance window) and the AV1 sequence
+// header's maximum frame size (in av1C and in the data) must equal it, so
+// that a decoder allocates no more than the limits checked.
 func (f *File) checkCoded(id uint32, ispe ISPE) error {
 	if ispe.Width == 0 || ispe.Height == 0 {
 		return errCorrupt("item %d: ispe %d×%d", id, ispe.Width, ispe.Height)
@@ -205,8 +208,8 @@ func (f *File) checkCoded(id uint32, ispe ISPE) error {
 				seq.MaxWidth, seq.MaxHeight = max(seq.MaxWidth, s.MaxWidth), max(seq.MaxHeight, s.MaxHeight)
 			}
 		}
-		if seq.MaxWidth > int(ispe.Width) || seq.MaxHeight > int(ispe.Height) {
-			return errCorrupt("item %d: the AV1 sequence header allows %d×%d, the ispe declares %d×%d", id, seq.MaxWidth, seq.MaxHeight, ispe.Width, ispe.Height)
+		if seq.MaxWidth != int(ispe.Width) || seq.MaxHeight != int(ispe.Height) {
+			return errCorrupt("item %d: the AV1 sequence header codes up to %d×%d, the ispe declares %d×%d", id, seq.MaxWidth, seq.MaxHeight, ispe.Width, ispe.Height)
 		}
 	}
 	return nil

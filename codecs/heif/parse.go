@@ -43,6 +43,11 @@ type File struct {
 	order   []uint32 // item IDs in iinf order
 	props   []property
 	refs    []Reference
+
+	// extraProps are property boxes standalone adds to items, and
+	// propKeep the property types it keeps, while it rebuilds the file.
+	extraProps map[uint32][][]byte
+	propKeep   map[string]bool
 }
 
 // item is one entry of iinf, with its location and property associations.

@@ -16,9 +16,8 @@ type ISPE struct{ Width, Height uint32 }
 // 180 or 270).
 type IROT struct{ Angle int }
 
-// IMIR is an image mirroring property. Axis 0 mirrors about a vertical
-// axis (left and right swap), 1 about a horizontal axis (top and bottom
-// swap).
+// IMIR is an image mirroring property. Axis 0 flips the image top to
+// bottom, axis 1 left to right, as libheif and libavif read it.
 type IMIR struct{ Axis int }
 
 // CLAP is a clean aperture property: a crop window given as fractions,

@@ -54,6 +54,26 @@ func (f *File) Rewrite(replace map[uint32][]byte, drop map[uint32]bool) ([]byte,
 	return out, nil
 }
 
+// standalone builds a file holding only coded item id as its primary,
+// shown, with only the properties a decoder needs to decode it as coded
+// (hvcC or av1C, ispe, pixi): no transforms, colour or auxiliary
+// properties. A monochrome HEVC image gets a one-channel pixi property,
+// which makes libheif decode it as monochrome instead of failing a
+// conversion to Y'CbCr.
+func (f *File) standalone(id uint32) ([]byte, error) {
+	// A shallow copy carries the options, so that f stays unchanged and
+	// safe to share.
+	g := *f
+	g.propKeep = map[string]bool{"hvcC": true, "av1C": true, "ispe": true, "pixi": true}
+	g.extraProps = map[uint32][][]byte{}
+	if c, ok := f.hvcC(id); ok && c.ChromaFormat == 0 {
+		if _, has := f.prop(id, "pixi"); !has {
+			g.extraProps[id] = [][]byte{{0, 0, 0, 14, 'p', 'i', 'x', 'i', 0, 0, 0, 0, 1, uint8(c.BitDepthLuma)}}
+		}
+	}
+	return g.rebuild(id, map[uint32]bool{id: true}, nil)
+}
+
 type placed struct {
 	it   *item
 	data []byte
@@ -347,7 +367,9 @@ func (f *File) writeIprp(w *boxWriter, keep map[uint32]bool, wide bool) {
 			continue
 		}
 		for _, a := range f.items[id].assoc {
-			used[a.index] = true
+			if f.propAllowed(a.index) {
+				used[a.index] = true
+			}
 		}
 	}
 	renum := make([]int, len(f.props)+1)
@@ -361,10 +383,21 @@ func (f *File) writeIprp(w *boxWriter, keep map[uint32]bool, wide bool) {
 			w.b = append(w.b, p.box.raw(f.data)...)
 		}
 	}
+	extraIndex := map[uint32][]int{}
+	for _, id := range f.order {
+		if !keep[id] {
+			continue
+		}
+		for _, p := range f.extraProps[id] {
+			n++
+			extraIndex[id] = append(extraIndex[id], n)
+			w.b = append(w.b, p...)
+		}
+	}
 	w.close(c)
 	var items []uint32
 	for _, id := range f.order {
-		if keep[id] && len(f.items[id].assoc) > 0 {
+		if keep[id] && (len(f.items[id].assoc) > 0 || len(extraIndex[id]) > 0) {
 			items = append(items, id)
 		}
 	}
@@ -386,10 +419,21 @@ func (f *File) writeIprp(w *boxWriter, keep map[uint32]bool, wide bool) {
 			} else {
 				w.u16(uint16(id))
 			}
-			assoc := f.items[id].assoc
+			var assoc []association
+			for _, a := range f.items[id].assoc {
+				if f.propAllowed(a.index) {
+					assoc = append(assoc, a)
+				}
+			}
+			for _, i := range extraIndex[id] {
+				assoc = append(assoc, association{index: -i})
+			}
 			w.u8(uint8(len(assoc)))
 			for _, a := range assoc {
-				idx := renum[a.index]
+				idx := -a.index
+				if a.index >= 0 {
+					idx = renum[a.index]
+				}
 				if flags&1 != 0 {
 					v := uint16(idx)
 					if a.essential {
@@ -408,4 +452,13 @@ func (f *File) writeIprp(w *boxWriter, keep map[uint32]bool, wide bool) {
 		w.close(m)
 	}
 	w.close(s)
+}
+
+// propAllowed reports whether property index i (1-based) goes into a
+// rebuilt file: all do, unless standalone limits the types.
+func (f *File) propAllowed(i int) bool {
+	if f.propKeep == nil || i == 0 {
+		return true
+	}
+	return f.propKeep[f.props[i-1].box.typ]
 }

@@ -1,0 +1,34 @@
+package heif
+
+import "context"
+
+// WithProperties returns f rebuilt with the given property boxes added to
+// item id, after its own: how the tests give a HEIC made by heif-enc
+// (which writes none) transforms and colour boxes.
+func WithProperties(f *File, id uint32, boxes ...[]byte) ([]byte, error) {
+	g := *f
+	g.extraProps = map[uint32][][]byte{id: boxes}
+	keep := map[uint32]bool{}
+	for _, it := range f.order {
+		keep[it] = true
+	}
+	return g.rebuild(f.primary, keep, nil)
+}
+
+// DecodePeak decodes data with the WebAssembly engine under limit and
+// returns the peak linear memory the instance used, and the package's
+// estimate for the file.
+func DecodePeak(data []byte, limit int64) (peak, est int64, err error) {
+	f, m, err := open(data)
+	if err != nil {
+		return 0, 0, err
+	}
+	if m.Coding == "hvc1" {
+		_, peak, err = decodeHEIC(t0, f, m, limit)
+	} else {
+		_, peak, err = decodeAVIF(t0, f, m, limit)
+	}
+	return peak, estimate(m, int64(len(data))), err
+}
+
+var t0 = context.Background()
