@@ -3,7 +3,6 @@ package blobimage_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"math"
@@ -15,6 +14,8 @@ import (
 	"github.com/disintegration/imaging"
 
 	"github.com/blobimage/blobimage/blobimage"
+	"github.com/blobimage/blobimage/codecs"
+	"github.com/blobimage/blobimage/metadata"
 	"github.com/blobimage/blobimage/variants"
 )
 
@@ -119,11 +120,35 @@ func TestCorpus(t *testing.T) {
 			t.Errorf("Image reports a stripped position: %+v, %v", f, err)
 		}
 	})
-	t.Run("heic refused", func(t *testing.T) {
+	t.Run("heic", func(t *testing.T) {
+		// An iPhone's HEIC (a tiled grid, Display P3, GPS): displayed at
+		// the size heif-convert gives, the camera and date read, the
+		// position reported to the writer and cut from the stored file,
+		// JPEG variants every browser reads.
 		data := readCorpus(t, "iphone_IMG_5195.heic")
-		err := s.Bucket.WriteAll(ctx, "photos/x.heic", data, nil)
-		if !errors.Is(err, blobimage.ErrUnsupportedFormat) {
-			t.Errorf("err = %v", err)
+		f, err := s.Put(ctx, "photos/IMG_5195.heic", bytes.NewReader(data), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Format != codecs.HEIC || f.ContentType != "image/heic" || f.Width != 2566 || f.Height != 3313 {
+			t.Errorf("stored %s %s %dx%d, want heic 2566x3313", f.Format, f.ContentType, f.Width, f.Height)
+		}
+		if m := f.Metadata; m.Make != "Apple" || !strings.Contains(m.Model, "iPhone") || m.Taken.IsZero() || m.GPS == nil {
+			t.Errorf("metadata %+v", m)
+		}
+		stored, err := s.Bucket.ReadAll(ctx, "photos/IMG_5195.heic")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if md, err := metadata.Read(codecs.HEIC, stored); err != nil || md.GPS != nil || md.Make != "Apple" {
+			t.Errorf("stored HEIC metadata %+v (%v): want the camera, no position", md, err)
+		}
+		for name, box := range map[string]int{"small": 400, "medium": 1000} {
+			v := f.Variants[name]
+			img, format := decodeKey(t, s.Bucket, v.Key)
+			if format != codecs.JPEG || max(img.Bounds().Dx(), img.Bounds().Dy()) != box {
+				t.Errorf("%s: %s %v", name, format, img.Bounds())
+			}
 		}
 	})
 }

@@ -92,6 +92,11 @@ type Codec struct {
 	// whose header DecodeConfig read as cfg; it replaces Info.DecodeMemory's
 	// estimate by colour model (see Info.Memory).
 	Memory func(data []byte, cfg image.Config) int64
+	// TimeScale multiplies Limits.DecodeTimeout for this format's
+	// decoder; 0 or 1 leaves it as it is. The WebAssembly decoders run
+	// 10–15 times slower than native code, and a 12 MP phone photo would
+	// not decode within the 10 s that fit every native decoder.
+	TimeScale int
 	// Oriented reports a container that carries its own orientation and
 	// a decoder that applies it (HEIF's irot, imir and clap): DecodeConfig
 	// reports the displayed size and the decoded image is upright, so an

@@ -27,7 +27,9 @@ type Limits struct {
 	// at most about 10.
 	MaxScans int `json:"max_scans,omitempty"`
 	// DecodeTimeout bounds the time Decode spends reading the input; the
-	// caller's context may bound it further. Default 10 s, as imgproxy's.
+	// caller's context may bound it further. Default 10 s, as imgproxy's;
+	// a codec may scale it (Codec.TimeScale: HEIF and AVIF, decoded in
+	// WebAssembly, get 4 times as long).
 	DecodeTimeout Duration `json:"decode_timeout,omitzero"`
 }
 
@@ -299,6 +301,9 @@ func DecodeReduced(ctx context.Context, data []byte, lim Limits, min image.Point
 	}
 	caller := ctx
 	timeout := time.Duration(lim.WithDefaults().DecodeTimeout)
+	if c.TimeScale > 1 {
+		timeout *= time.Duration(c.TimeScale)
+	}
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)

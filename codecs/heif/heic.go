@@ -2,9 +2,12 @@ package heif
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
+	"runtime"
+	"sync"
 
 	"github.com/blobimage/blobimage/codecs/internal/wasm"
 )
@@ -28,10 +31,20 @@ func decodeHEIC(ctx context.Context, f *File, m *Image, limit int64) (image.Imag
 		am         *Image
 		peak       int64
 	)
+	if m.Grid && gridWorkers(m) > 1 {
+		// The tiles of a grid are independent: decode them on every core,
+		// each worker with an instance of its own.
+		var err error
+		if img, peak, err = decodeGrid(ctx, f, m, limit); err != nil {
+			return nil, 0, err
+		}
+	}
 	err := libheif.Run(ctx, limit, func(in *wasm.Instance) error {
 		var err error
-		if img, err = decodeCoded(in, limit, f, m); err != nil {
-			return err
+		if img == nil {
+			if img, err = decodeCoded(in, limit, f, m); err != nil {
+				return err
+			}
 		}
 		if m.Alpha != 0 {
 			if am, err = f.imageOf(m.Alpha); err != nil {
@@ -44,7 +57,7 @@ func decodeHEIC(ctx context.Context, f *File, m *Image, limit int64) (image.Imag
 				return fmt.Errorf("alpha plane: %w", err)
 			}
 		}
-		peak = in.Peak()
+		peak = max(peak, in.Peak())
 		return nil
 	})
 	if err != nil {
@@ -118,6 +131,97 @@ func decodeCoded(in *wasm.Instance, limit int64, f *File, m *Image) (image.Image
 		}
 	}
 	return canvas, nil
+}
+
+// gridWorkers is how many instances decode m's tiles at once: one per
+// core, at most one per tile.
+func gridWorkers(m *Image) int {
+	return max(1, min(runtime.GOMAXPROCS(0), len(m.Tiles)))
+}
+
+// decodeGrid decodes the grid m with gridWorkers instances at once, each
+// within its share of limit, and returns the tiles put together (as
+// decodeCoded does) and the largest instance's peak memory.
+func decodeGrid(ctx context.Context, f *File, m *Image, limit int64) (image.Image, int64, error) {
+	workers := gridWorkers(m)
+	share := limit / int64(workers)
+	full := f.colourOf(m.Tiles[0]).full
+	w, h := int(m.Declared.Width), int(m.Declared.Height)
+	tiles := make(chan int, len(m.Tiles))
+	for i := range m.Tiles {
+		tiles <- i
+	}
+	close(tiles)
+	var (
+		mu     sync.Mutex
+		canvas image.Image
+		peak   int64
+	)
+	// paste puts tile i in place, making the canvas from the first tile
+	// to arrive. Tiles cover disjoint parts of the canvas, so pastes run
+	// concurrently once it exists.
+	paste := func(i int, tile image.Image) error {
+		mu.Lock()
+		if canvas == nil {
+			switch v := tile.(type) {
+			case *image.YCbCr:
+				canvas = image.NewYCbCr(image.Rect(0, 0, w, h), v.SubsampleRatio)
+			case *image.Gray:
+				canvas = image.NewGray(image.Rect(0, 0, w, h))
+			}
+		}
+		c := canvas
+		mu.Unlock()
+		x0, y0 := (i%m.Cols)*m.TileWidth, (i/m.Cols)*m.TileHeight
+		switch v := tile.(type) {
+		case *image.YCbCr:
+			cy, ok := c.(*image.YCbCr)
+			if !ok || cy.SubsampleRatio != v.SubsampleRatio {
+				return errCorrupt("tiles of different formats")
+			}
+			pasteYCbCr(cy, v, x0, y0)
+		case *image.Gray:
+			cg, ok := c.(*image.Gray)
+			if !ok {
+				return errCorrupt("tiles of different formats")
+			}
+			pastePlane(cg.Pix, cg.Stride, w, h, v.Pix, v.Stride, v.Rect.Dx(), v.Rect.Dy(), x0, y0)
+		default:
+			return errCorrupt("tile decoded as %T", tile)
+		}
+		return nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Go(func() {
+			errs[k] = libheif.Run(ctx, share, func(in *wasm.Instance) error {
+				for i := range tiles {
+					t := m.Tiles[i]
+					tile, err := decodeTile(in, share, f, t, m.TileWidth, m.TileHeight, m.ChromaFormat, m.BitDepth, full)
+					if err != nil {
+						return fmt.Errorf("tile %d: %w", t, err)
+					}
+					if err := paste(i, tile); err != nil {
+						return err
+					}
+				}
+				mu.Lock()
+				peak = max(peak, in.Peak())
+				mu.Unlock()
+				return nil
+			})
+			if errs[k] != nil {
+				for range tiles { // let the other workers stop
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, 0, wasmError(err)
+	}
+	return canvas, peak, nil
 }
 
 // decodeTile decodes coded item id, w×h, on its own.
