@@ -62,7 +62,7 @@ func newBenchStore(mode string) (*blobimage.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return blobimage.Wrap(memblob.OpenBucket(nil), blobimage.Config{Config: *cfg, Concurrency: 1})
+	return blobimage.Wrap(memblob.OpenBucket(nil), cfg, &blobimage.Options{Concurrency: 1})
 }
 
 // goChild is the blobimage side: args are MODE WORKERS ROUNDS WARMUP

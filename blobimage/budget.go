@@ -12,16 +12,16 @@ import (
 )
 
 // ErrBusy: the memory budget stayed spent for longer than
-// Config.MemoryWait: the work was not started and may be tried again
+// Options.MemoryWait: the work was not started and may be tried again
 // shortly (HTTP 503 with Retry-After). Its gcerrors code is
 // ResourceExhausted.
 var ErrBusy = errors.New("busy: the memory budget is spent")
 
-// DefaultMemoryWait is Config.MemoryWait's default.
+// DefaultMemoryWait is Options.MemoryWait's default.
 const DefaultMemoryWait = 10 * time.Second
 
 // acquire takes n bytes of the memory budget, waiting at most
-// Config.MemoryWait (and the caller's context) for room. An n larger than
+// Options.MemoryWait (and the caller's context) for room. An n larger than
 // the whole budget is refused at once (ErrTooLarge, naming the limit).
 func (s *Store) acquire(ctx context.Context, n int64) error {
 	if n > s.cfg.MemoryBudget {
@@ -77,7 +77,7 @@ func (s *Store) reclaim(want int64) {
 
 // Reserve takes n bytes of the Store's memory budget for work done beside
 // the write path that holds memory while it waits for it: an HTTP handler
-// buffering a request body, say. It waits as writes do (Config.MemoryWait,
+// buffering a request body, say. It waits as writes do (Options.MemoryWait,
 // then ErrBusy) and returns the function that gives the bytes back, which
 // is safe to call more than once. Without it, a thousand uploads arriving
 // at once would each hold their body outside any bound.

@@ -23,7 +23,7 @@ func TestConcurrentWritersToOneKey(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			inner := open(t)
 			t.Cleanup(func() { _ = inner.Close() })
-			s, err := blobimage.Wrap(inner, testConfig())
+			s, err := testConfig().wrap(inner)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/disintegration/imaging"
 
-	"github.com/blobimage/blobimage/blobimage"
 	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/metadata"
 	"github.com/blobimage/blobimage/variants"
@@ -43,7 +42,7 @@ func readCorpus(tb testing.TB, name string) []byte {
 // checks what their provenance notes say of them.
 func TestCorpus(t *testing.T) {
 	dir := corpus(t)
-	cfg := blobimage.Config{Config: *variants.DefaultConfig()}
+	cfg := config{Config: *variants.DefaultConfig()}
 	s, _ := newStore(t, cfg)
 	ctx := context.Background()
 
@@ -170,7 +169,7 @@ func BenchmarkPut(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Run(strings.TrimSuffix(name, filepath.Ext(name)), func(b *testing.B) {
-			s, _ := newStore(b, blobimage.Config{Config: *variants.DefaultConfig()})
+			s, _ := newStore(b, config{Config: *variants.DefaultConfig()})
 			ctx := context.Background()
 			b.SetBytes(int64(len(data)))
 			for b.Loop() {

@@ -41,7 +41,7 @@ const (
 	// decode; the first reader of each variant pays for it.
 	Lazy
 	// Background stores the original as Lazy does and then sends a Job to
-	// Config.Jobs; a Worker (package queue) receives it and makes the
+	// Options.Jobs; a Worker (package queue) receives it and makes the
 	// variants. Reads before the worker gets there make them lazily.
 	Background
 )
@@ -97,7 +97,7 @@ func ParseJob(body []byte) (Job, error) {
 	return j, nil
 }
 
-// JobSender sends fan-out jobs: Config.Jobs with Background fan-out. The
+// JobSender sends fan-out jobs: Options.Jobs with Background fan-out. The
 // queue package adapts a gocloud.dev/pubsub topic.
 type JobSender interface {
 	SendJob(ctx context.Context, job Job) error

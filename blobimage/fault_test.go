@@ -35,7 +35,7 @@ func faultStore(t *testing.T, open func(*testing.T) *blob.Bucket) (*blobimage.St
 	inner := open(t)
 	t.Cleanup(func() { _ = inner.Close() })
 	fb, faults := drivertest.NewFaultBucket(inner)
-	s, err := blobimage.Wrap(fb, testConfig())
+	s, err := testConfig().wrap(fb)
 	if err != nil {
 		t.Fatal(err)
 	}

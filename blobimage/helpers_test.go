@@ -36,8 +36,19 @@ func photoRule() variants.Rule {
 
 // testConfig holds the ★ rules: photos (keep), avatars (recompress), and
 // raw (keep everything as uploaded).
-func testConfig() blobimage.Config {
-	return blobimage.Config{Config: variants.Config{Rules: []variants.Rule{
+// config is a test's config and the Store's options together.
+type config struct {
+	variants.Config
+	blobimage.Options
+}
+
+// wrap wraps inner with c.
+func (c config) wrap(inner *blob.Bucket) (*blobimage.Store, error) {
+	return blobimage.Wrap(inner, &c.Config, &c.Options)
+}
+
+func testConfig() config {
+	return config{Config: variants.Config{Rules: []variants.Rule{
 		photoRule(),
 		{Match: "avatars/*", Original: variants.Original{Mode: variants.Recompress, Strip: variants.StripGPS,
 			Format: codecs.JPEG, Quality: 85, MaxWidth: 2048, MaxHeight: 2048}},
@@ -47,11 +58,11 @@ func testConfig() blobimage.Config {
 }
 
 // newStore wraps a fresh memblob bucket.
-func newStore(t testing.TB, cfg blobimage.Config) (*blobimage.Store, *blob.Bucket) {
+func newStore(t testing.TB, cfg config) (*blobimage.Store, *blob.Bucket) {
 	t.Helper()
 	inner := memblob.OpenBucket(nil)
 	t.Cleanup(func() { _ = inner.Close() })
-	s, err := blobimage.Wrap(inner, cfg)
+	s, err := cfg.wrap(inner)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -339,7 +339,7 @@ type hostileCase struct {
 	name string
 	data func() []byte
 	opts *blob.WriterOptions
-	cfg  func(*blobimage.Config) // changes to testConfig(), if any
+	cfg  func(*config) // changes to testConfig(), if any
 	// Refused: the typed error, its gcerrors code and a word the message
 	// must hold ("" for none).
 	want error
@@ -374,7 +374,7 @@ func hostileCases() []hostileCase {
 		tooLarge("png deflate bomb 20000x20000", bomb, "max_side"),
 		tooLarge("png deflate bomb 16000x16000", func() []byte { return bombPNG(16000, 16000) }, "max_pixels"),
 		{name: "png deflate bomb 20000x20000, limits raised", data: bomb,
-			cfg: func(c *blobimage.Config) {
+			cfg: func(c *config) {
 				// Raising the pixel limits alone does not raise the
 				// (default) memory budget, which refuses the bomb.
 				c.Limits.MaxPixels, c.Limits.MaxSide = 500_000_000, 20000

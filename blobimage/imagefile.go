@@ -311,7 +311,7 @@ func (f *ImageFile) encodingURL(ctx context.Context, variant string, enc codecs.
 }
 
 // URL returns a URL for GETting the object at key: Config.PublicURL joined
-// with the escaped key when set, else one from Config.URLSigner when set,
+// with the escaped key when set, else one from Options.URLSigner when set,
 // else a URL signed by the bucket; signed URLs are valid for
 // Config.URLExpiry. When none of these can make one (a bucket that cannot
 // sign, such as fileblob without a URL signer, and no public URL or

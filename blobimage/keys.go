@@ -10,7 +10,7 @@ import (
 )
 
 // DefaultVariantPrefix is the key space variants are stored under unless
-// Config.VariantPrefix says otherwise.
+// Options.VariantPrefix says otherwise.
 const DefaultVariantPrefix = "_variants/"
 
 // Variant keys have the form

@@ -27,17 +27,17 @@ func fitSpec(name string, box int) variants.Spec {
 
 // configWith is a config with one photos/** rule (kept originals, GPS
 // stripped) making specs.
-func configWith(specs ...variants.Spec) blobimage.Config {
-	return blobimage.Config{Config: variants.Config{Rules: []variants.Rule{{
+func configWith(specs ...variants.Spec) config {
+	return config{Config: variants.Config{Rules: []variants.Rule{{
 		Match: "photos/**", Original: variants.Original{Mode: variants.Keep, Strip: variants.StripGPS},
 		Variants: specs,
 	}}}}
 }
 
 // wrapWith wraps inner with cfg.
-func wrapWith(t testing.TB, inner *blob.Bucket, cfg blobimage.Config) *blobimage.Store {
+func wrapWith(t testing.TB, inner *blob.Bucket, cfg config) *blobimage.Store {
 	t.Helper()
-	s, err := blobimage.Wrap(inner, cfg)
+	s, err := cfg.wrap(inner)
 	if err != nil {
 		t.Fatal(err)
 	}

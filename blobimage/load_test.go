@@ -38,7 +38,7 @@ func TestLoadStaysWithinMemoryBudget(t *testing.T) {
 	upload := testimage.JPEG(testimage.Pattern(4000, 3000), 85)
 	// Every put waits for room, however long that takes: this test is about
 	// the bound, not about giving up (TestBusy).
-	cfg := blobimage.Config{Config: *variants.DefaultConfig(), MemoryBudget: budget, MemoryWait: -1}
+	cfg := config{Config: *variants.DefaultConfig(), Options: blobimage.Options{MemoryBudget: budget, MemoryWait: -1}}
 	s, _ := newStore(t, cfg)
 
 	// Everything the test itself keeps: the upload (shared), one buffered

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blobimage/blobimage/blobimage"
 	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/drivertest"
 	"github.com/blobimage/blobimage/internal/testimage"
@@ -27,7 +26,7 @@ func iccSegment(profile []byte) testimage.Segment {
 // Image does not report it; Put reports it to the writer.
 func TestPrivacyDefaults(t *testing.T) {
 	ctx := context.Background()
-	s, inner := newStore(t, blobimage.Config{Config: *variants.DefaultConfig()})
+	s, inner := newStore(t, config{Config: *variants.DefaultConfig()})
 	exif := testimage.EXIF{Orientation: 6, Make: "Apple", Model: "iPhone 6",
 		Taken: time.Date(2015, 4, 10, 20, 12, 23, 0, time.UTC), GPS: &testimage.GPS{Lat: 40.4469722, Lon: -3.7247528}}
 	xmp := testimage.XMP(map[string]string{"exif:GPSLatitude": "40,26.818N", "exif:GPSLongitude": "3,43.485W"})
@@ -127,7 +126,7 @@ func TestColourProfiles(t *testing.T) {
 // with its metadata (strip: none) publishes the position in the file
 // anyway, so the manifest keeps it and Image reports it.
 func TestPositionKeptWhereTheFileKeepsIt(t *testing.T) {
-	cfg := blobimage.Config{Config: variants.Config{Rules: []variants.Rule{{Match: "**",
+	cfg := config{Config: variants.Config{Rules: []variants.Rule{{Match: "**",
 		Original: variants.Original{Mode: variants.Keep, Strip: variants.StripNone},
 		Variants: []variants.Spec{{Name: "small", Processors: []variants.Processor{variants.Fit{Width: 64, Height: 64}}}}}}}}
 	s, _ := newStore(t, cfg)

@@ -23,10 +23,10 @@ func TestRegenRedactsOldManifests(t *testing.T) {
 	inner := memblob.OpenBucket(nil)
 	defer inner.Close()
 	small := variants.Spec{Name: "small", Processors: []variants.Processor{variants.Fit{Width: 64, Height: 64}}}
-	s, err := Wrap(inner, Config{Config: variants.Config{Rules: []variants.Rule{
+	s, err := Wrap(inner, &variants.Config{Rules: []variants.Rule{
 		{Match: "open/*", Original: variants.Original{Mode: variants.Keep, Strip: variants.StripNone}, Variants: []variants.Spec{small}},
 		{Match: "**", Variants: []variants.Spec{small}},
-	}}})
+	}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

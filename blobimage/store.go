@@ -7,7 +7,7 @@
 // Config are intercepted (see write.go for the write path, step by step);
 // other keys pass through untouched, so the wrapped bucket passes gocloud's
 // own conformance suite. Variants live in their own key space
-// (Config.VariantPrefix), hidden from List and refused to writers; Delete
+// (Options.VariantPrefix), hidden from List and refused to writers; Delete
 // cascades to them and Copy copies the set. Store.Image rebuilds an
 // ImageFile (format, displayed size, photo metadata, variants and their URLs)
 // from one Attributes call.
@@ -41,12 +41,9 @@ import (
 	"github.com/blobimage/blobimage/variants"
 )
 
-// Config tells a Store what to do with the images written through it.
-type Config struct {
-	// Config is what the ★ config file declares: rules (which keys hold
-	// images, the original's policy, the variants), limits, and URL
-	// settings. Load it with variants.LoadConfig or build it in code.
-	variants.Config
+// Options tune how a Store works; what it does with images is its
+// variants.Config (the ★ config file). The zero value is the defaults.
+type Options struct {
 	// VariantPrefix is the key space variants are stored under;
 	// DefaultVariantPrefix when empty. It must end with "/". Writes to it
 	// through the wrapper are refused and List hides it.
@@ -112,7 +109,7 @@ type Store struct {
 	Bucket *blob.Bucket
 
 	inner  *blob.Bucket
-	cfg    Config
+	cfg    settings
 	prefix string
 	log    *slog.Logger
 	drv    *wrapper
@@ -127,7 +124,7 @@ type Store struct {
 	keys          keyLocks           // commits and manifest rewrites, by key
 }
 
-// DefaultMemoryBudget is Config.MemoryBudget's default: 1 GiB.
+// DefaultMemoryBudget is Options.MemoryBudget's default: 1 GiB.
 const DefaultMemoryBudget = 1 << 30
 
 // workBytesPerPixel is what a write is charged per pixel of its upload on
@@ -147,33 +144,53 @@ type compiledRule struct {
 	private bool
 }
 
-// Wrap returns a Store writing images to bucket as cfg says. The Store does
-// not own bucket: closing Store.Bucket leaves bucket open.
-func Wrap(bucket *blob.Bucket, cfg Config) (*Store, error) {
+// settings is what a Store works by: its config and its options, with
+// defaults filled in.
+type settings struct {
+	variants.Config
+	Options
+}
+
+// Wrap returns a Store that writes images to bucket as cfg says (which keys
+// hold images, what becomes of the original, the variants, the limits:
+// the ★ config file, read with variants.LoadConfig or built in code; nil
+// means variants.DefaultConfig()), tuned by opts (nil means the defaults).
+// The Store does not own bucket: closing Store.Bucket leaves bucket open.
+//
+//	cfg, err := variants.LoadConfig("blobimage.yaml")
+//	images, err := blobimage.Wrap(bucket, cfg, nil)
+func Wrap(bucket *blob.Bucket, cfg *variants.Config, opts *Options) (*Store, error) {
 	if bucket == nil {
 		return nil, errors.New("blobimage: Wrap: nil bucket")
 	}
-	if err := cfg.Config.Validate(); err != nil {
+	if cfg == nil {
+		cfg = variants.DefaultConfig()
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("blobimage: config: %w", err)
 	}
-	s := &Store{inner: bucket, cfg: cfg, prefix: cfg.VariantPrefix, log: cfg.Logger}
+	s := &Store{inner: bucket, cfg: settings{Config: *cfg, Options: *opts}, prefix: opts.VariantPrefix, log: opts.Logger}
 	if s.prefix == "" {
 		s.prefix = DefaultVariantPrefix
 	}
+	s.cfg.VariantPrefix = s.prefix
 	if !strings.HasSuffix(s.prefix, "/") || s.prefix == "/" {
 		return nil, fmt.Errorf("blobimage: VariantPrefix %q must be a non-empty folder ending in /", s.prefix)
 	}
-	if cfg.FanOut == Background && cfg.Jobs == nil {
-		return nil, errors.New("blobimage: Background fan-out needs Config.Jobs")
+	if opts.FanOut == Background && opts.Jobs == nil {
+		return nil, errors.New("blobimage: Background fan-out needs Options.Jobs")
 	}
-	if cfg.FanOut < Eager || cfg.FanOut > Background {
-		return nil, fmt.Errorf("blobimage: unknown %v", cfg.FanOut)
+	if opts.FanOut < Eager || opts.FanOut > Background {
+		return nil, fmt.Errorf("blobimage: unknown %v", opts.FanOut)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	// The Store keeps its own copy of the rules, so a caller changing its
-	// Config afterwards changes nothing here.
+	// config afterwards changes nothing here.
 	s.cfg.Rules = slices.Clone(cfg.Rules)
 	for i := range s.cfg.Rules {
 		r := &s.cfg.Rules[i]
@@ -263,8 +280,11 @@ func (s *Store) Driver() driver.Bucket { return s.drv }
 // blobimage.
 func (s *Store) Inner() *blob.Bucket { return s.inner }
 
-// Config returns the Store's configuration with defaults filled in.
-func (s *Store) Config() Config { return s.cfg }
+// Config returns the Store's config, with defaults filled in.
+func (s *Store) Config() variants.Config { return s.cfg.Config }
+
+// Options returns the Store's options, with defaults filled in.
+func (s *Store) Options() Options { return s.cfg.Options }
 
 // Rule returns the rule matching key, or nil if key is not an image key.
 func (s *Store) Rule(key string) *variants.Rule {

@@ -10,6 +10,8 @@ import (
 
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/driver"
+
+	"github.com/blobimage/blobimage/variants"
 )
 
 // SchemePrefix starts the scheme of every blobimage bucket URL: the rest of
@@ -35,8 +37,10 @@ var DefaultSchemes = []string{"s3", "gs", "azblob", "file", "mem"}
 // The bucket an URLOpener returns owns its inner bucket: closing it closes
 // the inner bucket. From finds the Store behind it.
 type URLOpener struct {
-	// Config is what the opened Stores are wrapped with.
-	Config Config
+	// Config and Options are what the opened Stores are wrapped with
+	// (see Wrap; a nil Config is the default config).
+	Config  *variants.Config
+	Options Options
 	// Mux opens the inner buckets; nil means blob.DefaultURLMux().
 	Mux *blob.URLMux
 }
@@ -63,7 +67,7 @@ func (o *URLOpener) OpenBucketURL(ctx context.Context, u *url.URL) (*blob.Bucket
 	if err != nil {
 		return nil, fmt.Errorf("blobimage: open inner bucket: %w", err)
 	}
-	s, err := Wrap(b, o.Config)
+	s, err := Wrap(b, o.Config, &o.Options)
 	if err != nil {
 		_ = b.Close()
 		return nil, err
@@ -89,7 +93,7 @@ func (d *owningDriver) Close() error {
 // or an init function after the drivers' imports; like
 // blob.URLMux.RegisterBucket, it panics if a scheme is already registered.
 //
-//	blobimage.Register(nil, &blobimage.URLOpener{Config: cfg})
+//	blobimage.Register(nil, &blobimage.URLOpener{Config: cfg}) // cfg from variants.LoadConfig
 //	b, err := blob.OpenBucket(ctx, "blobimage+s3://photos?region=eu-west-1")
 func Register(mux *blob.URLMux, opener *URLOpener) {
 	if mux == nil {

@@ -184,7 +184,7 @@ func TestAzureFailedWriteReturnsError(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = inner.Close() })
-	s, err := blobimage.Wrap(inner, drivertest.ImageConfig())
+	s, err := blobimage.Wrap(inner, drivertest.ImageConfig(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

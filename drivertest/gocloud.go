@@ -10,6 +10,7 @@ import (
 	gocloudtest "gocloud.dev/blob/drivertest"
 
 	"github.com/blobimage/blobimage/blobimage"
+	"github.com/blobimage/blobimage/variants"
 )
 
 // Backend is one storage backend the suites run over.
@@ -37,7 +38,7 @@ type BackendMaker func(ctx context.Context, t *testing.T) (*Backend, error)
 // rules should not match them (a rule such as "photos/**" does not): it
 // proves the wrapper is a drop-in bucket for everything that is not an
 // image.
-func RunGocloudConformance(t *testing.T, newBackend BackendMaker, cfg blobimage.Config, asTests ...gocloudtest.AsTest) {
+func RunGocloudConformance(t *testing.T, newBackend BackendMaker, cfg *variants.Config, asTests ...gocloudtest.AsTest) {
 	gocloudtest.RunConformanceTests(t, func(ctx context.Context, t *testing.T) (gocloudtest.Harness, error) {
 		be, err := newBackend(ctx, t)
 		if err != nil {
@@ -49,11 +50,11 @@ func RunGocloudConformance(t *testing.T, newBackend BackendMaker, cfg blobimage.
 
 type harness struct {
 	be  *Backend
-	cfg blobimage.Config
+	cfg *variants.Config
 }
 
 func (h *harness) MakeDriver(ctx context.Context) (driver.Bucket, error) {
-	s, err := blobimage.Wrap(h.be.Bucket, h.cfg)
+	s, err := blobimage.Wrap(h.be.Bucket, h.cfg, nil)
 	if err != nil {
 		return nil, err
 	}

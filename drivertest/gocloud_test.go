@@ -7,19 +7,18 @@ import (
 	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/blob/memblob"
 
-	"github.com/blobimage/blobimage/blobimage"
 	"github.com/blobimage/blobimage/drivertest"
 	"github.com/blobimage/blobimage/variants"
 )
 
 // conformanceConfig has a rule gocloud's suite never writes under, so
 // every key it uses takes the pass-through path.
-func conformanceConfig() blobimage.Config {
-	return blobimage.Config{Config: variants.Config{Rules: []variants.Rule{{
+func conformanceConfig() *variants.Config {
+	return &variants.Config{Rules: []variants.Rule{{
 		Match:    "photos/**",
 		Original: variants.Original{Mode: variants.Keep, Strip: variants.StripGPS},
 		Variants: []variants.Spec{{Name: "small", Processors: []variants.Processor{variants.Fit{Width: 400, Height: 400}}}},
-	}}}}
+	}}}
 }
 
 func TestGocloudConformanceMem(t *testing.T) {

@@ -43,8 +43,8 @@ var azureMetadataName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // with: the ★ config's photos rule (originals kept with GPS stripped; small,
 // medium and thumb variants) and a 3000-pixel side limit, so that refusals
 // can be tested with small uploads.
-func ImageConfig() blobimage.Config {
-	return blobimage.Config{Config: variants.Config{
+func ImageConfig() *variants.Config {
+	return &variants.Config{
 		Rules: []variants.Rule{{
 			Match:    "photos/**",
 			Original: variants.Original{Mode: variants.Keep, Strip: variants.StripGPS},
@@ -55,7 +55,7 @@ func ImageConfig() blobimage.Config {
 			},
 		}},
 		Limits: codecs.Limits{MaxSide: 3000},
-	}}
+	}
 }
 
 // imageSizes are the decoded sizes ImageConfig's variants must have for a
@@ -108,7 +108,7 @@ func RunImageConformance(t *testing.T, newBackend BackendMaker) {
 			if be.Close != nil {
 				t.Cleanup(be.Close)
 			}
-			s, err := blobimage.Wrap(be.Bucket, ImageConfig())
+			s, err := blobimage.Wrap(be.Bucket, ImageConfig(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -292,7 +292,7 @@ func testManifestRoundTrip(t *testing.T, e *imageEnv) {
 	check("written", f)
 	// A fresh Store over the same inner bucket rebuilds the same ImageFile
 	// from what the backend stored.
-	s2, err := blobimage.Wrap(e.be.Bucket, ImageConfig())
+	s2, err := blobimage.Wrap(e.be.Bucket, ImageConfig(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/blobimage/blobimage/blobimage"
 	"github.com/blobimage/blobimage/imagehttp"
 	"github.com/blobimage/blobimage/internal/testimage"
-	"github.com/blobimage/blobimage/variants"
 )
 
 // A plain net/http application with an upload endpoint and an image
@@ -27,10 +26,9 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	store, err := blobimage.Wrap(memblob.OpenBucket(nil), blobimage.Config{
-		Config:    *variants.DefaultConfig(), // small 400, medium 1000, GPS stripped
-		URLSigner: signer,
-	})
+	// A nil config is the default: small 400 and medium 1000 variants,
+	// GPS stripped.
+	store, err := blobimage.Wrap(memblob.OpenBucket(nil), nil, &blobimage.Options{URLSigner: signer})
 	if err != nil {
 		log.Fatal(err)
 	}

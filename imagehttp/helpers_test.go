@@ -22,21 +22,27 @@ import (
 
 // testConfig: photos/** kept with GPS stripped; "small" in PNG (preferred)
 // and JPEG (fallback), "medium" in JPEG.
-func testConfig() blobimage.Config {
+func testConfig() config {
 	small := variants.Spec{Name: "small", Processors: []variants.Processor{variants.Fit{Width: 64, Height: 64}},
 		Formats: []codecs.Format{codecs.PNG, codecs.JPEG}}
 	medium := variants.Spec{Name: "medium", Processors: []variants.Processor{variants.Fit{Width: 200, Height: 200}}}
-	return blobimage.Config{Config: variants.Config{Rules: []variants.Rule{
+	return config{Config: variants.Config{Rules: []variants.Rule{
 		{Match: "photos/**", Variants: []variants.Spec{small, medium}},
 	}}}
 }
 
 // memStore wraps a fresh memblob with cfg.
-func memStore(t testing.TB, cfg blobimage.Config) (*blobimage.Store, *blob.Bucket) {
+// config is a test's config and the Store's options together.
+type config struct {
+	variants.Config
+	blobimage.Options
+}
+
+func memStore(t testing.TB, cfg config) (*blobimage.Store, *blob.Bucket) {
 	t.Helper()
 	inner := memblob.OpenBucket(nil)
 	t.Cleanup(func() { _ = inner.Close() })
-	s, err := blobimage.Wrap(inner, cfg)
+	s, err := blobimage.Wrap(inner, &cfg.Config, &cfg.Options)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,14 +50,14 @@ func memStore(t testing.TB, cfg blobimage.Config) (*blobimage.Store, *blob.Bucke
 }
 
 // fileStore wraps a fresh fileblob folder with cfg.
-func fileStore(t testing.TB, cfg blobimage.Config) (*blobimage.Store, *blob.Bucket) {
+func fileStore(t testing.TB, cfg config) (*blobimage.Store, *blob.Bucket) {
 	t.Helper()
 	inner, err := fileblob.OpenBucket(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = inner.Close() })
-	s, err := blobimage.Wrap(inner, cfg)
+	s, err := blobimage.Wrap(inner, &cfg.Config, &cfg.Options)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ const imageCSP = "default-src 'none'; sandbox"
 // A pending variant is made on its first read. See the package
 // documentation for the headers it sends.
 func NewImageHandler(s *blobimage.Store, o ImageOptions) http.Handler {
-	h := &imageHandler{s: s, o: o, prefix: s.Config().VariantPrefix, log: o.Logger}
+	h := &imageHandler{s: s, o: o, prefix: s.Options().VariantPrefix, log: o.Logger}
 	if h.prefix == "" {
 		h.prefix = blobimage.DefaultVariantPrefix
 	}

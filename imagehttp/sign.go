@@ -16,7 +16,7 @@ import (
 // Signer makes and checks expiring URLs to an image handler, for buckets
 // that cannot sign their own (file://, mem://) or for applications that
 // want every image URL to go through their own server. Set it as
-// blobimage.Config.URLSigner, so ImageFile URLs are made by it, and as
+// blobimage.Options.URLSigner, so ImageFile URLs are made by it, and as
 // ImageOptions.Signer, so the image handler checks them.
 //
 // A signed URL is the base URL, the object's key (each path segment

@@ -237,7 +237,7 @@ func (u *Uploader) store(r *http.Request, res *Result, filename string, body io.
 
 // checkKey refuses keys no upload may write.
 func (u *Uploader) checkKey(key string) error {
-	prefix := u.s.Config().VariantPrefix
+	prefix := u.s.Options().VariantPrefix
 	if prefix == "" {
 		prefix = blobimage.DefaultVariantPrefix
 	}

@@ -49,7 +49,7 @@ func TestWorkerProcessKilled(t *testing.T) {
 	defer inner.Close()
 	const ackWait = time.Second
 	e := natsEngine(t, url, ackWait)
-	writer, err := blobimage.Wrap(inner, config(queue.Sender{Topic: e.topic}))
+	writer, err := blobimage.Wrap(inner, config(), options(queue.Sender{Topic: e.topic}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,9 +160,8 @@ func TestCrashingWorker(t *testing.T) {
 		fmt.Println(crashLine)
 		select {} // until SIGKILL
 	}})
-	c := config(nil)
-	c.FanOut = blobimage.Eager // it only does jobs, and sends none
-	store, err := blobimage.Wrap(faulty, c)
+	// It only does jobs, and sends none: eager fan-out.
+	store, err := blobimage.Wrap(faulty, config(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

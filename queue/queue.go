@@ -33,7 +33,7 @@ import (
 )
 
 // Sender adapts a pubsub topic to blobimage.JobSender: set it as
-// blobimage.Config.Jobs, or as ReconcileOptions.Enqueue to spread a
+// blobimage.Options.Jobs, or as ReconcileOptions.Enqueue to spread a
 // backfill over workers.
 type Sender struct {
 	Topic *pubsub.Topic

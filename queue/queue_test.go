@@ -38,18 +38,19 @@ func memEngine(t *testing.T, ackDeadline time.Duration) engine {
 	return engine{topic: topic, sub: func(*testing.T) *pubsub.Subscription { return sub }}
 }
 
-func config(jobs blobimage.JobSender) blobimage.Config {
-	return blobimage.Config{
-		Config: variants.Config{Rules: []variants.Rule{{
-			Match: "photos/**",
-			Variants: []variants.Spec{
-				{Name: "small", Processors: []variants.Processor{variants.Fit{Width: 40, Height: 40}}},
-				{Name: "medium", Processors: []variants.Processor{variants.Fit{Width: 100, Height: 100}}},
-			},
-		}}},
-		FanOut: blobimage.Background,
-		Jobs:   jobs,
-	}
+// config is the tests' config; options sends background jobs to jobs.
+func config() *variants.Config {
+	return &variants.Config{Rules: []variants.Rule{{
+		Match: "photos/**",
+		Variants: []variants.Spec{
+			{Name: "small", Processors: []variants.Processor{variants.Fit{Width: 40, Height: 40}}},
+			{Name: "medium", Processors: []variants.Processor{variants.Fit{Width: 100, Height: 100}}},
+		},
+	}}}
+}
+
+func options(jobs blobimage.JobSender) *blobimage.Options {
+	return &blobimage.Options{FanOut: blobimage.Background, Jobs: jobs}
 }
 
 // runBackground stores n photos with Background fan-out, runs two workers
@@ -60,7 +61,7 @@ func runBackground(t *testing.T, e engine, n int) {
 	ctx := context.Background()
 	inner := memblob.OpenBucket(nil)
 	t.Cleanup(func() { _ = inner.Close() })
-	writer, err := blobimage.Wrap(inner, config(queue.Sender{Topic: e.topic}))
+	writer, err := blobimage.Wrap(inner, config(), options(queue.Sender{Topic: e.topic}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,11 +85,11 @@ func runBackground(t *testing.T, e engine, n int) {
 	defer killA()
 	faulty, faults := drivertest.NewFaultBucket(inner)
 	faults.Add(drivertest.Fault{Op: drivertest.OpWrite, N: 1, Cancel: killA})
-	storeA, err := blobimage.Wrap(faulty, config(queue.Sender{Topic: e.topic}))
+	storeA, err := blobimage.Wrap(faulty, config(), options(queue.Sender{Topic: e.topic}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	storeB, err := blobimage.Wrap(inner, config(queue.Sender{Topic: e.topic}))
+	storeB, err := blobimage.Wrap(inner, config(), options(queue.Sender{Topic: e.topic}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestJobForReplacedVersion(t *testing.T) {
 	e := memEngine(t, time.Second)
 	inner := memblob.OpenBucket(nil)
 	defer inner.Close()
-	s, err := blobimage.Wrap(inner, config(queue.Sender{Topic: e.topic}))
+	s, err := blobimage.Wrap(inner, config(), options(queue.Sender{Topic: e.topic}))
 	if err != nil {
 		t.Fatal(err)
 	}

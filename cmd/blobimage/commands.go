@@ -156,15 +156,15 @@ func (e *env) open(ctx context.Context) (*blobimage.Store, func(), error) {
 }
 
 func (e *env) openStore(ctx context.Context) (*blobimage.Store, func(), error) {
-	cfg := blobimage.Config{MemoryBudget: e.memoryBudget}
+	opts := blobimage.Options{MemoryBudget: e.memoryBudget}
 	if e.fanout != "" {
 		fo, err := blobimage.ParseFanOut(e.fanout)
 		if err != nil {
 			return nil, nil, err
 		}
-		cfg.FanOut = fo
+		opts.FanOut = fo
 	}
-	if cfg.FanOut == blobimage.Background || e.queue != "" {
+	if opts.FanOut == blobimage.Background || e.queue != "" {
 		u := e.queue
 		if u == "" {
 			u = defaultQueue
@@ -173,16 +173,15 @@ func (e *env) openStore(ctx context.Context) (*blobimage.Store, func(), error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		e.jobs, cfg.Jobs = j, j
+		e.jobs, opts.Jobs = j, j
 	}
+	cfg := variants.DefaultConfig()
 	if e.config != "" {
 		c, err := variants.LoadConfig(e.config)
 		if err != nil {
 			return nil, nil, err
 		}
-		cfg.Config = *c
-	} else {
-		cfg.Config = *variants.DefaultConfig()
+		cfg = c
 	}
 	u := e.bucket
 	if u == "" {
@@ -196,7 +195,7 @@ func (e *env) openStore(ctx context.Context) (*blobimage.Store, func(), error) {
 		// blobimage+s3://…, blobimage+file://…: the URL opener wraps the
 		// inner bucket with the config, and closing closes both.
 		mux := new(blob.URLMux)
-		blobimage.Register(mux, &blobimage.URLOpener{Config: cfg})
+		blobimage.Register(mux, &blobimage.URLOpener{Config: cfg, Options: opts})
 		b, err := mux.OpenBucket(ctx, u)
 		if err != nil {
 			return nil, nil, fmt.Errorf("open bucket %s: %w", u, err)
@@ -208,7 +207,7 @@ func (e *env) openStore(ctx context.Context) (*blobimage.Store, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("open bucket %s: %w", u, err)
 	}
-	s, err := blobimage.Wrap(b, cfg)
+	s, err := blobimage.Wrap(b, cfg, &opts)
 	if err != nil {
 		_ = b.Close()
 		return nil, nil, err

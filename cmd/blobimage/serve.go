@@ -232,7 +232,7 @@ type server struct {
 // serveHandler returns the HTTP interface to s described at cmdServe.
 func serveHandler(s *blobimage.Store, o serveOptions) http.Handler {
 	cfg := s.Config()
-	h := &server{s: s, prefix: cfg.VariantPrefix, maxBytes: cfg.Limits.WithDefaults().MaxBytes,
+	h := &server{s: s, prefix: s.Options().VariantPrefix, maxBytes: cfg.Limits.WithDefaults().MaxBytes,
 		pageSize: o.PageSize, log: o.Log}
 	if h.prefix == "" {
 		h.prefix = blobimage.DefaultVariantPrefix

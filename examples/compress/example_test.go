@@ -42,7 +42,7 @@ func Example() {
 	defer bucket.Close()
 	upload := photo()
 
-	images, err := blobimage.Wrap(bucket, config())
+	images, err := blobimage.Wrap(bucket, config(), nil)
 	if err != nil {
 		log.Fatal(err)
 	}

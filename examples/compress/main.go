@@ -28,8 +28,8 @@ import (
 )
 
 // config recompresses everything under uploads/ and makes no variant.
-func config() blobimage.Config {
-	return blobimage.Config{Config: variants.Config{Rules: []variants.Rule{{
+func config() *variants.Config {
+	return &variants.Config{Rules: []variants.Rule{{
 		Match: "uploads/**",
 		Original: variants.Original{
 			Mode:     variants.Recompress,
@@ -37,7 +37,7 @@ func config() blobimage.Config {
 			Quality:  75,
 			MaxWidth: 2048, MaxHeight: 2048,
 		},
-	}}}}
+	}}}
 }
 
 func main() {
@@ -49,7 +49,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer b.Close()
-	images, err := blobimage.Wrap(b, config())
+	images, err := blobimage.Wrap(b, config(), nil)
 	if err != nil {
 		log.Fatal(err)
 	}

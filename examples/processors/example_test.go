@@ -24,7 +24,7 @@ func Example() {
 	ctx := context.Background()
 	bucket := memblob.OpenBucket(nil)
 	defer bucket.Close()
-	images, err := blobimage.Wrap(bucket, config("© blobimage"))
+	images, err := blobimage.Wrap(bucket, config("© blobimage"), nil)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -66,8 +66,8 @@ func (w Watermark) Fingerprint() string { return "watermark(" + strconv.Quote(w.
 // config makes two variants of everything under gallery/: a 600×400 card,
 // filled and cropped at the centre, with more contrast, a little
 // sharpening and the watermark; and a 200×200 grey preview.
-func config(text string) blobimage.Config {
-	return blobimage.Config{Config: variants.Config{Rules: []variants.Rule{{
+func config(text string) *variants.Config {
+	return &variants.Config{Rules: []variants.Rule{{
 		Match: "gallery/**",
 		Variants: []variants.Spec{
 			{Name: "card", Format: codecs.JPEG, Quality: 90, Processors: []variants.Processor{
@@ -80,7 +80,7 @@ func config(text string) blobimage.Config {
 				variants.Grayscale{},
 			}},
 		},
-	}}}}
+	}}}
 }
 
 func main() {
@@ -93,7 +93,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer b.Close()
-	images, err := blobimage.Wrap(b, config(*text))
+	images, err := blobimage.Wrap(b, config(*text), nil)
 	if err != nil {
 		log.Fatal(err)
 	}

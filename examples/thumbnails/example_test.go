@@ -23,7 +23,7 @@ func Example() {
 	ctx := context.Background()
 	bucket := memblob.OpenBucket(nil)
 	defer bucket.Close()
-	images, err := blobimage.Wrap(bucket, config())
+	images, err := blobimage.Wrap(bucket, config(), nil)
 	if err != nil {
 		log.Fatal(err)
 	}

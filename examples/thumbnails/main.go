@@ -31,15 +31,15 @@ import (
 
 // config keeps originals under photos/ (GPS stripped) and makes two
 // variants.
-func config() blobimage.Config {
-	return blobimage.Config{Config: variants.Config{Rules: []variants.Rule{{
+func config() *variants.Config {
+	return &variants.Config{Rules: []variants.Rule{{
 		Match:    "photos/**",
 		Original: variants.Original{Mode: variants.Keep, Strip: variants.StripGPS},
 		Variants: []variants.Spec{
 			{Name: "small", Processors: []variants.Processor{variants.Fit{Width: 400, Height: 400}}},
 			{Name: "medium", Processors: []variants.Processor{variants.Fit{Width: 1000, Height: 1000}}},
 		},
-	}}}}
+	}}}
 }
 
 func main() {
@@ -51,7 +51,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer b.Close()
-	images, err := blobimage.Wrap(b, config())
+	images, err := blobimage.Wrap(b, config(), nil)
 	if err != nil {
 		log.Fatal(err)
 	}
