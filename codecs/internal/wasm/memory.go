@@ -95,17 +95,3 @@ func (m *memory) peak() int64 {
 	defer m.mu.Unlock()
 	return m.max
 }
-
-// heapBacking grows Go slices: the portable fallback.
-type heapBacking struct{}
-
-func (heapBacking) grow(buf []byte, size int) []byte {
-	if size <= cap(buf) {
-		return buf[:size]
-	}
-	b := make([]byte, size)
-	copy(b, buf)
-	return b
-}
-
-func (heapBacking) free([]byte) {}
