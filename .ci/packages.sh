@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use beyond Go: libturbojpeg0-dev
-# for the optional libjpeg-turbo codec (go test -tags turbojpeg), and the
-# peers of the benchmark harness (bench/): python3-pil for Pillow,
+# for the optional libjpeg-turbo codec (go test -tags turbojpeg); the
+# reference encoders and decoders of the formats, which the tests run to
+# make fixtures and to check pixels against (libheif-examples: heif-enc,
+# heif-convert; libavif-bin: avifenc, avifdec; webp: cwebp, dwebp); the
+# system libraries the native engines load (libheif-dev for libheif.so);
+# the peers of the benchmark harness (bench/): python3-pil for Pillow,
 # libvips-tools and libvips-dev for libvips (its CLI and, built by the
 # harness, a small C program against the library). Idempotent: installs
 # only what dpkg does not already list as installed.
 set -euo pipefail
 
-want=(libturbojpeg0-dev python3-pil libvips-tools libvips-dev pkg-config)
+want=(libturbojpeg0-dev python3-pil libvips-tools libvips-dev pkg-config
+  libheif-examples libavif-bin webp libheif-dev)
 missing=()
 for p in "${want[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
