@@ -69,7 +69,9 @@ func register(f codecs.Format, h handler) {
 // container. It fails when f is a format without metadata support or data
 // does not start as f does (no JPEG SOI, no PNG signature, no RIFF WEBP
 // header), and for a HEIF or AVIF container that codecs/heif refuses (its
-// errors match codecs.ErrCorrupt or codecs.ErrUnsupportedFormat).
+// errors match codecs.ErrCorrupt or codecs.ErrUnsupportedFormat), or
+// whose items' data add up to more bytes than the file holds (items
+// sharing bytes, which copying them would multiply; codecs.ErrCorrupt).
 // Otherwise a structure damaged further on does not fail Parse: Metadata
 // then returns what was read before the damage with an error, and the
 // methods that rewrite the file or need all of it (ICC, StripGPS,

@@ -36,11 +36,15 @@ type heifFile struct {
 
 // parseHEIFFile parses the container. Unlike the other formats, a HEIF
 // container damaged anywhere is refused as a whole: its items cannot be
-// located without the whole meta box.
+// located without the whole meta box. So is one whose items' data add up
+// to more than the file (checkItemBytes), before any of it is copied.
 func parseHEIFFile(data []byte) (container, error) {
 	f, err := heif.Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	if err := checkItemBytes(data, f); err != nil {
+		return nil, err
 	}
 	return &heifFile{data: data, f: f, items: f.MetadataItems()}, nil
 }

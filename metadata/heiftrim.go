@@ -32,13 +32,35 @@ func (h *heifFile) trim() ([]byte, error) {
 	return out, nil
 }
 
-// rewrite is the file's Rewrite.
+// rewrite is the file's Rewrite. Parse has checked that the items' data
+// add up to no more than the file, so the rebuilt file cannot be much
+// larger than the parsed one.
 func (h *heifFile) rewrite(replace map[uint32][]byte, drop map[uint32]bool) ([]byte, error) {
 	out, err := h.f.Rewrite(replace, drop)
 	if err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
 	}
 	return out, nil
+}
+
+// checkItemBytes refuses a file whose items' data add up to more bytes
+// than the file holds: items sharing bytes, which is no use to an image,
+// and which every copy of the items' data (the metadata items read, a
+// rebuild) would multiply: 16384 items each naming the whole file, four
+// times over, make 64 Ki copies of it.
+func checkItemBytes(data []byte, f *heif.File) error {
+	lay, ok := readHEIFLayout(data, f)
+	if !ok {
+		return fmt.Errorf("metadata: %w: heif: item locations that cannot be read", codecs.ErrCorrupt)
+	}
+	var total uint64
+	for _, s := range lay.spans {
+		total += s.end - s.start
+	}
+	if total > uint64(len(data)) {
+		return fmt.Errorf("metadata: %w: heif: the items' data add up to %d bytes, more than the file's %d", codecs.ErrCorrupt, total, len(data))
+	}
+	return nil
 }
 
 // heifLayout is where the boxes codecs/heif read lie in a file, and the
