@@ -24,7 +24,10 @@ func Trim(f codecs.Format, data []byte) ([]byte, error) {
 // A file whose end cannot be told without decoding it (a JPEG without
 // EOI, a GIF cut in the middle of a block) is returned whole, so that no
 // image data is ever cut. A container damaged before the image's end is an
-// error, as it is for StripGPS and StripAll.
+// error, as it is for StripGPS and StripAll. The result is never longer
+// than the file: a HEIF or AVIF file whose rebuild would be (its items
+// name the bytes of its own boxes) is refused with
+// codecs.ErrUnsupportedFormat.
 func (f *File) Trim() (out []byte, err error) {
 	defer recoverErr(&err, "Trim")
 	return f.c.trim()
