@@ -1,6 +1,7 @@
 package metadata_test
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"os"
@@ -105,5 +106,53 @@ func BenchmarkReadICCStripGPSCorpus(b *testing.B) {
 		}
 		b.Run(name+"/one-off", func(b *testing.B) { benchReadICCStrip(b, codecs.JPEG, data) })
 		b.Run(name+"/parse-once", func(b *testing.B) { benchParseOnce(b, codecs.JPEG, data) })
+	}
+}
+
+// BenchmarkTrimCorpus measures Trim on the real photos of
+// BLOBIMAGE_CORPUS: with a one-off parse (the walk of every segment and
+// of the scans' entropy-coded data, which Trim needs), on a File already
+// parsed (what the write path pays, as it parses the upload anyway), and
+// with 20 MiB appended (which the walk does not read past EOI).
+func BenchmarkTrimCorpus(b *testing.B) {
+	dir := os.Getenv("BLOBIMAGE_CORPUS")
+	if dir == "" {
+		b.Skip("BLOBIMAGE_CORPUS not set")
+	}
+	for _, c := range []struct {
+		name string
+		f    codecs.Format
+	}{{"canon5d3_22mp.jpg", codecs.JPEG}, {"seeding_16mp_prog.jpg", codecs.JPEG}, {"iphone_IMG_5195.heic", codecs.HEIC}} {
+		data, err := os.ReadFile(filepath.Join(dir, c.name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		padded := append(bytes.Clone(data), make([]byte, 20<<20)...)
+		for _, in := range []struct {
+			name string
+			data []byte
+		}{{"", data}, {"+20MiB", padded}} {
+			b.Run(c.name+in.name+"/parse+trim", func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := metadata.Trim(c.f, in.data); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			file, err := metadata.Parse(c.f, in.data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(c.name+in.name+"/trim", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := file.Trim(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

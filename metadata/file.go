@@ -9,6 +9,7 @@ import (
 // File is an encoded image's container (JPEG segments, PNG chunks, WebP
 // chunks, GIF blocks, HEIF boxes and items) walked once by Parse. Its methods read the metadata
 // and rewrite the image from that walk, without walking the bytes again.
+// Every rewrite (Trim, StripGPS, StripAll) ends where the image ends.
 //
 // A File refers to the bytes it was parsed from: they must not change while
 // it is in use. Its methods may be called from several goroutines at once.
@@ -30,6 +31,8 @@ type container interface {
 	// stripGPS and stripAll implement File's methods of the same names.
 	stripGPS() ([]byte, error)
 	stripAll(orientation int) ([]byte, error)
+	// trim implements File.Trim.
+	trim() ([]byte, error)
 }
 
 // sources are the raw metadata blocks found in a file: the EXIF TIFF
@@ -66,10 +69,13 @@ func register(f codecs.Format, h handler) {
 // container. It fails when f is a format without metadata support or data
 // does not start as f does (no JPEG SOI, no PNG signature, no RIFF WEBP
 // header), and for a HEIF or AVIF container that codecs/heif refuses (its
-// errors match codecs.ErrCorrupt or codecs.ErrUnsupportedFormat). Otherwise
-// a structure damaged further on does not fail Parse: Metadata then
-// returns what was read before the damage with an error, and the methods
-// that rewrite the file or need all of it (ICC, StripGPS, StripAll) return
+// errors match codecs.ErrCorrupt or codecs.ErrUnsupportedFormat), or
+// whose items' data add up to more bytes than the file holds (items
+// sharing bytes, which copying them would multiply; codecs.ErrCorrupt).
+// Otherwise a structure damaged further on does not fail Parse: Metadata
+// then returns what was read before the damage with an error, and the
+// methods that rewrite the file or need all of it (ICC, StripGPS,
+// StripAll, and Trim when the damage hides where the image ends) return
 // the error. A GIF always parses (its metadata is not read; bytes that are
 // not a GIF are kept as they are).
 func Parse(f codecs.Format, data []byte) (file *File, err error) {
@@ -129,18 +135,19 @@ func (f *File) ICC() (icc []byte, err error) {
 }
 
 // StripGPS returns the file with its GPS position removed, without
-// re-encoding pixels: what it removes is listed in the package
-// documentation. A file with no GPS is returned unchanged (the very slice
-// that was parsed). An EXIF structure that cannot be walked safely is an
-// error, so that the caller can fall back to StripAll.
+// re-encoding pixels, ending where the image ends: what it removes is
+// listed in the package documentation. A file with no GPS is returned as
+// Trim returns it: unchanged (the very slice that was parsed) when
+// nothing follows the image. An EXIF structure that cannot be walked
+// safely is an error, so that the caller can fall back to StripAll.
 func (f *File) StripGPS() (out []byte, err error) {
 	defer recoverErr(&err, "StripGPS")
 	return f.c.stripGPS()
 }
 
 // StripAll returns the file without EXIF, XMP, IPTC and comments, without
-// re-encoding pixels; what each format keeps is listed in the package
-// documentation. ICC profiles and what decoding needs (JFIF, Adobe APP14)
+// re-encoding pixels, ending where the image ends; what each format keeps
+// is listed in the package documentation. ICC profiles and what decoding needs (JFIF, Adobe APP14)
 // are kept. If orientation is 2–8 a minimal EXIF carrying only that
 // orientation is written in place of the old one, so the image still
 // displays the same way; HEIF and AVIF ignore orientation, as their

@@ -118,9 +118,11 @@ type outcome struct {
 	metaErr             bool
 	icc                 []byte
 	iccErr              bool
-	gps, all            []byte
+	gps, all, trim      []byte
 	gpsErr, allErr      bool
+	trimErr             bool
 	gpsSame, allSame    bool
+	trimSame            bool
 	exif, xmp           []byte
 	parseErr, anyBugErr error
 }
@@ -138,7 +140,7 @@ func bugOf(errs ...error) error {
 // fresh copy of data.
 func oneOff(fm codecs.Format, data []byte, orientation int) outcome {
 	var o outcome
-	var err1, err2, err3, err4 error
+	var err1, err2, err3, err4, err5 error
 	o.meta, err1 = metadata.Read(fm, bytes.Clone(data))
 	o.icc, err2 = metadata.ICCProfile(fm, bytes.Clone(data))
 	in := bytes.Clone(data)
@@ -147,11 +149,14 @@ func oneOff(fm codecs.Format, data []byte, orientation int) outcome {
 	in = bytes.Clone(data)
 	o.all, err4 = metadata.StripAll(fm, in, orientation)
 	o.allSame = sameSlice(o.all, in)
-	o.metaErr, o.iccErr, o.gpsErr, o.allErr = err1 != nil, err2 != nil, err3 != nil, err4 != nil
+	in = bytes.Clone(data)
+	o.trim, err5 = metadata.Trim(fm, in)
+	o.trimSame = sameSlice(o.trim, in)
+	o.metaErr, o.iccErr, o.gpsErr, o.allErr, o.trimErr = err1 != nil, err2 != nil, err3 != nil, err4 != nil, err5 != nil
 	if f, err := metadata.Parse(fm, bytes.Clone(data)); err == nil {
 		o.exif, o.xmp = f.EXIF(), f.XMP()
 	}
-	o.anyBugErr = bugOf(err1, err2, err3, err4)
+	o.anyBugErr = bugOf(err1, err2, err3, err4, err5)
 	return o
 }
 
@@ -163,11 +168,13 @@ func parsedOnce(fm codecs.Format, data []byte, orientation int) outcome {
 	f, err := metadata.Parse(fm, data)
 	if err != nil {
 		o.parseErr = err
-		o.metaErr, o.iccErr, o.gpsErr, o.allErr = true, true, true, true
+		o.metaErr, o.iccErr, o.gpsErr, o.allErr, o.trimErr = true, true, true, true, true
 		o.anyBugErr = bugOf(err)
 		return o
 	}
-	var err1, err2, err3, err4 error
+	var err1, err2, err3, err4, err5 error
+	o.trim, err5 = f.Trim()
+	o.trimSame = sameSlice(o.trim, data)
 	o.all, err4 = f.StripAll(orientation)
 	o.allSame = sameSlice(o.all, data)
 	o.gps, err3 = f.StripGPS()
@@ -175,8 +182,8 @@ func parsedOnce(fm codecs.Format, data []byte, orientation int) outcome {
 	o.icc, err2 = f.ICC()
 	o.meta, err1 = f.Metadata()
 	o.exif, o.xmp = f.EXIF(), f.XMP()
-	o.metaErr, o.iccErr, o.gpsErr, o.allErr = err1 != nil, err2 != nil, err3 != nil, err4 != nil
-	o.anyBugErr = bugOf(err1, err2, err3, err4)
+	o.metaErr, o.iccErr, o.gpsErr, o.allErr, o.trimErr = err1 != nil, err2 != nil, err3 != nil, err4 != nil, err5 != nil
+	o.anyBugErr = bugOf(err1, err2, err3, err4, err5)
 	return o
 }
 
@@ -187,15 +194,17 @@ func sameOutcome(a, b outcome) string {
 		return fmt.Sprintf("internal error: %v / %v", a.anyBugErr, b.anyBugErr)
 	case diffMeta(a.meta, b.meta) != "":
 		return "Metadata: " + diffMeta(a.meta, b.meta)
-	case a.metaErr != b.metaErr, a.iccErr != b.iccErr, a.gpsErr != b.gpsErr, a.allErr != b.allErr:
-		return fmt.Sprintf("errors: Metadata %v/%v ICC %v/%v StripGPS %v/%v StripAll %v/%v",
-			a.metaErr, b.metaErr, a.iccErr, b.iccErr, a.gpsErr, b.gpsErr, a.allErr, b.allErr)
+	case a.metaErr != b.metaErr, a.iccErr != b.iccErr, a.gpsErr != b.gpsErr, a.allErr != b.allErr, a.trimErr != b.trimErr:
+		return fmt.Sprintf("errors: Metadata %v/%v ICC %v/%v StripGPS %v/%v StripAll %v/%v Trim %v/%v",
+			a.metaErr, b.metaErr, a.iccErr, b.iccErr, a.gpsErr, b.gpsErr, a.allErr, b.allErr, a.trimErr, b.trimErr)
 	case !bytes.Equal(a.icc, b.icc) || (a.icc == nil) != (b.icc == nil):
 		return "ICC differs"
 	case !bytes.Equal(a.gps, b.gps) || a.gpsSame != b.gpsSame:
 		return "StripGPS output differs"
 	case !bytes.Equal(a.all, b.all) || a.allSame != b.allSame:
 		return "StripAll output differs"
+	case !bytes.Equal(a.trim, b.trim) || a.trimSame != b.trimSame:
+		return "Trim output differs"
 	case !bytes.Equal(a.exif, b.exif) || !bytes.Equal(a.xmp, b.xmp):
 		return "EXIF or XMP differs"
 	}
@@ -246,6 +255,9 @@ func concurrentUse(t *testing.T, fm codecs.Format, data []byte) {
 			}
 			if out, err := f.StripAll(6); err != nil || !bytes.Equal(out, want.all) {
 				errs <- fmt.Errorf("StripAll: %v", err)
+			}
+			if out, err := f.Trim(); err != nil || !bytes.Equal(out, want.trim) {
+				errs <- fmt.Errorf("Trim: %v", err)
 			}
 			if !bytes.Equal(f.XMP(), want.xmp) {
 				errs <- errors.New("XMP differs")

@@ -306,3 +306,53 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTrim checks Trim on anything: it never fails with an internal
+// error, never modifies its input, never returns more bytes than it was
+// given, and what it returns parses again, is returned unchanged by a
+// second Trim, and decodes (when small) to the input's pixels. Apart from
+// the rebuilt HEIF and JPEG files that lose an MPF segment, the output is
+// a prefix of the input.
+func FuzzTrim(f *testing.F) {
+	html := []byte("<html><script>x</script>")
+	for _, s := range fuzzSeeds() {
+		i := uint8(slices.Index(parseFormats, s.f))
+		f.Add(s.data, i)
+		f.Add(append(bytes.Clone(s.data), html...), i)
+	}
+	for _, fx := range heifSeeds(f) {
+		i := uint8(slices.Index(parseFormats, fx.f))
+		f.Add(fx.data, i)
+		f.Add(append(bytes.Clone(fx.data), html...), i)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, format uint8) {
+		fm := parseFormats[int(format)%len(parseFormats)]
+		in := bytes.Clone(data)
+		out, err := metadata.Trim(fm, data)
+		noBug(t, "Trim", err)
+		if !bytes.Equal(in, data) {
+			t.Fatal("Trim modified its input")
+		}
+		if err != nil {
+			return
+		}
+		if len(out) > len(data) {
+			t.Fatalf("Trim returned %d bytes of %d", len(out), len(data))
+		}
+		heifLike := fm == codecs.HEIC || fm == codecs.AVIF
+		if !heifLike && fm != codecs.JPEG && !bytes.HasPrefix(data, out) {
+			t.Fatal("Trim's output is not a prefix of its input")
+		}
+		file, err := metadata.Parse(fm, out)
+		if err != nil {
+			t.Fatalf("Trim's output does not parse: %v", err)
+		}
+		again, err := file.Trim()
+		if err != nil || len(out) > 0 && !sameSlice(again, out) {
+			t.Fatalf("second Trim: %d of %d bytes, %v", len(again), len(out), err)
+		}
+		if !heifLike {
+			checkPixels(t, fm, data, out)
+		}
+	})
+}

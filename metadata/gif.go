@@ -2,6 +2,7 @@ package metadata
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/blobimage/blobimage/codecs"
 )
@@ -19,8 +20,8 @@ type gifBlock struct {
 	start, end int
 	ext        byte   // extension label, 0 for image data or the trailer
 	app        string // application identifier of an application extension
-	opaque     bool   // bytes that could not be walked (kept verbatim)
-	trailing   bool   // bytes after the trailer
+	opaque     bool   // a block cut short by the end of the file (kept verbatim)
+	trailing   bool   // bytes after the image: after the trailer, or from a byte that starts no block
 }
 
 // gifSubBlocks returns the offset after the data sub-blocks starting at pos,
@@ -37,8 +38,11 @@ func gifSubBlocks(b []byte, pos int) int {
 	return -1
 }
 
-// parseGIF walks the blocks of a GIF. It is lenient, as decoders are: from
-// the first block it cannot walk, the rest is one opaque block.
+// parseGIF walks the blocks of a GIF. It is lenient, as decoders are: a
+// block cut short by the end of the file is kept as one opaque block, and
+// where a byte starts no block (neither an extension, an image descriptor
+// nor the trailer) the image ends, as it does for decoders, which stop
+// there: the bytes from it on are trailing.
 func parseGIF(b []byte) (header int, blocks []gifBlock, ok bool) {
 	if len(b) < 13 || !(bytes.HasPrefix(b, []byte("GIF87a")) || bytes.HasPrefix(b, []byte("GIF89a"))) {
 		return 0, nil, false
@@ -99,7 +103,8 @@ func parseGIF(b []byte) (header int, blocks []gifBlock, ok bool) {
 			blocks = append(blocks, gifBlock{start: pos, end: end})
 			pos = end
 		default:
-			return header, opaque(pos), true
+			blocks = append(blocks, gifBlock{start: pos, end: len(b), trailing: true})
+			return header, blocks, true
 		}
 	}
 	return header, blocks, true
@@ -129,39 +134,42 @@ func parseGIFFile(b []byte) (container, error) {
 // sources is empty: GIF metadata is not read.
 func (g *gifFile) sources() (sources, error) { return sources{}, nil }
 
-// rewrite returns the GIF without the blocks drop selects, or the parsed
-// bytes themselves when none is selected.
+// rewrite returns the GIF without the blocks drop selects: the parsed
+// bytes themselves when none is selected, a prefix of them when only the
+// last blocks are.
 func (g *gifFile) rewrite(drop func(gifBlock) bool) []byte {
 	b := g.b
 	if !g.ok {
 		return b
 	}
-	var out []byte
-	for i, blk := range g.blocks {
-		if !drop(blk) {
-			if out != nil {
-				out = append(out, b[blk.start:blk.end]...)
-			}
-			continue
-		}
-		if out == nil {
-			out = make([]byte, 0, len(b))
-			out = append(out, b[:g.header]...)
-			for _, prev := range g.blocks[:i] {
-				out = append(out, b[prev.start:prev.end]...)
-			}
-		}
-	}
-	if out == nil {
+	first := slices.IndexFunc(g.blocks, drop)
+	if first < 0 {
 		return b
+	}
+	if !slices.ContainsFunc(g.blocks[first:], func(blk gifBlock) bool { return !drop(blk) }) {
+		return prefix(b, g.blocks[first].start)
+	}
+	out := make([]byte, 0, len(b))
+	out = append(out, b[:g.blocks[first].start]...)
+	for _, blk := range g.blocks[first:] {
+		if !drop(blk) {
+			out = append(out, b[blk.start:blk.end]...)
+		}
 	}
 	return out
 }
 
-// stripGPS drops the XMP extensions mentioning GPS.
+// trim drops the bytes after the image: after the trailer, or from the
+// first byte that starts no block.
+func (g *gifFile) trim() ([]byte, error) {
+	return g.rewrite(func(blk gifBlock) bool { return blk.trailing }), nil
+}
+
+// stripGPS drops the XMP extensions mentioning GPS and, like trim, the
+// bytes after the image.
 func (g *gifFile) stripGPS() ([]byte, error) {
 	return g.rewrite(func(blk gifBlock) bool {
-		return blk.app == gifXMPApp && hasGPSText(g.b[blk.start:blk.end])
+		return blk.trailing || blk.app == gifXMPApp && hasGPSText(g.b[blk.start:blk.end])
 	}), nil
 }
 

@@ -36,11 +36,15 @@ type heifFile struct {
 
 // parseHEIFFile parses the container. Unlike the other formats, a HEIF
 // container damaged anywhere is refused as a whole: its items cannot be
-// located without the whole meta box.
+// located without the whole meta box. So is one whose items' data add up
+// to more than the file (checkItemBytes), before any of it is copied.
 func parseHEIFFile(data []byte) (container, error) {
 	f, err := heif.Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	if err := checkItemBytes(data, f); err != nil {
+		return nil, err
 	}
 	return &heifFile{data: data, f: f, items: f.MetadataItems()}, nil
 }
@@ -76,6 +80,7 @@ func (h *heifFile) icc() ([]byte, error) {
 // stripGPS unlinks the GPS IFD of every Exif item in place (the item keeps
 // its length) and drops the mime items (XMP) that mention GPS or cannot be
 // decoded; the file is then rebuilt around the same coded image data.
+// Without GPS it is trimmed as Trim does.
 func (h *heifFile) stripGPS() ([]byte, error) {
 	replace := map[uint32][]byte{}
 	drop := map[uint32]bool{}
@@ -100,13 +105,9 @@ func (h *heifFile) stripGPS() ([]byte, error) {
 		}
 	}
 	if len(replace) == 0 && len(drop) == 0 {
-		return h.data, nil
+		return h.trim()
 	}
-	out, err := h.f.Rewrite(replace, drop)
-	if err != nil {
-		return nil, fmt.Errorf("metadata: %w", err)
-	}
-	return out, nil
+	return h.rewrite(replace, drop)
 }
 
 // mimeHasGPS reports whether a mime item (XMP, usually) mentions GPS, or
@@ -142,11 +143,7 @@ func (h *heifFile) stripAll(int) ([]byte, error) {
 			drop[it.ID] = true
 		}
 	}
-	out, err := h.f.Rewrite(nil, drop)
-	if err != nil {
-		return nil, fmt.Errorf("metadata: %w", err)
-	}
-	return out, nil
+	return h.rewrite(nil, drop)
 }
 
 // heifEmbedICC refuses: adding a colr property to an encoded HEIF or AVIF

@@ -231,14 +231,13 @@ func segment(marker byte, payload ...[]byte) []byte {
 }
 
 // stripGPS rewrites the EXIF segments holding a GPS IFD and drops the
-// XMP, extended XMP, Photoshop and trailing data that mention GPS.
+// XMP, extended XMP and Photoshop segments that mention GPS; like trim, it
+// ends the file at EOI.
 func (j *jpegFile) stripGPS() ([]byte, error) {
 	if j.err != nil {
 		return nil, j.err
 	}
 	data, parts := j.data, j.parts
-	changed := false
-	dropTrailing := false
 	repl := map[int][]byte{} // part index → replacement; nil drops it
 	var ext []int            // extended XMP segments
 	for i, p := range parts {
@@ -263,9 +262,6 @@ func (j *jpegFile) stripGPS() ([]byte, error) {
 			if irbHasGPS(pl) {
 				repl[i] = nil
 			}
-		case p.kind == partTrailing:
-			dropTrailing = trailingHasGPS(data[p.start:p.end])
-			changed = changed || dropTrailing
 		}
 	}
 	if extendedXMPHasGPS(data, parts, ext) {
@@ -273,24 +269,52 @@ func (j *jpegFile) stripGPS() ([]byte, error) {
 			repl[i] = nil
 		}
 	}
-	if !changed && len(repl) == 0 {
-		return data, nil
+	return j.rebuild(repl), nil
+}
+
+// trim returns the file up to the EOI that ends the image, without the
+// MPF segment when that drops the images it lists. A file without EOI (a
+// truncated one) is returned whole: where its scan data ends cannot be
+// told without decoding it.
+func (j *jpegFile) trim() ([]byte, error) {
+	if j.err != nil {
+		return nil, j.err
 	}
-	out := make([]byte, 0, len(data))
+	return j.rebuild(nil), nil
+}
+
+// rebuild returns the file with the parts in repl replaced (nil drops
+// them), ending at EOI: bytes after it go, and with them the MPF segment
+// that lists the images among them. Without a change to make it returns
+// the parsed bytes or, when only bytes after EOI go, a prefix of them.
+func (j *jpegFile) rebuild(repl map[int][]byte) []byte {
+	data, parts := j.data, j.parts
+	end := len(data)
+	if n := len(parts); n > 0 && parts[n-1].kind == partTrailing {
+		end = parts[n-1].start
+	}
+	mpf := false // an MPF segment to drop with the bytes after EOI
+	if end < len(data) {
+		for _, p := range parts {
+			mpf = mpf || p.is(data, mAPP2, mpfHeader)
+		}
+	}
+	if len(repl) == 0 && !mpf {
+		return prefix(data, end)
+	}
+	out := make([]byte, 0, end)
 	out = append(out, 0xFF, mSOI)
 	for i, p := range parts {
 		if r, ok := repl[i]; ok {
 			out = append(out, r...)
 			continue
 		}
-		// Images appended after EOI are described by the MPF segment;
-		// both go when the appended data carries a position.
-		if dropTrailing && (p.kind == partTrailing || p.is(data, mAPP2, mpfHeader)) {
+		if p.kind == partTrailing || mpf && p.is(data, mAPP2, mpfHeader) {
 			continue
 		}
 		out = append(out, data[p.start:p.end]...)
 	}
-	return out, nil
+	return out
 }
 
 // extendedXMPHasGPS reports whether the extended XMP held by the segments
@@ -368,55 +392,6 @@ func resourcesHaveGPS(b []byte) bool {
 			}
 		}
 		pos = p + n + n&1
-	}
-	return false
-}
-
-// trailingHasGPS reports whether bytes after EOI (typically further images
-// listed by an MPF segment) hold EXIF with a GPS IFD or XMP mentioning GPS.
-// Anything that looks like EXIF but cannot be parsed counts as GPS.
-func trailingHasGPS(b []byte) bool {
-	const maxChecks = 16
-	checks := 0
-	exifSig := exifHeader[:5]
-	for off := 0; ; {
-		i := bytes.Index(b[off:], exifSig)
-		if i < 0 || off+i+len(exifHeader) > len(b) {
-			break
-		}
-		if checks++; checks > maxChecks {
-			return true
-		}
-		at := off + i
-		tiff := b[at+len(exifHeader):]
-		// Within an APP1 segment, bound the block by its length.
-		if at >= 4 && b[at-4] == 0xFF && b[at-3] == mAPP1 {
-			if n := int(binary.BigEndian.Uint16(b[at-2:])); n >= 2+len(exifHeader) && at-2+n <= len(b) {
-				tiff = b[at+len(exifHeader) : at-2+n]
-			}
-		}
-		if _, _, err := parseTIFF(tiff); err == nil {
-			if has, err := tiffHasGPS(tiff); has || err != nil {
-				return true
-			}
-		}
-		off = at + len(exifSig)
-	}
-	for _, sig := range [][]byte{xmpHeader, xmpExtHeader, []byte("Photoshop 3.0\x00")} {
-		for off := 0; ; {
-			i := bytes.Index(b[off:], sig)
-			if i < 0 {
-				break
-			}
-			if checks++; checks > maxChecks {
-				return true
-			}
-			at := off + i
-			if hasGPSText(b[at:min(len(b), at+0x10000)]) {
-				return true
-			}
-			off = at + len(sig)
-		}
 	}
 	return false
 }

@@ -14,9 +14,9 @@
 // # Parsing once
 //
 // Parse walks an image's container once and returns a File that answers
-// everything asked of the upload: Metadata, EXIF, XMP, ICC, StripGPS and
-// StripAll. Read, ICCProfile, StripGPS and StripAll are conveniences for
-// one-off use that each parse the file again. Each format is one file of
+// everything asked of the upload: Metadata, EXIF, XMP, ICC, Trim, StripGPS
+// and StripAll. Read, ICCProfile, Trim, StripGPS and StripAll are
+// conveniences for one-off use that each parse the file again. Each format is one file of
 // this package that registers its container; EmbedICC, which works on
 // freshly encoded output, goes through the same registry.
 //
@@ -30,6 +30,41 @@
 // (what a JPEG segment holds) and 256 KiB of XMP are read; a panic in the
 // decoder becomes an error. GIF metadata is not read.
 //
+// # Where the image ends
+//
+// Trim, StripGPS and StripAll all return a file that ends where the image
+// ends: bytes appended after it (a zip, an HTML polyglot, padding) are
+// not kept. The end is
+//
+//   - JPEG: the EOI marker after the last scan. The marker segments are
+//     walked by their lengths (so an EXIF thumbnail inside APP1, with its
+//     own SOI and EOI, is skipped), then each scan's entropy-coded data,
+//     where FF 00 is a stuffed byte and FF D0–D7 a restart. What follows
+//     EOI goes, and with it the extras of multi-picture files: the depth
+//     maps, stereo pairs and previews phones append (with the MPF segment
+//     that lists them) and a motion photo's video (whose XMP description
+//     stays, unless StripAll drops it): the primary image is what is
+//     served. A JPEG without EOI (truncated, as some cameras write) is
+//     kept whole: where its scan data ends cannot be told without
+//     decoding it, and trimming never cuts image data;
+//   - PNG: the IEND chunk, its CRC included;
+//   - GIF: the trailer (0x3B) after the last block, image descriptors and
+//     extensions walked with their sub-blocks; a byte where a block should
+//     start but none does also ends the image, as decoders stop there. A
+//     GIF cut short inside a block is kept whole;
+//   - WebP: the RIFF container, as long as its header says (padded to
+//     even), whatever its chunks hold;
+//   - HEIF and AVIF: the file as codecs/heif rebuilds it (see StripGPS
+//     below), which leaves out every byte no box or item refers to: free
+//     and skip boxes, other top-level boxes, mdat bytes no item uses,
+//     unused properties, trailing bytes. A file that holds none of those
+//     is returned unchanged, without a rebuild.
+//
+// Where nothing else changes, Trim returns the parsed slice itself, or a
+// prefix of it. A JPEG damaged before its first scan, a PNG damaged before
+// IEND and a WebP whose RIFF header declares more bytes than there are
+// cannot be trimmed (an error, as for StripGPS and StripAll).
+//
 // # What StripGPS removes
 //
 //   - every GPS IFD pointer of the EXIF (in IFD0, IFD1, the Exif IFD and any
@@ -37,7 +72,8 @@
 //     directory and the values it points to are zeroed; XMP (tag 0x02BC)
 //     and Photoshop resources (0x8649) embedded in the EXIF that mention GPS
 //     are removed and zeroed the same way; every other EXIF byte, and every
-//     other segment or chunk, is kept as it was;
+//     other segment or chunk up to the end of the image, is kept as it
+//     was;
 //   - XMP packets that mention GPS (any "gps", in any case, which also
 //     catches vendor properties such as drone-dji:GpsLatitude): the whole
 //     packet (JPEG APP1, all extended-XMP segments, PNG text chunk, WebP
@@ -46,8 +82,6 @@
 //   - JPEG APP13 (Photoshop) segments whose XMP or EXIF resources hold GPS;
 //   - PNG "Raw profile type exif/APP1/xmp/8bim" text chunks holding GPS (or
 //     that cannot be decoded);
-//   - in JPEG, data appended after EOI (multi-picture images listed by an
-//     MPF segment) when it holds GPS, together with the MPF segment;
 //   - in HEIF and AVIF, the GPS IFD of every Exif item, unlinked in place
 //     as above (the item keeps its length), and every mime item (XMP) that
 //     mentions GPS or whose content encoding cannot be read. The file is
@@ -55,7 +89,7 @@
 //     the items' data: the coded image data is copied byte for byte, and
 //     what no item refers to (free boxes, an image sequence's tracks,
 //     trailing bytes) is left out. A file with no GPS in its items is
-//     returned unchanged, and such bytes are not inspected.
+//     trimmed as Trim trims it.
 //
 // Maker notes are opaque and not inspected; a vendor position hidden there
 // survives StripGPS (StripAll removes it).
@@ -74,8 +108,8 @@
 //     chunks and data after IEND are dropped;
 //   - WebP: VP8X, ICCP, ANIM, ANMF, ALPH, VP8 and VP8L; EXIF, XMP, unknown
 //     chunks and data after the RIFF container are dropped;
-//   - GIF: comments and application extensions other than NETSCAPE2.0,
-//     ANIMEXTS1.0 and ICCRGBG1012 are dropped;
+//   - GIF: comments, application extensions other than NETSCAPE2.0,
+//     ANIMEXTS1.0 and ICCRGBG1012, and data after the image are dropped;
 //   - HEIF and AVIF: every item but the Exif and mime (XMP) items, with
 //     their properties (the colr profile, irot, imir, clap included) and
 //     references; the file is rebuilt as StripGPS rebuilds it.
@@ -150,8 +184,8 @@ func Read(f codecs.Format, data []byte) (Metadata, error) {
 // JPEG the EXIF GPS IFD is unlinked from IFD0 and its bytes zeroed, and XMP
 // packets holding GPS properties are dropped; PNG eXIf chunks and WebP EXIF
 // chunks are treated the same way (with CRCs and chunk sizes fixed). Data
-// with no GPS is returned unchanged (the same slice). Formats without
-// metadata (GIF) are returned unchanged.
+// with no GPS is returned as Trim returns it: unchanged (the same slice)
+// when nothing follows the image. GIF, which has no GPS, is only trimmed.
 func StripGPS(f codecs.Format, data []byte) ([]byte, error) {
 	file, err := Parse(f, data)
 	if err != nil {

@@ -276,8 +276,16 @@ func (t *pngTexts) drop(i int) {
 	t.gps[i] = true
 }
 
+// trim returns the file through the IEND chunk (its CRC included).
+func (p *pngFile) trim() ([]byte, error) {
+	if p.err != nil {
+		return nil, p.err
+	}
+	return prefix(p.b, p.end), nil
+}
+
 // stripGPS rewrites the eXIf chunks holding a GPS IFD and drops the text
-// chunks that mention GPS.
+// chunks that mention GPS; like trim, it ends the file at IEND.
 func (p *pngFile) stripGPS() ([]byte, error) {
 	if p.err != nil {
 		return nil, p.err
@@ -302,9 +310,9 @@ func (p *pngFile) stripGPS() ([]byte, error) {
 		}
 	}
 	if len(repl) == 0 {
-		return b, nil
+		return prefix(b, p.end), nil
 	}
-	out := make([]byte, 0, len(b))
+	out := make([]byte, 0, p.end)
 	out = append(out, pngSignature...)
 	for i, c := range p.chunks {
 		if r, ok := repl[i]; ok {
@@ -313,7 +321,7 @@ func (p *pngFile) stripGPS() ([]byte, error) {
 			out = append(out, b[c.start:c.end]...)
 		}
 	}
-	return append(out, b[p.end:]...), nil
+	return out, nil
 }
 
 // pngKeep lists the chunks StripAll keeps besides critical ones: what

@@ -72,7 +72,7 @@ func decodeBlock(source imagemeta.Source, block []byte, ts *tagSet) (err error) 
 	if source == imagemeta.XMP {
 		name, id, limit = "XMP", "XMP ", maxXMPTags
 	}
-	container, err := webpBuild([][]byte{riffChunkBytes(id, block)}, nil)
+	container, err := webpBuild([][]byte{riffChunkBytes(id, block)})
 	if err != nil {
 		return err
 	}

@@ -89,19 +89,24 @@ func TestStripGPSUnchanged(t *testing.T) {
 		f    codecs.Format
 		data []byte
 	}{
-		"jpeg exif":     {codecs.JPEG, jpegWith(app1(withoutGPS(fullEXIF).Bytes()), app1(xmpNoGPS))},
-		"jpeg bare":     {codecs.JPEG, jpegWith()},
-		"png eXIf":      {codecs.PNG, pngWith(chunk("eXIf", tiffOf(withoutGPS(fullEXIF).Bytes())), iTXt("XML:com.adobe.xmp", xmpPacket(xmpNoGPS)))},
-		"png bare":      {codecs.PNG, testimage.PNG(pattern())},
-		"webp exif":     {codecs.WebP, testimage.WebP(pattern(), withoutGPS(fullEXIF).Bytes())},
-		"webp bare":     {codecs.WebP, testimage.WebP(pattern(), nil)},
-		"gif":           {codecs.GIF, testimage.GIF(pattern())},
-		"jpeg trailing": {codecs.JPEG, append(jpegWith(), "some appended bytes"...)},
+		"jpeg exif": {codecs.JPEG, jpegWith(app1(withoutGPS(fullEXIF).Bytes()), app1(xmpNoGPS))},
+		"jpeg bare": {codecs.JPEG, jpegWith()},
+		"png eXIf":  {codecs.PNG, pngWith(chunk("eXIf", tiffOf(withoutGPS(fullEXIF).Bytes())), iTXt("XML:com.adobe.xmp", xmpPacket(xmpNoGPS)))},
+		"png bare":  {codecs.PNG, testimage.PNG(pattern())},
+		"webp exif": {codecs.WebP, testimage.WebP(pattern(), withoutGPS(fullEXIF).Bytes())},
+		"webp bare": {codecs.WebP, testimage.WebP(pattern(), nil)},
+		"gif":       {codecs.GIF, testimage.GIF(pattern())},
 	}
 	for name, tc := range cases {
 		out, err := metadata.StripGPS(tc.f, tc.data)
 		if err != nil || !sameSlice(out, tc.data) {
 			t.Errorf("%s: err %v, same slice %v", name, err, sameSlice(out, tc.data))
+		}
+		// With bytes appended, the same slice ends before them.
+		appended := append(bytes.Clone(tc.data), "some appended bytes"...)
+		out, err = metadata.StripGPS(tc.f, appended)
+		if err != nil || !sameSlice(out, appended[:len(tc.data)]) || cap(out) != len(tc.data) {
+			t.Errorf("%s with bytes appended: err %v, a prefix of the input ending at the image %v", name, err, sameSlice(out, appended[:len(tc.data)]))
 		}
 	}
 }
@@ -174,11 +179,13 @@ func TestStripGPSTrailingJPEG(t *testing.T) {
 	if bytes.Contains(out, []byte("MPF\x00")) || len(out) != len(first)-4-len(mpf.Payload) {
 		t.Errorf("appended image with GPS or MPF segment kept (len %d of %d)", len(out), len(data))
 	}
-	// Without GPS in the appended image, everything stays.
+	// Without GPS in the appended image, it goes all the same: the file
+	// ends where the first image ends.
 	second = jpegWith(app1(withoutGPS(fullEXIF).Bytes()))
 	data = append(append([]byte(nil), first...), second...)
-	if out, err := metadata.StripGPS(codecs.JPEG, data); err != nil || !sameSlice(out, data) {
-		t.Errorf("no GPS appended: err %v, same %v", err, sameSlice(out, data))
+	out, err = metadata.StripGPS(codecs.JPEG, data)
+	if err != nil || bytes.Contains(out, []byte("MPF\x00")) || len(out) != len(first)-4-len(mpf.Payload) {
+		t.Errorf("no GPS appended: err %v, appended image or MPF segment kept (len %d of %d)", err, len(out), len(data))
 	}
 }
 

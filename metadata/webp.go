@@ -75,24 +75,28 @@ func riffChunkBytes(id string, payload []byte) []byte {
 	return out
 }
 
-// webpBuild returns a RIFF WEBP container of the given chunks followed by
-// trailing.
-func webpBuild(chunks [][]byte, trailing []byte) ([]byte, error) {
+// webpBuild returns a RIFF WEBP container of the given chunks, each
+// padded to an even size (the last chunk of a file may lack its padding
+// byte).
+func webpBuild(chunks [][]byte) ([]byte, error) {
 	n := 4
 	for _, c := range chunks {
-		n += len(c)
+		n += len(c) + len(c)&1
 	}
 	if uint64(n) > 1<<32-2 {
 		return nil, errors.New("metadata: webp larger than a RIFF container can hold")
 	}
-	out := make([]byte, 8, 8+n+len(trailing))
+	out := make([]byte, 8, 8+n)
 	copy(out, "RIFF")
 	binary.LittleEndian.PutUint32(out[4:], uint32(n))
 	out = append(out, "WEBP"...)
 	for _, c := range chunks {
 		out = append(out, c...)
+		if len(c)&1 == 1 {
+			out = append(out, 0)
+		}
 	}
-	return append(out, trailing...), nil
+	return out, nil
 }
 
 // webpFile is a WebP split into chunks once.
@@ -113,13 +117,33 @@ func parseWebPFile(b []byte) (container, error) {
 	return &webpFile{b: b, chunks: chunks, end: end, err: err}, nil
 }
 
+// riffEnd returns where the RIFF container ends: the size its header
+// gives, padded to even when the padding byte is there.
+func (w *webpFile) riffEnd() int {
+	if w.end&1 == 1 && w.end < len(w.b) {
+		return w.end + 1
+	}
+	return w.end
+}
+
+// trim returns the RIFF container, without the bytes after it. Damage
+// inside the container does not matter: its header says where it ends.
+// A header declaring more bytes than there are is an error.
+func (w *webpFile) trim() ([]byte, error) {
+	if w.end == 0 {
+		return nil, w.err
+	}
+	return prefix(w.b, w.riffEnd()), nil
+}
+
 // stripGPS rewrites the EXIF chunks holding a GPS IFD and drops the XMP
-// chunks that mention GPS (clearing the VP8X XMP flag when none is left).
+// chunks that mention GPS (clearing the VP8X XMP flag when none is left);
+// like trim, it ends the file with the RIFF container.
 func (w *webpFile) stripGPS() ([]byte, error) {
 	if w.err != nil {
 		return nil, w.err
 	}
-	b, chunks, end := w.b, w.chunks, w.end
+	b, chunks := w.b, w.chunks
 	repl := map[int][]byte{}
 	xmpLeft := false
 	for i, c := range chunks {
@@ -143,7 +167,7 @@ func (w *webpFile) stripGPS() ([]byte, error) {
 		}
 	}
 	if len(repl) == 0 {
-		return b, nil
+		return prefix(b, w.riffEnd()), nil
 	}
 	out := make([][]byte, 0, len(chunks))
 	for i, c := range chunks {
@@ -160,7 +184,7 @@ func (w *webpFile) stripGPS() ([]byte, error) {
 		}
 		out = append(out, raw)
 	}
-	return webpBuild(out, b[end:])
+	return webpBuild(out)
 }
 
 // webpVP8X returns the VP8X payload describing a simple-format WebP
@@ -243,7 +267,7 @@ func (w *webpFile) stripAll(orientation int) ([]byte, error) {
 	if withEXIF {
 		out = append(out, riffChunkBytes("EXIF", orientationTIFF(orientation)))
 	}
-	return webpBuild(out, nil)
+	return webpBuild(out)
 }
 
 // icc returns a copy of the payload of the ICCP chunk.
@@ -263,9 +287,10 @@ func (w *webpFile) icc() ([]byte, error) {
 }
 
 // webpEmbedICC implements EmbedICC for WebP: an ICCP chunk after the VP8X
-// header (created if needed, its ICC flag set), replacing any other.
+// header (created if needed, its ICC flag set), replacing any other. Bytes
+// after the RIFF container (an encoder writes none) are not kept.
 func webpEmbedICC(b, icc []byte) ([]byte, error) {
-	chunks, end, err := parseWebP(b)
+	chunks, _, err := parseWebP(b)
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +315,7 @@ func webpEmbedICC(b, icc []byte) ([]byte, error) {
 			out = append(out, b[c.start:c.end])
 		}
 	}
-	return webpBuild(out, b[end:])
+	return webpBuild(out)
 }
 
 // sources returns the first EXIF and XMP chunks of the WebP, with the
