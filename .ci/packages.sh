@@ -3,7 +3,8 @@
 # for the optional libjpeg-turbo codec (go test -tags turbojpeg); the
 # reference encoders and decoders of the formats, which the tests run to
 # make fixtures and to check pixels against (libheif-examples: heif-enc,
-# heif-convert; libavif-bin: avifenc, avifdec; webp: cwebp, dwebp); the
+# heif-convert; libavif-bin: avifenc, avifdec; webp: cwebp, dwebp;
+# libjpeg-turbo-progs: jpegtran, djpeg); the
 # system libraries the native engines load (libheif-dev for libheif.so);
 # the peers of the benchmark harness (bench/): python3-pil for Pillow,
 # libvips-tools and libvips-dev for libvips (its CLI and, built by the
@@ -12,7 +13,7 @@
 set -euo pipefail
 
 want=(libturbojpeg0-dev python3-pil libvips-tools libvips-dev pkg-config
-  libheif-examples libavif-bin webp libheif-dev)
+  libheif-examples libavif-bin webp libheif-dev libjpeg-turbo-progs)
 missing=()
 for p in "${want[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -375,15 +375,22 @@ func (s *Store) encodeAll(ctx context.Context, img image.Image, fs []codecs.Form
 }
 
 // strip removes metadata from a kept original without re-encoding it, as
-// policy says, from d's parsed container. If the GPS-only rewrite cannot
+// policy says, from d's parsed container, and cuts whatever follows the
+// image (a zip, an HTML page, a phone's depth maps). If the GPS-only rewrite cannot
 // parse the metadata, all of it is dropped rather than risk storing a
 // position the rule says must not be stored.
 func (s *Store) strip(ctx context.Context, key string, d *decoded, data []byte, policy variants.Strip) ([]byte, error) {
-	if policy == variants.StripNone {
-		return data, nil
-	}
 	if d.mf == nil {
 		return nil, fmt.Errorf("%w: metadata cannot be stripped: %v", ErrCorrupt, d.mfErr)
+	}
+	if policy == variants.StripNone {
+		// Nothing rides along: the stored file ends where the image does
+		// (StripGPS and StripAll end there too).
+		out, err := d.mf.Trim()
+		if err != nil {
+			return nil, fmt.Errorf("%w: the image's end cannot be found: %v", ErrCorrupt, err)
+		}
+		return out, nil
 	}
 	if policy == variants.StripGPS {
 		out, err := d.mf.StripGPS()
