@@ -4,7 +4,8 @@
 # reference encoders and decoders of the formats, which the tests run to
 # make fixtures and to check pixels against (libheif-examples: heif-enc,
 # heif-convert; libavif-bin: avifenc, avifdec; webp: cwebp, dwebp;
-# libjpeg-turbo-progs: jpegtran, djpeg); the
+# libjpeg-turbo-progs: jpegtran, djpeg); headless Chromium and its
+# WebDriver for the browser test of serve (chromium, chromium-driver); the
 # system libraries the native engines load (libheif-dev for libheif.so);
 # the peers of the benchmark harness (bench/): python3-pil for Pillow,
 # libvips-tools and libvips-dev for libvips (its CLI and, built by the
@@ -13,7 +14,8 @@
 set -euo pipefail
 
 want=(libturbojpeg0-dev python3-pil libvips-tools libvips-dev pkg-config
-  libheif-examples libavif-bin webp libheif-dev libjpeg-turbo-progs)
+  libheif-examples libavif-bin webp libheif-dev libjpeg-turbo-progs
+  chromium chromium-driver)
 missing=()
 for p in "${want[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -53,8 +53,9 @@ const formSlack = 64 << 10
 const reserveChunk = 256 << 10
 
 // Uploader stores uploads through the write path: multipart/form-data
-// (each file part; form fields "key" and "prefix" before the files) or a
-// raw request body (any other content type; the key from the route).
+// (each file part, with the form's "key" and "prefix" fields, in any
+// order) or a raw request body (any other content type; the key from the
+// route).
 // ServeHTTP answers with the results; Receive is the same work for a
 // handler that answers in its own way.
 type Uploader struct {
