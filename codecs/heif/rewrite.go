@@ -78,6 +78,7 @@ type placed struct {
 	it   *item
 	data []byte
 	pos  uint64 // where the data was in the input, for ordering
+	rank int    // the item's place in iinf, for iloc's order
 }
 
 func (f *File) rebuild(primary uint32, keep map[uint32]bool, replace map[uint32][]byte) ([]byte, error) {
@@ -103,7 +104,7 @@ func (f *File) rebuild(primary uint32, keep map[uint32]bool, replace map[uint32]
 				pos += uint64(f.idat.body)
 			}
 		}
-		list = append(list, placed{it: it, data: data, pos: pos})
+		list = append(list, placed{it: it, data: data, pos: pos, rank: len(list)})
 		total += uint64(len(data))
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].pos < list[j].pos })
@@ -241,8 +242,16 @@ func writeIloc(w *boxWriter, list []placed, base uint64, wide bool) error {
 	} else {
 		w.u16(uint16(len(list)))
 	}
+	// The data lies in list's order; the entries go in iinf order, as
+	// encoders write them, so that rebuilding their files keeps iloc.
+	byRank := make([]placed, len(list))
+	at := make([]uint64, len(list)) // the offsets, by rank
 	off := base
 	for _, p := range list {
+		byRank[p.rank], at[p.rank] = p, off
+		off += uint64(len(p.data))
+	}
+	for r, p := range byRank {
 		if version == 2 {
 			w.u32(p.it.ID)
 		} else {
@@ -259,12 +268,11 @@ func writeIloc(w *boxWriter, list []placed, base uint64, wide bool) error {
 		}
 		w.u16(1)
 		if offSize == 8 {
-			w.u64(off)
+			w.u64(at[r])
 		} else {
-			w.u32(uint32(off))
+			w.u32(uint32(at[r]))
 		}
 		w.u32(uint32(n))
-		off += n
 	}
 	w.close(s)
 	return nil

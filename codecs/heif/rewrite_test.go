@@ -129,3 +129,22 @@ func TestRewriteRefuses(t *testing.T) {
 		t.Errorf("replacing a missing item: %v", err)
 	}
 }
+
+// TestRewriteKeepsEncoderLayout rebuilds files as avifenc writes them
+// (with an alpha plane whose data comes first in mdat, with Exif and XMP
+// items): the result is the input, byte for byte.
+func TestRewriteKeepsEncoderLayout(t *testing.T) {
+	meta, _ := avifWithMetadata(t)
+	for name, data := range map[string][]byte{
+		"alpha":    avifEnc(t, photo(96, 64, true), "-y", "420"),
+		"metadata": meta,
+	} {
+		out, err := mustParse(t, data).Rewrite(nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out, data) {
+			t.Errorf("%s: rebuilt %d bytes differ from the %d of avifenc", name, len(out), len(data))
+		}
+	}
+}
