@@ -7,6 +7,7 @@
 // offset checked and every count bounded. The File it returns answers
 // what the metadata layer needs (Exif, XMP, ICC, NCLX, MetadataItems) and
 // rewrites itself losslessly without chosen metadata items (Rewrite).
+// EmbedICC gives an encoder's output the colour profile of its source.
 // Image checks and describes the primary image: its coding, grid, declared
 // size and displayed size after its transforms (irot, imir, clap).
 package heif

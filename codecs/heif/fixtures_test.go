@@ -169,6 +169,18 @@ func avifDec(tb testing.TB, data []byte) image.Image {
 
 func referenceDecode(tb testing.TB, name string, data []byte, argv func(in, out string) []string) image.Image {
 	tb.Helper()
+	b := referencePNG(tb, name, data, argv)
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		tb.Fatalf("%s wrote an unreadable PNG: %v", name, err)
+	}
+	return img
+}
+
+// referencePNG runs a reference decoder on data and returns the PNG file
+// it writes.
+func referencePNG(tb testing.TB, name string, data []byte, argv func(in, out string) []string) []byte {
+	tb.Helper()
 	tool(tb, name)
 	dir := tb.TempDir()
 	in := filepath.Join(dir, "in.bin")
@@ -177,16 +189,11 @@ func referenceDecode(tb testing.TB, name string, data []byte, argv func(in, out 
 	}
 	out := filepath.Join(dir, "out.png")
 	run(tb, name, argv(in, out)...)
-	f, err := os.Open(out)
+	b, err := os.ReadFile(out)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		tb.Fatalf("%s wrote an unreadable PNG: %v", name, err)
-	}
-	return img
+	return b
 }
 
 // psnr returns the PSNR in dB of b against a: over the colour channels

@@ -170,7 +170,7 @@ func (f *File) Properties(id uint32) []any {
 		if p.value != nil {
 			out = append(out, p.value)
 		} else {
-			out = append(out, p.box.raw(f.data))
+			out = append(out, p.bytes(f.data))
 		}
 	}
 	return out

@@ -7,6 +7,17 @@ type property struct {
 	box   box
 	value any
 	err   error
+	// raw, when set, is the whole box of a property made while
+	// rebuilding the file (box then only gives its type).
+	raw []byte
+}
+
+// bytes returns the whole property box.
+func (p property) bytes(data []byte) []byte {
+	if p.raw != nil {
+		return p.raw
+	}
+	return p.box.raw(data)
 }
 
 // ISPE is an image spatial extents property: the coded image's size.

@@ -388,7 +388,7 @@ func (f *File) writeIprp(w *boxWriter, keep map[uint32]bool, wide bool) {
 		if used[i+1] {
 			n++
 			renum[i+1] = n
-			w.b = append(w.b, p.box.raw(f.data)...)
+			w.b = append(w.b, p.bytes(f.data)...)
 		}
 	}
 	extraIndex := map[uint32][]int{}
