@@ -1,9 +1,11 @@
 package heif
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/blobimage/blobimage/codecs"
 )
@@ -22,6 +24,27 @@ func (b box) payload(data []byte) []byte { return data[b.body:b.end] }
 
 // raw returns the whole box, header included.
 func (b box) raw(data []byte) []byte { return data[b.start:b.end] }
+
+// sized returns the whole box with an explicit size. A box whose size
+// field is 0 runs to the end of its container: copied into a rebuilt
+// container, it would swallow whatever is written after it.
+func (b box) sized(data []byte) []byte {
+	raw := b.raw(data)
+	if binary.BigEndian.Uint32(raw) != 0 {
+		return raw
+	}
+	n := uint64(len(raw))
+	if n <= math.MaxUint32 {
+		out := bytes.Clone(raw)
+		binary.BigEndian.PutUint32(out, uint32(n))
+		return out
+	}
+	out := make([]byte, 0, n+8)
+	out = binary.BigEndian.AppendUint32(out, 1)
+	out = append(out, raw[4:8]...)
+	out = binary.BigEndian.AppendUint64(out, n+8)
+	return append(out, raw[8:]...)
+}
 
 // errCorrupt builds an error matching codecs.ErrCorrupt.
 func errCorrupt(format string, args ...any) error {

@@ -1,6 +1,7 @@
 package heif_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"github.com/blobimage/blobimage/codecs"
 
 	"github.com/blobimage/blobimage/codecs/heif"
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // fuzzSeeds returns small HEIC and AVIF files made by the encoders, when
@@ -81,6 +83,70 @@ func FuzzDecode(f *testing.F) {
 		}
 		if img.Bounds().Dx() != info.Width || img.Bounds().Dy() != info.Height {
 			t.Fatalf("decoded %v, Probe said %d×%d", img.Bounds(), info.Width, info.Height)
+		}
+	})
+}
+
+// FuzzEmbedICC embeds profiles into mutated files: no input may panic;
+// an input EmbedICC refuses gets a typed error; one it accepts comes out
+// parsing, with the profile on its primary image once, every item's data
+// as it was, and unchanged by embedding the same profile again.
+func FuzzEmbedICC(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s, testimage.ICC("Display P3"))
+		f.Add(s, []byte("x"))
+	}
+	f.Fuzz(func(t *testing.T, data, icc []byte) {
+		out, err := heif.EmbedICC(data, icc)
+		if err != nil {
+			for _, e := range []error{codecs.ErrCorrupt, codecs.ErrUnsupportedFormat, codecs.ErrTooLarge} {
+				if errors.Is(err, e) {
+					return
+				}
+			}
+			t.Fatalf("untyped error: %v", err)
+		}
+		if len(icc) == 0 {
+			if !bytes.Equal(out, data) {
+				t.Fatal("no profile, yet the file changed")
+			}
+			return
+		}
+		in, err := heif.Parse(data)
+		if err != nil {
+			t.Fatalf("EmbedICC accepted a file Parse refuses: %v", err)
+		}
+		g, err := heif.Parse(out)
+		if err != nil {
+			t.Fatalf("the output does not parse: %v", err)
+		}
+		if !bytes.Equal(g.ICC(), icc) {
+			t.Fatalf("ICC() = %d bytes, want %d", len(g.ICC()), len(icc))
+		}
+		n := 0
+		for _, p := range g.Properties(g.Primary().ID) {
+			if c, ok := p.(heif.Colour); ok && (c.Type == "prof" || c.Type == "rICC") {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%d ICC colr properties on the primary", n)
+		}
+		if len(g.Items()) != len(in.Items()) {
+			t.Fatalf("%d items, want %d", len(g.Items()), len(in.Items()))
+		}
+		for _, it := range in.Items() {
+			want, err := in.ItemData(it.ID)
+			if err != nil {
+				continue
+			}
+			if got, err := g.ItemData(it.ID); err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("item %d: data changed (%v)", it.ID, err)
+			}
+		}
+		again, err := heif.EmbedICC(out, icc)
+		if err != nil || !bytes.Equal(again, out) {
+			t.Fatalf("embedding the same profile again changed the file (%v)", err)
 		}
 	})
 }

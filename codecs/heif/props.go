@@ -12,12 +12,12 @@ type property struct {
 	raw []byte
 }
 
-// bytes returns the whole property box.
+// bytes returns the whole property box, with an explicit size.
 func (p property) bytes(data []byte) []byte {
 	if p.raw != nil {
 		return p.raw
 	}
-	return p.box.raw(data)
+	return p.box.sized(data)
 }
 
 // ISPE is an image spatial extents property: the coded image's size.

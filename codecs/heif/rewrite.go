@@ -109,7 +109,7 @@ func (f *File) rebuild(primary uint32, keep map[uint32]bool, replace map[uint32]
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].pos < list[j].pos })
 
-	ftyp := f.ftyp.raw(f.data)
+	ftyp := f.ftyp.sized(f.data)
 	mdatHeader := 8
 	if total+8 > math.MaxUint32 {
 		mdatHeader = 16
@@ -193,7 +193,7 @@ func (f *File) buildMeta(primary uint32, keep map[uint32]bool, list []placed, ba
 		case "idat", "free", "skip":
 			// idat's items move to mdat; padding goes.
 		default:
-			w.b = append(w.b, k.raw(f.data)...)
+			w.b = append(w.b, k.sized(f.data)...)
 		}
 		wrote[k.typ] = true
 	}
@@ -204,6 +204,10 @@ func (f *File) buildMeta(primary uint32, keep map[uint32]bool, list []placed, ba
 	}
 	if !wrote["pitm"] {
 		f.writePitm(w, primary)
+	}
+	if !wrote["iprp"] && f.anyProperties(keep) {
+		// Properties given to a file that had none (EmbedICC).
+		f.writeIprp(w, keep, wide)
 	}
 	w.close(meta)
 	return w.b, nil
@@ -254,6 +258,7 @@ func writeIloc(w *boxWriter, list []placed, base uint64, wide bool) error {
 	for r, p := range byRank {
 		if version == 2 {
 			w.u32(p.it.ID)
+			w.u16(0) // reserved, construction_method 0: this file's offsets
 		} else {
 			w.u16(uint16(p.it.ID))
 		}
@@ -298,11 +303,10 @@ func (f *File) writeIinf(w *boxWriter, primary uint32, keep map[uint32]bool, wid
 			continue
 		}
 		it := f.items[id]
-		start := len(w.b)
-		w.b = append(w.b, it.infe.raw(f.data)...)
+		w.b = append(w.b, it.infe.sized(f.data)...)
 		if id == primary && it.Hidden {
 			// The flags' low byte: clear "hidden" on a new primary.
-			w.b[start+(it.infe.body-it.infe.start)+3] &^= 1
+			w.b[len(w.b)-(it.infe.end-it.infe.body)+3] &^= 1
 		}
 	}
 	w.close(s)
@@ -460,6 +464,16 @@ func (f *File) writeIprp(w *boxWriter, keep map[uint32]bool, wide bool) {
 		w.close(m)
 	}
 	w.close(s)
+}
+
+// anyProperties reports whether a kept item has a property association.
+func (f *File) anyProperties(keep map[uint32]bool) bool {
+	for _, id := range f.order {
+		if keep[id] && (len(f.items[id].assoc) > 0 || len(f.extraProps[id]) > 0) {
+			return true
+		}
+	}
+	return false
 }
 
 // propAllowed reports whether property index i (1-based) goes into a
