@@ -17,7 +17,7 @@ import (
 // irot and imir properties, which the decoder applies: StripAll writes no
 // orientation.
 func init() {
-	h := handler{parse: parseHEIFFile, embedICC: heifEmbedICC}
+	h := handler{parse: parseHEIFFile, embedICC: heif.EmbedICC}
 	for _, f := range []codecs.Format{codecs.HEIC, codecs.HEIF, codecs.AVIF} {
 		register(f, h)
 	}
@@ -144,10 +144,4 @@ func (h *heifFile) stripAll(int) ([]byte, error) {
 		}
 	}
 	return h.rewrite(nil, drop)
-}
-
-// heifEmbedICC refuses: adding a colr property to an encoded HEIF or AVIF
-// is the encoder's job (libavif writes the profile it is given).
-func heifEmbedICC([]byte, []byte) ([]byte, error) {
-	return nil, fmt.Errorf("metadata: %w: embedding an ICC profile in encoded HEIF/AVIF output", codecs.ErrUnsupportedFormat)
 }

@@ -454,13 +454,24 @@ func TestHEIFConcurrentUse(t *testing.T) {
 }
 
 func TestHEIFEmbedICC(t *testing.T) {
+	// The fixtures carry a Display P3 profile: EmbedICC replaces it.
+	icc := testimage.ICC("Adobe RGB (1998)")
+	for _, fx := range heifFixtures(t) {
+		out, err := metadata.EmbedICC(fx.f, fx.data, icc)
+		if err != nil {
+			t.Fatalf("%s: EmbedICC: %v", fx.name, err)
+		}
+		if got, err := metadata.ICCProfile(fx.f, out); err != nil || !bytes.Equal(got, icc) {
+			t.Errorf("%s: ICCProfile after EmbedICC: %d bytes, %v", fx.name, len(got), err)
+		}
+	}
 	data := []byte("not looked at")
 	for _, f := range []codecs.Format{codecs.HEIC, codecs.HEIF, codecs.AVIF} {
 		if out, err := metadata.EmbedICC(f, data, nil); err != nil || !sameSlice(out, data) {
 			t.Errorf("%s: EmbedICC without a profile: %v", f, err)
 		}
-		if _, err := metadata.EmbedICC(f, data, testimage.ICC("Display P3")); !errors.Is(err, codecs.ErrUnsupportedFormat) {
-			t.Errorf("%s: EmbedICC: %v, want ErrUnsupportedFormat", f, err)
+		if _, err := metadata.EmbedICC(f, data, icc); !errors.Is(err, codecs.ErrCorrupt) {
+			t.Errorf("%s: EmbedICC into garbage: %v, want ErrCorrupt", f, err)
 		}
 	}
 }

@@ -224,9 +224,9 @@ func ICCProfile(f codecs.Format, data []byte) ([]byte, error) {
 // codecs.Encode (so carrying no profile of its own), with the ICC profile
 // icc embedded (JPEG APP2 segments after SOI/APP0, PNG iCCP before IDAT,
 // WebP ICCP chunk after VP8X; GIF is returned unchanged, as viewers ignore
-// its profiles). A nil or empty icc returns encoded unchanged. HEIF and
-// AVIF output is refused (codecs.ErrUnsupportedFormat): their encoder must
-// write the profile itself.
+// its profiles; HEIC and AVIF a colr property of type prof associated
+// with the primary image, by heif.EmbedICC). A nil or empty icc returns
+// encoded unchanged.
 func EmbedICC(f codecs.Format, encoded, icc []byte) (out []byte, err error) {
 	if len(icc) == 0 {
 		return encoded, nil
