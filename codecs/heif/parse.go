@@ -109,7 +109,41 @@ func Parse(data []byte) (*File, error) {
 	if err := f.parse(); err != nil {
 		return nil, fmt.Errorf("heif: parse: %w", err)
 	}
+	if err := f.checkVolume(); err != nil {
+		return nil, fmt.Errorf("heif: parse: %w", err)
+	}
 	return f, nil
+}
+
+// checkVolume refuses a file whose items together reference more bytes
+// than it holds: items whose extents overlap. A file written by an
+// encoder never does that, while a crafted one whose thousands of items
+// (a grid's tiles) all point at the same megabytes would make every
+// reader that copies items out (ItemData, the decoder's one-tile files,
+// Rewrite) allocate that many times the file.
+func (f *File) checkVolume() error {
+	var total uint64
+	limit := uint64(len(f.data))
+	for _, it := range f.items {
+		if !it.located || it.dataRef != 0 || it.method > 1 {
+			continue
+		}
+		size := limit
+		if it.method == 1 {
+			if !f.hasIdat {
+				continue
+			}
+			size = uint64(len(f.idat.payload(f.data)))
+		}
+		_, n, err := spansOf(it, size)
+		if err != nil {
+			continue // reported when the item is read
+		}
+		if total += n; total > limit {
+			return errCorrupt("the items reference more than the file's %d bytes: their data overlaps", limit)
+		}
+	}
+	return nil
 }
 
 func (f *File) parse() error {
