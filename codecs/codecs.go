@@ -19,7 +19,9 @@
 // imported, as image/png does with the image package: codecs/webp (WebP),
 // codecs/heif (HEIC, HEIF and AVIF decoding) and codecs/avif (AVIF
 // encoding). Register replaces a format's codec, so a faster decoder can be
-// plugged in without touching callers.
+// plugged in without touching callers; RegisterEncoder adds an encoder for a
+// format apart from its decoder, so a format's reading and writing may live
+// in different packages.
 package codecs
 
 import (
@@ -112,6 +114,7 @@ const SniffLen = 64
 var (
 	registryMu sync.RWMutex
 	registry   = map[Format]Codec{}
+	encoders   = map[Format]Encoder{}
 )
 
 // Register adds c to the registry, replacing any codec registered for the
@@ -126,21 +129,73 @@ func Register(c Codec) {
 	registry[c.Format] = c
 }
 
-// Lookup returns the codec registered for f.
+// Encoder is an encoder registered for a format apart from its decoder,
+// with RegisterEncoder: for a format one package writes and another reads
+// (codecs/avif writes AVIF, codecs/heif reads it), so that neither
+// registration overwrites the other.
+type Encoder struct {
+	// Format is the format written.
+	Format Format
+	// MediaType and Ext describe the format while no decoder is
+	// registered for it (see Codec); a registered decoder's own are kept.
+	MediaType string
+	Ext       string
+	// Encode and EncodeContext are as in Codec; at least one is set.
+	Encode        func(w io.Writer, img image.Image, o EncodeOptions) error
+	EncodeContext func(ctx context.Context, w io.Writer, img image.Image, o EncodeOptions) error
+}
+
+// RegisterEncoder adds e to the registry, replacing any encoder registered
+// for the same Format with RegisterEncoder. Lookup merges it with the codec
+// that Register registered for the format, if any: e's Encode and
+// EncodeContext take the place of the codec's own. A format with an encoder
+// and no decoder can be written but is not recognised by Sniff, so it is
+// never decoded. RegisterEncoder panics if e has no Format, MediaType or
+// Ext, or neither Encode nor EncodeContext.
+func RegisterEncoder(e Encoder) {
+	if e.Format == "" || e.MediaType == "" || e.Ext == "" || (e.Encode == nil && e.EncodeContext == nil) {
+		panic("codecs: RegisterEncoder needs Format, MediaType, Ext, and Encode or EncodeContext")
+	}
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	encoders[e.Format] = e
+}
+
+// Lookup returns the codec registered for f: the decoder that Register
+// registered, with the encoder of RegisterEncoder in place of its own when
+// there is one. For a format that has only an encoder, the codec has
+// Format, MediaType, Ext and the encoder's functions, and no Match or
+// decoder.
 func Lookup(f Format) (Codec, bool) {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
-	c, ok := registry[f]
-	return c, ok
+	c, dec := registry[f]
+	e, enc := encoders[f]
+	switch {
+	case !dec && !enc:
+		return Codec{}, false
+	case !dec:
+		c = Codec{Format: f, MediaType: e.MediaType, Ext: e.Ext}
+	}
+	if enc {
+		c.Encode, c.EncodeContext = e.Encode, e.EncodeContext
+	}
+	return c, true
 }
 
-// Formats returns the registered formats in alphabetical order.
+// Formats returns the registered formats, read or written, in alphabetical
+// order.
 func Formats() []Format {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
-	fs := make([]Format, 0, len(registry))
+	fs := make([]Format, 0, len(registry)+len(encoders))
 	for f := range registry {
 		fs = append(fs, f)
+	}
+	for f := range encoders {
+		if _, dup := registry[f]; !dup {
+			fs = append(fs, f)
+		}
 	}
 	sort.Slice(fs, func(i, j int) bool { return fs[i] < fs[j] })
 	return fs

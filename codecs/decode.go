@@ -205,8 +205,8 @@ func Probe(data []byte, lim Limits) (Info, error) {
 	}
 	info := Info{Format: f}
 	c, ok := Lookup(f)
-	if !ok {
-		return info, fmt.Errorf("codecs: %w: %s is not registered", ErrUnsupportedFormat, f)
+	if !ok || c.DecodeConfig == nil {
+		return info, fmt.Errorf("codecs: %w: %s is not registered for decoding", ErrUnsupportedFormat, f)
 	}
 	cfg, err := safeConfig(c.DecodeConfig, bytes.NewReader(data))
 	if err != nil {
@@ -291,8 +291,8 @@ func DecodeReduced(ctx context.Context, data []byte, lim Limits, min image.Point
 	}
 	f := info.Format
 	c, ok := Lookup(f)
-	if !ok {
-		return nil, info, fmt.Errorf("codecs: decode %s: %w: not registered", f, ErrUnsupportedFormat)
+	if !ok || (c.Decode == nil && c.DecodeContext == nil) {
+		return nil, info, fmt.Errorf("codecs: decode %s: %w: not registered for decoding", f, ErrUnsupportedFormat)
 	}
 	decode := c.Decode
 	denom := ReduceScale(info, min)
