@@ -243,3 +243,9 @@ func (in *Instance) Float64(p uint32) (float64, error) {
 
 // Peak returns the most linear memory the instance has had, in bytes.
 func (in *Instance) Peak() int64 { return in.mem.peak() }
+
+// LimitReached reports whether the library asked the instance for more
+// linear memory than its limit allows, at any time in the call: how a
+// caller tells a library function that failed for want of memory (its
+// malloc returned null) from one that failed otherwise.
+func (in *Instance) LimitReached() bool { return in.mem.refused() }
