@@ -1,7 +1,6 @@
 package codecs
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"image"
@@ -11,15 +10,13 @@ import (
 	"io"
 	"sync"
 
-	"golang.org/x/image/webp"
-
 	jpegcodec "github.com/blobimage/blobimage/codecs/jpeg"
 )
 
 // The default codecs. JPEG is read and written by codecs/jpeg (with scaled
 // decoding); each other decoder is the format's own package function;
 // the image package's registry (which other imports may have extended with
-// TIFF or BMP) is never consulted.
+// TIFF or BMP) is never consulted. WebP is registered by codecs/webp.
 func init() {
 	jpegCodec := Codec{
 		Format:       JPEG,
@@ -50,14 +47,6 @@ func init() {
 		DecodeConfig: gif.DecodeConfig,
 		Decode:       decodeGIF,
 	})
-	Register(Codec{
-		Format:       WebP,
-		MediaType:    "image/webp",
-		Ext:          ".webp",
-		Match:        matchWebP,
-		DecodeConfig: webpDecodeConfig,
-		Decode:       webpDecode,
-	})
 }
 
 var (
@@ -76,53 +65,6 @@ func matchPNG(head []byte) bool { return bytes.HasPrefix(head, pngSignature) }
 // matchGIF matches both GIF versions.
 func matchGIF(head []byte) bool {
 	return bytes.HasPrefix(head, []byte("GIF87a")) || bytes.HasPrefix(head, []byte("GIF89a"))
-}
-
-// matchWebP matches a RIFF container of form type WEBP whose first chunk is
-// one a WebP file may start with.
-func matchWebP(head []byte) bool {
-	if len(head) < 16 || string(head[0:4]) != "RIFF" || string(head[8:12]) != "WEBP" {
-		return false
-	}
-	switch string(head[12:16]) {
-	case "VP8 ", "VP8L", "VP8X":
-		return true
-	}
-	return false
-}
-
-// webpAnimated reports whether head starts with a VP8X chunk whose
-// animation flag is set.
-func webpAnimated(head []byte) bool {
-	const animationBit = 1 << 1
-	return len(head) > 20 && string(head[12:16]) == "VP8X" && head[20]&animationBit != 0
-}
-
-// webpPeek wraps r in a buffered reader and refuses animated WebP, which
-// golang.org/x/image/webp cannot decode, as unsupported rather than corrupt.
-func webpPeek(r io.Reader) (io.Reader, error) {
-	br := bufio.NewReader(r)
-	head, _ := br.Peek(21)
-	if webpAnimated(head) {
-		return nil, fmt.Errorf("%w: animated webp", ErrUnsupportedFormat)
-	}
-	return br, nil
-}
-
-func webpDecodeConfig(r io.Reader) (image.Config, error) {
-	br, err := webpPeek(r)
-	if err != nil {
-		return image.Config{}, err
-	}
-	return webp.DecodeConfig(br)
-}
-
-func webpDecode(r io.Reader) (image.Image, error) {
-	br, err := webpPeek(r)
-	if err != nil {
-		return nil, err
-	}
-	return webp.Decode(br)
 }
 
 // screenRecorder keeps the first bytes read through it: the GIF header and

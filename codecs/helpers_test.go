@@ -19,6 +19,9 @@ import (
 	"testing"
 
 	"github.com/blobimage/blobimage/codecs"
+	// WebP is registered by its own package, which imports codecs: the
+	// tests of WebP headers and pixels through Probe and Decode need it.
+	_ "github.com/blobimage/blobimage/codecs/webp"
 	"github.com/blobimage/blobimage/internal/testimage"
 )
 
