@@ -166,7 +166,7 @@ func TestEncodePNGLossless(t *testing.T) {
 
 func TestEncodeUnsupported(t *testing.T) {
 	img := quads(8, 8)
-	for _, f := range []codecs.Format{codecs.WebP, codecs.GIF, "bmp", ""} {
+	for _, f := range []codecs.Format{codecs.GIF, codecs.HEIC, "bmp", ""} {
 		var buf bytes.Buffer
 		err := codecs.Encode(&buf, img, f, codecs.EncodeOptions{})
 		if !errors.Is(err, codecs.ErrUnsupportedFormat) {

@@ -26,7 +26,7 @@ func TestRegistry(t *testing.T) {
 		{codecs.JPEG, "image/jpeg", ".jpg", true},
 		{codecs.PNG, "image/png", ".png", true},
 		{codecs.GIF, "image/gif", ".gif", false},
-		{codecs.WebP, "image/webp", ".webp", false},
+		{codecs.WebP, "image/webp", ".webp", true},
 		{"tiff", "", "", false},
 	} {
 		if got := tc.f.MediaType(); got != tc.mediaType {

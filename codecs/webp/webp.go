@@ -1,5 +1,5 @@
-// Package webp reads WebP for blobimage's codecs registry; it registers
-// codecs.WebP when imported:
+// Package webp reads and writes WebP for blobimage's codecs registry; it
+// registers codecs.WebP when imported:
 //
 //	import _ "github.com/blobimage/blobimage/codecs/webp"
 //
@@ -10,17 +10,26 @@
 // full range image.YCbCr means, so its pixels are the ones libwebp's own
 // decoder (dwebp) produces, up to rounding and chroma upsampling; without
 // that step a lossy WebP loses about 14% of its contrast.
+//
+// Encoding is libwebp's, by one of two engines (see Engine): the system's
+// libwebp when it is loaded (dynamically linked binaries), else its
+// WebAssembly build run by wazero, bounded in memory (WasmMemory) and
+// stopped by the context. Options: quality 1–100 on libwebp's scale
+// (default 75, as cwebp and libvips), lossless, and a speed mapped to
+// libwebp's method (default 4, as cwebp).
 package webp
 
 import "github.com/blobimage/blobimage/codecs"
 
 func init() {
 	codecs.Register(codecs.Codec{
-		Format:       codecs.WebP,
-		MediaType:    "image/webp",
-		Ext:          ".webp",
-		Match:        match,
-		DecodeConfig: DecodeConfig,
-		Decode:       Decode,
+		Format:        codecs.WebP,
+		MediaType:     "image/webp",
+		Ext:           ".webp",
+		Match:         match,
+		DecodeConfig:  DecodeConfig,
+		Decode:        Decode,
+		Encode:        Encode,
+		EncodeContext: EncodeContext,
 	})
 }

@@ -1,0 +1,230 @@
+package webp_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/blobimage/blobimage/codecs"
+	"github.com/blobimage/blobimage/codecs/webp"
+)
+
+// useEngine switches the encoder to e for the test, skipping when e cannot
+// be used here (the system engine needs a dynamically linked binary and
+// libwebp.so), and switches back after.
+func useEngine(t testing.TB, e webp.Engine) {
+	t.Helper()
+	prev, _ := webp.ActiveEngine()
+	if err := webp.SetEngine(e); err != nil {
+		if e == webp.System {
+			t.Skipf("system engine unavailable: %v", err)
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if prev != "" {
+			_ = webp.SetEngine(prev)
+		}
+	})
+}
+
+var engines = []webp.Engine{webp.Wasm, webp.System}
+
+func encode(t testing.TB, img image.Image, o codecs.EncodeOptions) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := codecs.Encode(&buf, img, codecs.WebP, o); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestEncodeMatchesCwebp encodes with the settings cwebp is given and
+// compares: it is the same library (libwebp 1.4.0 built for WebAssembly,
+// or the system's, which is cwebp's own), so the sizes are within 2% and
+// the PSNR against the source, both decoded by dwebp, within 0.1 dB.
+func TestEncodeMatchesCwebp(t *testing.T) {
+	src := photo(640, 480)
+	for _, e := range engines {
+		t.Run(string(e), func(t *testing.T) {
+			useEngine(t, e)
+			for _, tc := range []struct {
+				o    codecs.EncodeOptions
+				args []string
+			}{
+				{codecs.EncodeOptions{}, []string{"-q", "75", "-m", "4"}},
+				{codecs.EncodeOptions{Quality: 90}, []string{"-q", "90", "-m", "4"}},
+				{codecs.EncodeOptions{Quality: 50, Speed: 1}, []string{"-q", "50", "-m", "6"}},
+				{codecs.EncodeOptions{Quality: 75, Speed: 10}, []string{"-q", "75", "-m", "0"}},
+			} {
+				ours := encode(t, src, tc.o)
+				ref := cwebp(t, src, tc.args...)
+				po, pr := psnr(t, src, dwebp(t, ours), false), psnr(t, src, dwebp(t, ref), false)
+				ratio := float64(len(ours)) / float64(len(ref))
+				t.Logf("cwebp %v: ours %d B %.2f dB, cwebp %d B %.2f dB (size ×%.3f)", tc.args, len(ours), po, len(ref), pr, ratio)
+				if math.Abs(ratio-1) > 0.02 || math.Abs(po-pr) > 0.1 {
+					t.Errorf("cwebp %v: ours %d B %.2f dB, cwebp %d B %.2f dB", tc.args, len(ours), po, len(ref), pr)
+				}
+			}
+		})
+	}
+}
+
+// TestEncodeLossless: lossless output decodes (by dwebp) to the source,
+// visible pixels exactly, at about the size cwebp -lossless makes.
+func TestEncodeLossless(t *testing.T) {
+	for _, e := range engines {
+		t.Run(string(e), func(t *testing.T) {
+			useEngine(t, e)
+			for _, src := range []*image.NRGBA{photo(320, 240), withAlpha(photo(320, 240))} {
+				ours := encode(t, src, codecs.EncodeOptions{Lossless: true})
+				if string(ours[12:16]) != "VP8L" && string(ours[12:16]) != "VP8X" {
+					t.Errorf("first chunk %q, want VP8L", ours[12:16])
+				}
+				if !bytes.Equal(premultiplied(dwebp(t, ours)).Pix, premultiplied(src).Pix) {
+					t.Error("lossless round trip changed visible pixels")
+				}
+				ref := cwebp(t, src, "-lossless", "-q", "75", "-m", "4")
+				ratio := float64(len(ours)) / float64(len(ref))
+				t.Logf("lossless: ours %d B, cwebp %d B (×%.3f)", len(ours), len(ref), ratio)
+				if math.Abs(ratio-1) > 0.02 {
+					t.Errorf("lossless: ours %d B, cwebp -lossless %d B", len(ours), len(ref))
+				}
+			}
+		})
+	}
+}
+
+// TestEncodeAlpha: a lossy encode keeps alpha exactly (libwebp codes it
+// losslessly by default); an opaque image gets no alpha at all.
+func TestEncodeAlpha(t *testing.T) {
+	src := withAlpha(photo(320, 240))
+	for _, e := range engines {
+		t.Run(string(e), func(t *testing.T) {
+			useEngine(t, e)
+			out := encode(t, src, codecs.EncodeOptions{Quality: 80})
+			if string(out[12:16]) != "VP8X" || !bytes.Contains(out, []byte("ALPH")) {
+				t.Fatalf("no ALPH chunk: % x", out[12:16])
+			}
+			got := nrgba(dwebp(t, out))
+			for i := 3; i < len(got.Pix); i += 4 {
+				if got.Pix[i] != src.Pix[i] {
+					t.Fatalf("alpha at byte %d is %d, want %d", i, got.Pix[i], src.Pix[i])
+				}
+			}
+			if p := psnr(t, src, got, true); p < 35 {
+				t.Errorf("PSNR %.2f dB", p)
+			}
+			opaque := encode(t, photo(64, 48), codecs.EncodeOptions{})
+			if string(opaque[12:16]) != "VP8 " {
+				t.Errorf("opaque image: first chunk %q, want \"VP8 \"", opaque[12:16])
+			}
+		})
+	}
+}
+
+// TestEncodeImageTypes feeds every kind of image.Image the pipeline makes,
+// including ones whose bounds do not start at the origin, and checks the
+// lossless output against Go's own conversion of the source.
+func TestEncodeImageTypes(t *testing.T) {
+	base := withAlpha(photo(96, 64))
+	rect := image.Rect(0, 0, 96, 64)
+	ycc := image.NewYCbCr(rect, image.YCbCrSubsampleRatio420)
+	nycc := image.NewNYCbCrA(rect, image.YCbCrSubsampleRatio422)
+	gray := image.NewGray(rect)
+	pal := image.NewPaletted(rect, color.Palette{color.NRGBA{255, 0, 0, 255}, color.NRGBA{0, 0, 255, 128}, color.Transparent})
+	rgba64 := image.NewRGBA64(rect)
+	for y := range 64 {
+		for x := range 96 {
+			c := base.NRGBAAt(x, y)
+			yy, cb, cr := color.RGBToYCbCr(c.R, c.G, c.B)
+			ycc.Y[ycc.YOffset(x, y)], ycc.Cb[ycc.COffset(x, y)], ycc.Cr[ycc.COffset(x, y)] = yy, cb, cr
+			nycc.Y[nycc.YOffset(x, y)], nycc.Cb[nycc.COffset(x, y)], nycc.Cr[nycc.COffset(x, y)] = yy, cb, cr
+			nycc.A[nycc.AOffset(x, y)] = c.A
+			gray.SetGray(x, y, color.Gray{yy})
+			pal.SetColorIndex(x, y, uint8((x/8+y/8)%3))
+			rgba64.Set(x, y, c)
+		}
+	}
+	cases := map[string]image.Image{
+		"NRGBA":        base,
+		"RGBA":         premultiplied(base),
+		"YCbCr":        ycc,
+		"NYCbCrA":      nycc,
+		"Gray":         gray,
+		"Paletted":     pal,
+		"RGBA64":       rgba64,
+		"NRGBA sub":    base.SubImage(image.Rect(10, 7, 90, 60)),
+		"YCbCr sub":    ycc.SubImage(image.Rect(11, 5, 71, 50)),
+		"RGBA sub":     premultiplied(base).SubImage(image.Rect(3, 3, 50, 40)),
+		"Paletted sub": pal.SubImage(image.Rect(1, 2, 33, 44)),
+	}
+	for _, e := range engines {
+		for name, img := range cases {
+			t.Run(string(e)+"/"+name, func(t *testing.T) {
+				useEngine(t, e)
+				got := dwebp(t, encode(t, img, codecs.EncodeOptions{Lossless: true}))
+				if p := psnr(t, img, got, true); p < 50 {
+					t.Errorf("PSNR %.2f dB against Go's conversion of the source", p)
+				}
+			})
+		}
+	}
+}
+
+func TestEncodeTooLarge(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, webp.MaxSide+1, 1))
+	err := codecs.Encode(new(bytes.Buffer), img, codecs.WebP, codecs.EncodeOptions{})
+	if !errors.Is(err, codecs.ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+}
+
+// TestEncodeContext: a done context stops an encode, and a deadline stops
+// a long one soon after it passes.
+func TestEncodeContext(t *testing.T) {
+	src := photo(3000, 2000)
+	for _, e := range engines {
+		t.Run(string(e), func(t *testing.T) {
+			useEngine(t, e)
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			if err := codecs.EncodeContext(ctx, new(bytes.Buffer), src, codecs.WebP, codecs.EncodeOptions{}); !errors.Is(err, context.Canceled) {
+				t.Errorf("cancelled: err = %v", err)
+			}
+			ctx, cancel = context.WithTimeout(context.Background(), 30*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			err := codecs.EncodeContext(ctx, new(bytes.Buffer), src, codecs.WebP, codecs.EncodeOptions{Lossless: true, Speed: 1})
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v, want DeadlineExceeded", err)
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("returned %v after the start of a 30 ms deadline", d)
+			}
+		})
+	}
+}
+
+func TestSetEngine(t *testing.T) {
+	if err := webp.SetEngine("gpu"); err == nil {
+		t.Error("SetEngine(gpu) succeeded")
+	}
+	useEngine(t, webp.Wasm)
+	if e, err := webp.ActiveEngine(); e != webp.Wasm || err != nil {
+		t.Errorf("ActiveEngine = %v, %v after SetEngine(Wasm)", e, err)
+	}
+	if err := webp.SetEngine(webp.Auto); err != nil {
+		t.Fatal(err)
+	}
+	e, err := webp.ActiveEngine()
+	if err != nil || (e != webp.System && e != webp.Wasm) {
+		t.Errorf("ActiveEngine = %v, %v after SetEngine(Auto)", e, err)
+	}
+	t.Logf("auto chose %s", e)
+}
