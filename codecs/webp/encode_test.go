@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
+	"io"
 	"math"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -227,4 +232,27 @@ func TestSetEngine(t *testing.T) {
 		t.Errorf("ActiveEngine = %v, %v after SetEngine(Auto)", e, err)
 	}
 	t.Logf("auto chose %s", e)
+}
+
+// TestEngineEnv runs the test binary again with BLOBIMAGE_CODEC_ENGINE set:
+// wasm is obeyed, a bad value makes encodes fail, saying why.
+func TestEngineEnv(t *testing.T) {
+	if os.Getenv("WEBP_ENGINE_CHILD") == "1" {
+		e, err := webp.ActiveEngine()
+		encErr := codecs.Encode(io.Discard, photo(8, 8), codecs.WebP, codecs.EncodeOptions{})
+		fmt.Printf("engine=%s err=%v encode=%v\n", e, err, encErr)
+		return
+	}
+	for env, want := range map[string]string{
+		"wasm":   "engine=wasm err=<nil> encode=<nil>",
+		" WASM ": "engine=wasm err=<nil> encode=<nil>",
+		"gpu":    `err=webp: BLOBIMAGE_CODEC_ENGINE=gpu: unknown engine "gpu" (want auto, system or wasm) encode=codecs: encode webp: webp: BLOBIMAGE_CODEC_ENGINE=gpu`,
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestEngineEnv$", "-test.v")
+		cmd.Env = append(os.Environ(), "WEBP_ENGINE_CHILD=1", webp.EngineEnv+"="+env)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("%s=%q: %v\n%s\nwant a line containing %s", webp.EngineEnv, env, err, out, want)
+		}
+	}
 }

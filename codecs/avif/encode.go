@@ -1,0 +1,83 @@
+package avif
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+
+	"github.com/blobimage/blobimage/codecs"
+)
+
+// Encoder defaults.
+const (
+	// DefaultQuality is the quality of an encode whose
+	// EncodeOptions.Quality is 0: imgproxy's default for AVIF.
+	DefaultQuality = 63
+	// DefaultSpeed is libaom's speed when EncodeOptions.Speed is 0:
+	// imgproxy's default, about 1 s for a 1000×1000 variant in the
+	// WebAssembly build (see the package tests for speeds 4–10).
+	DefaultSpeed = 8
+	// alphaQuality codes alpha losslessly, as avifenc does by default.
+	alphaQuality = 100
+)
+
+// params are libavif's settings for an encode.
+type params struct {
+	quality int // 1–100
+	speed   int // 1–10
+}
+
+// settings maps codecs.EncodeOptions to libavif's settings: Quality and
+// Speed are clamped to 1–100 and 1–10, 0 means the default.
+func settings(o codecs.EncodeOptions) params {
+	p := params{quality: DefaultQuality, speed: DefaultSpeed}
+	if o.Quality != 0 {
+		p.quality = min(max(o.Quality, 1), 100)
+	}
+	if o.Speed != 0 {
+		p.speed = min(max(o.Speed, 1), 10)
+	}
+	return p
+}
+
+// Encode writes img as an AVIF (see EncodeContext).
+func Encode(w io.Writer, img image.Image, o codecs.EncodeOptions) error {
+	return EncodeContext(context.Background(), w, img, o)
+}
+
+// EncodeContext writes img to w as a still AVIF by the engine ActiveEngine
+// reports, at o.Quality and o.Speed (0 for DefaultQuality and
+// DefaultSpeed). The image is handed to libavif as premultiplied RGBA,
+// converted row by row from any image.Image (YCbCr by Go's JFIF
+// conversion). An encode that needs more memory than the Wasm engine
+// grants it (WasmMemory) fails with an error matching codecs.ErrTooLarge.
+// When ctx is done the encode stops and its error matches ctx.Err().
+func EncodeContext(ctx context.Context, w io.Writer, img image.Image, o codecs.EncodeOptions) error {
+	b := img.Bounds()
+	if b.Empty() {
+		return errors.New("avif: encode: empty image")
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("avif: encode: %w", err)
+	}
+	eng, err := current()
+	if err != nil {
+		return err
+	}
+	p := settings(o)
+	var out []byte
+	if eng == System {
+		out, err = encodeSystem(ctx, img, p)
+	} else {
+		out, _, err = encodeWasm(ctx, img, p, WasmMemory(b.Dx(), b.Dy(), p.speed))
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(out); err != nil {
+		return fmt.Errorf("avif: encode: write: %w", err)
+	}
+	return nil
+}
