@@ -11,13 +11,14 @@ import (
 // (SniffLen are enough). It returns the format when it is registered, an
 // error matching ErrUnsupportedFormat naming the format when it is an image
 // format that is recognised but not registered (TIFF, BMP, HEIF/HEIC, AVIF,
-// JPEG XL, ICO, PSD, SVG), and an error matching ErrNotImage otherwise.
+// JPEG XL, ICO, PSD, SVG, and WebP while codecs/webp is not imported), and
+// an error matching ErrNotImage otherwise.
 //
 // Registered formats are tried first, by their codecs' Match, so
 // registering a codec for, say, "tiff" makes TIFF supported. The
 // recognised unsupported formats are named in the error as "tiff", "bmp",
-// "heic", "heif", "avif", "jxl", "ico", "cur", "psd", "jpeg2000", "qoi" and
-// "svg".
+// "heic", "heif", "avif", "jxl", "ico", "cur", "psd", "jpeg2000", "qoi",
+// "webp" and "svg".
 //
 // Text is classified by its first element, after any byte order mark,
 // white space, XML declaration, processing instructions, comments and
@@ -79,6 +80,8 @@ func unsupported(head []byte) string {
 		return "psd"
 	case has("qoif") && len(head) >= 14:
 		return "qoi"
+	case isWebP(head):
+		return "webp"
 	}
 	if kind := isICO(head); kind != "" {
 		return kind
@@ -90,6 +93,19 @@ func unsupported(head []byte) string {
 		return "svg"
 	}
 	return ""
+}
+
+// isWebP reports whether head is a RIFF container of form type WEBP whose
+// first chunk is one a WebP file starts with (codecs/webp's own test).
+func isWebP(head []byte) bool {
+	if len(head) < 16 || string(head[0:4]) != "RIFF" || string(head[8:12]) != "WEBP" {
+		return false
+	}
+	switch string(head[12:16]) {
+	case "VP8 ", "VP8L", "VP8X":
+		return true
+	}
+	return false
 }
 
 // isBMP reports whether head is "BM" followed by a plausible file header:

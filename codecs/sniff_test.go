@@ -192,6 +192,31 @@ func TestSniffNotImage(t *testing.T) {
 // TestSniffRegisteredTakesPrecedence checks that a codec registered for a
 // format Sniff otherwise refuses takes precedence: registration, not the
 // built-in list, decides what is supported.
+// TestSniffWebPUnregistered: without codecs/webp, WebP is an image format
+// that is not supported, not something that is no image.
+func TestSniffWebPUnregistered(t *testing.T) {
+	c, ok := codecs.Lookup(codecs.WebP)
+	if !ok {
+		t.Fatal("codecs/webp is not registered")
+	}
+	codecs.UnregisterForTest(codecs.WebP)
+	defer codecs.Register(c)
+	for _, head := range [][]byte{
+		webpSolid(4, 4, color.NRGBA{1, 2, 3, 255}),
+		riffWebP("VP8X", vp8xChunk(0, 4, 4)),
+		riffWebP("VP8 ", make([]byte, 10)),
+	} {
+		f, err := codecs.Sniff(head)
+		wantErr(t, err, codecs.ErrUnsupportedFormat, "")
+		if f != "" || !strings.HasSuffix(err.Error(), ": webp") {
+			t.Errorf("Sniff = %q, %v; want unsupported webp", f, err)
+		}
+	}
+	if _, err := codecs.Sniff([]byte("RIFF\x24\x00\x00\x00WEBPJUNK\x04\x00\x00\x00abcd")); !errors.Is(err, codecs.ErrNotImage) {
+		t.Errorf("RIFF WEBP without an image chunk: %v, want ErrNotImage", err)
+	}
+}
+
 func TestSniffRegisteredTakesPrecedence(t *testing.T) {
 	tiff := []byte("II*\x00\x08\x00\x00\x00")
 	fakeCodec(t, codecs.Codec{
