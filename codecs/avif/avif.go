@@ -16,7 +16,7 @@
 // by default. Quality is libavif's 0–100 scale (quantizer
 // ((100−q)·63+50)/100, libaom's cq-level in its constant-quality mode,
 // tuned for SSIM), default 63 as imgproxy's; speed is libaom's, 1 (slowest,
-// smallest) to 10, default 8 as imgproxy's. EncodeOptions.Lossless is
+// smallest) to 10, default 9 (see DefaultSpeed). EncodeOptions.Lossless is
 // ignored: a lossless AVIF needs 4:4:4 and an identity matrix, which the
 // embedded build is not set up to write.
 package avif

@@ -51,7 +51,7 @@ func TestSettings(t *testing.T) {
 		o    codecs.EncodeOptions
 		want params
 	}{
-		{codecs.EncodeOptions{}, params{quality: 63, speed: 8}},
+		{codecs.EncodeOptions{}, params{quality: 63, speed: 9}},
 		{codecs.EncodeOptions{Quality: 101, Speed: 11}, params{quality: 100, speed: 10}},
 		{codecs.EncodeOptions{Quality: -1, Speed: -3}, params{quality: 1, speed: 1}},
 		{codecs.EncodeOptions{Quality: 50, Speed: 4, Lossless: true}, params{quality: 50, speed: 4}},
