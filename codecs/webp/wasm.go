@@ -31,10 +31,9 @@ var module = wasm.NewModule("libwebp", webpWasm)
 // on noise (the worst case) per pixel, with headroom, plus a fixed part.
 // Lossy opaque images peaked at 24 B/px from 1 to 12 MP at method 4, and
 // at 35 B/px for 1 MP at method 6 and quality 100. Lossless ones, and lossy
-// ones with alpha (whose alpha
-// plane libwebp codes losslessly), peaked at 40 B/px at method 4 from 1 to
-// 12 MP, and at method 6 and quality 100 at 58 B/px beyond 16 MiB for 1 MP
-// and 33 MiB for as little as 200×150.
+// ones with alpha (whose alpha plane libwebp codes losslessly), peaked at
+// 40 B/px at method 4 from 1 to 12 MP, and at method 6 and quality 100 at
+// 58 B/px beyond 16 MiB for 1 MP and 33 MiB for as little as 200×150.
 func WasmMemory(w, h int, lossless, alpha bool) int64 {
 	px := int64(w) * int64(h)
 	n := px*40 + 8<<20
