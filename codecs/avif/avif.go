@@ -4,11 +4,12 @@
 //
 //	import _ "github.com/blobimage/blobimage/codecs/avif"
 //
-// Encoding is libavif with libaom, by one of two engines (see Engine): the
-// system's libavif (1.1 or newer) when github.com/gen2brain/avif loads it,
-// else the WebAssembly build that module embeds (libavif 1.1.1, libaom
-// 3.10.0, libyuv; single-threaded, without SIMD) run by wazero, bounded in
-// memory (WasmMemory) and stopped by the context.
+// Encoding is libavif with libaom, by one of two engines (see Engine and
+// EngineEnv): the system's libavif (1.1 or newer) when
+// github.com/gen2brain/avif loads it, else the WebAssembly build that
+// module embeds (libavif 1.1.1, libaom 3.10.0, libyuv; single-threaded,
+// without SIMD) run by wazero, bounded in memory (WasmMemory) and stopped
+// by the context.
 //
 // Output: a still 8-bit AVIF, 4:2:0, BT.601 matrix, full range, colour
 // primaries and transfer unspecified (read as sRGB); alpha, when the image

@@ -25,7 +25,7 @@ func BenchmarkEncodeAVIF(b *testing.B) {
 	src := photo(1000, 1000)
 	const mp = 1.0
 	speeds := []int{4, 5, 6, 7, 8, 9, 10}
-	for _, e := range []avif.Engine{avif.Wasm, avif.System} {
+	for _, e := range engines {
 		for _, s := range speeds {
 			b.Run(fmt.Sprintf("%s/speed=%d", e, s), func(b *testing.B) {
 				useEngine(b, e)

@@ -48,7 +48,7 @@ func Encode(w io.Writer, img image.Image, o codecs.EncodeOptions) error {
 	return EncodeContext(context.Background(), w, img, o)
 }
 
-// EncodeContext writes img to w as a still AVIF by the engine ActiveEngine
+// EncodeContext writes img to w as a still AVIF by the engine Engine
 // reports, at o.Quality and o.Speed (0 for DefaultQuality and
 // DefaultSpeed). The image is handed to libavif as premultiplied RGBA,
 // converted row by row from any image.Image (YCbCr by Go's JFIF
@@ -63,13 +63,10 @@ func EncodeContext(ctx context.Context, w io.Writer, img image.Image, o codecs.E
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("avif: encode: %w", err)
 	}
-	eng, err := current()
-	if err != nil {
-		return err
-	}
 	p := settings(o)
 	var out []byte
-	if eng == System {
+	var err error
+	if Engine() == EngineSystem {
 		out, err = encodeSystem(ctx, img, p)
 	} else {
 		out, _, err = encodeWasm(ctx, img, p, WasmMemory(b.Dx(), b.Dy(), p.speed))

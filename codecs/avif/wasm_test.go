@@ -61,3 +61,14 @@ func TestSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestSystemWorks: the automatic choice is the system engine exactly when
+// its check passes (the test logs why not, where not).
+func TestSystemWorks(t *testing.T) {
+	t.Setenv(EngineEnv, "")
+	err := systemWorks()
+	t.Logf("system engine: %v", err)
+	if (err == nil) != (Engine() == EngineSystem) {
+		t.Errorf("Engine() = %s with systemWorks() = %v", Engine(), err)
+	}
+}

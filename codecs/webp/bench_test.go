@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/blobimage/blobimage/codecs"
-	"github.com/blobimage/blobimage/codecs/webp"
 )
 
 // BenchmarkEncodeWebP encodes a 1 MP photo-like picture with each engine,
@@ -27,9 +26,9 @@ func BenchmarkEncodeWebP(b *testing.B) {
 		{"lossy", codecs.EncodeOptions{}, []string{"-q", "75", "-m", "4"}},
 		{"lossless", codecs.EncodeOptions{Lossless: true}, []string{"-lossless", "-q", "75", "-m", "4"}},
 	}
-	for _, e := range []webp.Engine{webp.Wasm, webp.System} {
+	for _, e := range engines {
 		for _, m := range modes {
-			b.Run(string(e)+"/"+m.name, func(b *testing.B) {
+			b.Run(e+"/"+m.name, func(b *testing.B) {
 				useEngine(b, e)
 				var size int
 				for b.Loop() {

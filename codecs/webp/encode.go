@@ -53,7 +53,7 @@ func Encode(w io.Writer, img image.Image, o codecs.EncodeOptions) error {
 }
 
 // EncodeContext writes img to w as a still WebP with libwebp, by the engine
-// ActiveEngine reports: lossy at o.Quality (DefaultQuality for 0), or
+// Engine reports: lossy at o.Quality (DefaultQuality for 0), or
 // lossless when o.Lossless is set, at the method o.Speed maps to (see
 // settings). Alpha is kept: a lossy WebP stores it losslessly in its ALPH
 // chunk, as cwebp does; an opaque image gets none. Colour under fully
@@ -77,13 +77,10 @@ func EncodeContext(ctx context.Context, w io.Writer, img image.Image, o codecs.E
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("webp: encode: %w", err)
 	}
-	eng, err := current()
-	if err != nil {
-		return err
-	}
 	p := settings(o)
 	var out []byte
-	if eng == System {
+	var err error
+	if Engine() == EngineSystem {
 		out, err = encodeSystem(ctx, img, p)
 	} else {
 		out, _, err = encodeWasm(ctx, img, p, WasmMemory(b.Dx(), b.Dy(), o.Lossless, !codecs.Opaque(img)))

@@ -4,14 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"image"
 	"image/color"
 	"io"
 	"math"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,26 +15,18 @@ import (
 	"github.com/blobimage/blobimage/codecs/webp"
 )
 
-// useEngine switches the encoder to e for the test, skipping when e cannot
-// be used here (the system engine needs a dynamically linked binary and
-// libwebp.so), and switches back after.
-func useEngine(t testing.TB, e webp.Engine) {
+// useEngine sets EngineEnv to e for the test, skipping when e is the system
+// engine and it cannot be used here (it needs a dynamically linked binary
+// and libwebp.so).
+func useEngine(t testing.TB, e string) {
 	t.Helper()
-	prev, _ := webp.ActiveEngine()
-	if err := webp.SetEngine(e); err != nil {
-		if e == webp.System {
-			t.Skipf("system engine unavailable: %v", err)
-		}
-		t.Fatal(err)
+	t.Setenv(webp.EngineEnv, e)
+	if webp.Engine() != e {
+		t.Skipf("engine %s unavailable here", e)
 	}
-	t.Cleanup(func() {
-		if prev != "" {
-			_ = webp.SetEngine(prev)
-		}
-	})
 }
 
-var engines = []webp.Engine{webp.Wasm, webp.System}
+var engines = []string{webp.EngineWasm, webp.EngineSystem}
 
 func encode(t testing.TB, img image.Image, o codecs.EncodeOptions) []byte {
 	t.Helper()
@@ -56,7 +44,7 @@ func encode(t testing.TB, img image.Image, o codecs.EncodeOptions) []byte {
 func TestEncodeMatchesCwebp(t *testing.T) {
 	src := photo(640, 480)
 	for _, e := range engines {
-		t.Run(string(e), func(t *testing.T) {
+		t.Run(e, func(t *testing.T) {
 			useEngine(t, e)
 			for _, tc := range []struct {
 				o    codecs.EncodeOptions
@@ -84,7 +72,7 @@ func TestEncodeMatchesCwebp(t *testing.T) {
 // visible pixels exactly, at about the size cwebp -lossless makes.
 func TestEncodeLossless(t *testing.T) {
 	for _, e := range engines {
-		t.Run(string(e), func(t *testing.T) {
+		t.Run(e, func(t *testing.T) {
 			useEngine(t, e)
 			for _, src := range []*image.NRGBA{photo(320, 240), withAlpha(photo(320, 240))} {
 				ours := encode(t, src, codecs.EncodeOptions{Lossless: true})
@@ -110,7 +98,7 @@ func TestEncodeLossless(t *testing.T) {
 func TestEncodeAlpha(t *testing.T) {
 	src := withAlpha(photo(320, 240))
 	for _, e := range engines {
-		t.Run(string(e), func(t *testing.T) {
+		t.Run(e, func(t *testing.T) {
 			useEngine(t, e)
 			out := encode(t, src, codecs.EncodeOptions{Quality: 80})
 			if string(out[12:16]) != "VP8X" || !bytes.Contains(out, []byte("ALPH")) {
@@ -171,7 +159,7 @@ func TestEncodeImageTypes(t *testing.T) {
 	}
 	for _, e := range engines {
 		for name, img := range cases {
-			t.Run(string(e)+"/"+name, func(t *testing.T) {
+			t.Run(e+"/"+name, func(t *testing.T) {
 				useEngine(t, e)
 				got := dwebp(t, encode(t, img, codecs.EncodeOptions{Lossless: true}))
 				if p := psnr(t, img, got, true); p < 50 {
@@ -195,7 +183,7 @@ func TestEncodeTooLarge(t *testing.T) {
 func TestEncodeContext(t *testing.T) {
 	src := photo(3000, 2000)
 	for _, e := range engines {
-		t.Run(string(e), func(t *testing.T) {
+		t.Run(e, func(t *testing.T) {
 			useEngine(t, e)
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
@@ -216,43 +204,56 @@ func TestEncodeContext(t *testing.T) {
 	}
 }
 
-func TestSetEngine(t *testing.T) {
-	if err := webp.SetEngine("gpu"); err == nil {
-		t.Error("SetEngine(gpu) succeeded")
+// TestEngineEnv: EngineEnv is read at each encode; wasm and system force
+// an engine (system where it works), anything else is automatic.
+func TestEngineEnv(t *testing.T) {
+	t.Setenv(webp.EngineEnv, "system")
+	auto := webp.Engine() // the system engine where it works
+	t.Setenv(webp.EngineEnv, "")
+	waitAuto(t, auto)
+	t.Logf("automatic choice: %s", auto)
+	for env, want := range map[string]string{"wasm": webp.EngineWasm, "system": auto, "auto": auto, "": auto, "gpu": auto} {
+		t.Setenv(webp.EngineEnv, env)
+		if got := webp.Engine(); got != want {
+			t.Errorf("%s=%q: Engine() = %s, want %s", webp.EngineEnv, env, got, want)
+		}
+		if err := codecs.Encode(io.Discard, photo(8, 8), codecs.WebP, codecs.EncodeOptions{}); err != nil {
+			t.Errorf("%s=%q: %v", webp.EngineEnv, env, err)
+		}
 	}
-	useEngine(t, webp.Wasm)
-	if e, err := webp.ActiveEngine(); e != webp.Wasm || err != nil {
-		t.Errorf("ActiveEngine = %v, %v after SetEngine(Wasm)", e, err)
-	}
-	if err := webp.SetEngine(webp.Auto); err != nil {
-		t.Fatal(err)
-	}
-	e, err := webp.ActiveEngine()
-	if err != nil || (e != webp.System && e != webp.Wasm) {
-		t.Errorf("ActiveEngine = %v, %v after SetEngine(Auto)", e, err)
-	}
-	t.Logf("auto chose %s", e)
 }
 
-// TestEngineEnv runs the test binary again with BLOBIMAGE_CODEC_ENGINE set:
-// wasm is obeyed, a bad value makes encodes fail, saying why.
-func TestEngineEnv(t *testing.T) {
-	if os.Getenv("WEBP_ENGINE_CHILD") == "1" {
-		e, err := webp.ActiveEngine()
-		encErr := codecs.Encode(io.Discard, photo(8, 8), codecs.WebP, codecs.EncodeOptions{})
-		fmt.Printf("engine=%s err=%v encode=%v\n", e, err, encErr)
-		return
+// TestAbandonedSystemEncode: while a system encode whose caller gave up is
+// still running, the automatic choice is wasm; a forced system is not
+// held back.
+func TestAbandonedSystemEncode(t *testing.T) {
+	useEngine(t, webp.EngineSystem)
+	src := photo(3000, 2000)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	err := codecs.EncodeContext(ctx, io.Discard, src, codecs.WebP, codecs.EncodeOptions{Lossless: true, Speed: 1})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want DeadlineExceeded", err)
 	}
-	for env, want := range map[string]string{
-		"wasm":   "engine=wasm err=<nil> encode=<nil>",
-		" WASM ": "engine=wasm err=<nil> encode=<nil>",
-		"gpu":    `err=webp: BLOBIMAGE_CODEC_ENGINE=gpu: unknown engine "gpu" (want auto, system or wasm) encode=codecs: encode webp: webp: BLOBIMAGE_CODEC_ENGINE=gpu`,
-	} {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestEngineEnv$", "-test.v")
-		cmd.Env = append(os.Environ(), "WEBP_ENGINE_CHILD=1", webp.EngineEnv+"="+env)
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), want) {
-			t.Errorf("%s=%q: %v\n%s\nwant a line containing %s", webp.EngineEnv, env, err, out, want)
+	if e := webp.Engine(); e != webp.EngineSystem {
+		t.Errorf("forced: Engine() = %s while the abandoned encode runs", e)
+	}
+	t.Setenv(webp.EngineEnv, "auto")
+	if e := webp.Engine(); e != webp.EngineWasm {
+		t.Errorf("auto: Engine() = %s while the abandoned encode runs, want wasm", e)
+	}
+	waitAuto(t, webp.EngineSystem)
+}
+
+// waitAuto waits for the automatic choice to be e, as it is once the
+// system encodes that earlier tests abandoned have ended.
+func waitAuto(t *testing.T, e string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for webp.Engine() != e {
+		if time.Now().After(deadline) {
+			t.Fatalf("Engine() is still %s, not %s, after 2 minutes", webp.Engine(), e)
 		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -5,104 +5,52 @@ import (
 	"fmt"
 	"image"
 	"os"
-	"strings"
 	"sync"
+	"sync/atomic"
 
 	gwebp "github.com/gen2brain/webp"
 )
 
-// Engine names an implementation of the encoder.
-type Engine string
-
-// The engines. Decoding is always golang.org/x/image/webp's.
+// Engines: how an image is encoded. Decoding is always
+// golang.org/x/image/webp's.
 const (
-	// Auto is System when the system library is loaded and works, Wasm
-	// otherwise.
-	Auto Engine = "auto"
-	// System is the system's libwebp (libwebp.so and libwebpdemux.so, as
-	// Debian's libwebp-dev installs them), loaded by github.com/gen2brain/webp
-	// through purego. It is available only to dynamically linked binaries,
-	// and runs outside the memory limit of the Wasm engine; a done context
-	// makes an encode return at once, while the library finishes its work
-	// in the background.
-	System Engine = "system"
-	// Wasm is libwebp's WebAssembly build (the one github.com/gen2brain/webp
-	// embeds) run by wazero, under a memory limit computed from the image
-	// size and stopped when the context is done.
-	Wasm Engine = "wasm"
+	// EngineWasm runs libwebp 1.4.0 compiled to WebAssembly (the build
+	// github.com/gen2brain/webp embeds), in wazero: pure Go, always
+	// available, bounded in memory (WasmMemory) and stopped by the
+	// caller's context.
+	EngineWasm = "wasm"
+	// EngineSystem calls the system's libwebp through purego (gen2brain's
+	// dynamic path), in a dynamically linked binary where libwebp.so and
+	// libwebpdemux.so load (Debian's libwebp-dev installs these names; the
+	// runtime package libwebp7 only libwebp.so.7) and give a lossless
+	// round trip back pixel for pixel. It is several times faster, is not
+	// bounded by WasmMemory, and cannot be stopped: see encodeSystem.
+	EngineSystem = "system"
 )
 
-// EngineEnv is the environment variable read on the first encode to choose
-// the engine: auto (the default when it is unset or empty), system or
-// wasm. A value naming no engine, or system where the system library does
-// not work, makes every encode fail with an error saying so, until
-// SetEngine chooses another.
+// EngineEnv is the environment variable that forces an engine: "wasm",
+// "system" or "auto" (the default: system where it is available, else
+// wasm). It is read at every encode, and means what it means to
+// codecs/heif.
 const EngineEnv = "BLOBIMAGE_CODEC_ENGINE"
 
-var engine struct {
-	once sync.Once
-	mu   sync.RWMutex
-	use  Engine // System or Wasm
-	err  error  // why EngineEnv's choice cannot be used
-}
-
-// current returns the engine encodes use, reading EngineEnv the first time.
-func current() (Engine, error) {
-	engine.once.Do(func() {
-		e := Engine(strings.ToLower(strings.TrimSpace(os.Getenv(EngineEnv))))
-		if e == "" {
-			e = Auto
-		}
-		use, err := resolve(e)
-		if err != nil {
-			err = fmt.Errorf("webp: %s=%s: %w", EngineEnv, e, err)
-		}
-		engine.mu.Lock()
-		engine.use, engine.err = use, err
-		engine.mu.Unlock()
-	})
-	engine.mu.RLock()
-	defer engine.mu.RUnlock()
-	return engine.use, engine.err
-}
-
-// SetEngine chooses the engine of the encodes that follow, in place of
-// EngineEnv's choice. It returns an error, and changes nothing, when e is
-// no engine or is System and the system library does not work.
-func SetEngine(e Engine) error {
-	current()
-	use, err := resolve(e)
-	if err != nil {
-		return fmt.Errorf("webp: engine %s: %w", e, err)
+// Engine reports the engine that encodes under the current setting.
+func Engine() string {
+	mode := os.Getenv(EngineEnv)
+	if mode == EngineWasm || systemWorks() != nil {
+		return EngineWasm
 	}
-	engine.mu.Lock()
-	engine.use, engine.err = use, nil
-	engine.mu.Unlock()
-	return nil
-}
-
-// ActiveEngine returns the engine encodes use, System or Wasm, or the
-// error they fail with (see EngineEnv).
-func ActiveEngine() (Engine, error) { return current() }
-
-// resolve returns the engine that e means here.
-func resolve(e Engine) (Engine, error) {
-	switch e {
-	case Wasm:
-		return Wasm, nil
-	case System:
-		if err := systemWorks(); err != nil {
-			return "", err
-		}
-		return System, nil
-	case Auto:
-		if systemWorks() == nil {
-			return System, nil
-		}
-		return Wasm, nil
+	if mode != EngineSystem && abandoned.Load() > 0 {
+		// A system encode whose caller gave up is still running: take no
+		// more unbounded native memory until it ends.
+		return EngineWasm
 	}
-	return "", fmt.Errorf("unknown engine %q (want auto, system or wasm)", string(e))
+	return EngineSystem
 }
+
+// abandoned counts system encodes still running after their context
+// ended.
+var abandoned atomic.Int64
 
 // systemWorks reports why the system engine cannot be used, or nil: the
 // library must be loaded and encode a small picture losslessly to a file

@@ -11,9 +11,11 @@ import (
 	"github.com/blobimage/blobimage/codecs/internal/rgba"
 )
 
-// encodeSystem encodes img with the system's libwebp. The library cannot
-// be interrupted: when ctx is done first, encodeSystem returns and the
-// encode finishes in the background, its output dropped.
+// encodeSystem encodes img with the system's libwebp. The C code cannot be
+// stopped: the call runs in its own goroutine, and when ctx ends first,
+// encodeSystem returns ctx's error while the goroutine finishes on its
+// own, its output dropped, counted in abandoned, which keeps the automatic
+// choice on wasm (whose memory is bounded) until it has ended.
 func encodeSystem(ctx context.Context, img image.Image, p params) ([]byte, error) {
 	src := straight(img)
 	type result struct {
@@ -22,9 +24,16 @@ func encodeSystem(ctx context.Context, img image.Image, p params) ([]byte, error
 	}
 	done := make(chan result, 1)
 	go func() {
+		var r result
+		defer func() {
+			if v := recover(); v != nil {
+				r = result{err: fmt.Errorf("panic: %v", v)}
+			}
+			done <- r
+		}()
 		var buf bytes.Buffer
-		err := gwebp.Encode(&buf, src, gwebp.Options{Quality: p.quality, Method: p.method, Lossless: p.lossless})
-		done <- result{buf.Bytes(), err}
+		r.err = gwebp.Encode(&buf, src, gwebp.Options{Quality: p.quality, Method: p.method, Lossless: p.lossless})
+		r.out = buf.Bytes()
 	}()
 	select {
 	case r := <-done:
@@ -33,6 +42,11 @@ func encodeSystem(ctx context.Context, img image.Image, p params) ([]byte, error
 		}
 		return r.out, nil
 	case <-ctx.Done():
+		abandoned.Add(1)
+		go func() {
+			<-done
+			abandoned.Add(-1)
+		}()
 		return nil, fmt.Errorf("webp: encode: %w", ctx.Err())
 	}
 }

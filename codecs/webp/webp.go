@@ -11,10 +11,10 @@
 // decoder (dwebp) produces, up to rounding and chroma upsampling; without
 // that step a lossy WebP loses about 14% of its contrast.
 //
-// Encoding is libwebp's, by one of two engines (see Engine): the system's
-// libwebp when it is loaded (dynamically linked binaries), else its
-// WebAssembly build run by wazero, bounded in memory (WasmMemory) and
-// stopped by the context. Options: quality 1–100 on libwebp's scale
+// Encoding is libwebp's, by one of two engines (see Engine and EngineEnv):
+// the system's libwebp when it is loaded (dynamically linked binaries),
+// else its WebAssembly build run by wazero, bounded in memory (WasmMemory)
+// and stopped by the context. Options: quality 1–100 on libwebp's scale
 // (default 75, as cwebp and libvips), lossless, and a speed mapped to
 // libwebp's method (default 4, as cwebp).
 package webp
