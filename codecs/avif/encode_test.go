@@ -14,6 +14,7 @@ import (
 
 	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/codecs/avif"
+	_ "github.com/blobimage/blobimage/codecs/heif" // the decoding half, for TestDecodedByHeif
 )
 
 // useEngine sets EngineEnv to e for the test, skipping when e is the system
@@ -219,5 +220,28 @@ func TestEngineEnv(t *testing.T) {
 		if err := codecs.Encode(io.Discard, photo(8, 8), codecs.AVIF, codecs.EncodeOptions{}); err != nil {
 			t.Errorf("%s=%q: %v", avif.EngineEnv, env, err)
 		}
+	}
+}
+
+// TestDecodedByHeif: with codecs/heif imported the registry has both halves
+// of AVIF, and what this package writes, codecs/heif reads as avifdec does.
+func TestDecodedByHeif(t *testing.T) {
+	c, ok := codecs.Lookup(codecs.AVIF)
+	if !ok || c.Match == nil || c.EncodeContext == nil {
+		t.Fatalf("Lookup(AVIF) = %+v, %v: want codecs/heif's decoder and this encoder", c, ok)
+	}
+	src := withAlpha(photo(320, 240))
+	data := encode(t, src, codecs.EncodeOptions{})
+	got, info, err := codecs.Decode(context.Background(), data, codecs.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Format != codecs.AVIF || got.Bounds().Size() != src.Rect.Size() {
+		t.Fatalf("decoded %s %v", info.Format, got.Bounds())
+	}
+	p := psnr(t, avifdec(t, data), got, true)
+	t.Logf("codecs/heif against avifdec: %.2f dB", p)
+	if p < 45 {
+		t.Errorf("codecs/heif against avifdec: %.2f dB, want ≥ 45", p)
 	}
 }
