@@ -4,5 +4,7 @@ package blobimage
 // itself (JPEG, PNG, GIF): each registers itself with the codecs registry
 // when imported, as image/png does with the image package.
 import (
+	_ "github.com/blobimage/blobimage/codecs/avif" // AVIF encoding
 	_ "github.com/blobimage/blobimage/codecs/heif" // HEIC, HEIF and AVIF decoding
+	_ "github.com/blobimage/blobimage/codecs/webp" // WebP decoding and encoding
 )
