@@ -27,7 +27,7 @@ import (
 //go:linkname avifWasm github.com/gen2brain/avif.encodeWasm
 var avifWasm []byte
 
-var module = wasm.NewModule("libavif", avifWasm)
+var module = wasm.NewRunToEnd("libavif", avifWasm)
 
 // pixelFormatYUV420 is libavif's AVIF_PIXEL_FORMAT_YUV420.
 const pixelFormatYUV420 = 3

@@ -24,7 +24,7 @@ import (
 //go:linkname webpWasm github.com/gen2brain/webp.webpWasm
 var webpWasm []byte
 
-var module = wasm.NewModule("libwebp", webpWasm)
+var module = wasm.NewRunToEnd("libwebp", webpWasm)
 
 // WasmMemory returns the linear memory the Wasm engine grants an encode of
 // a w×h image, lossless or lossy, with or without alpha: the peak measured
