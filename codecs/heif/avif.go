@@ -89,7 +89,7 @@ func decodeAVIF(ctx context.Context, f *File, m *Image, limit int64) (image.Imag
 			return err
 		}
 		if ok == 0 {
-			if in.Peak() >= limit-limit/16 {
+			if in.LimitReached() {
 				return fmt.Errorf("%w: libavif ran out of its %d bytes", wasm.ErrMemoryLimit, limit)
 			}
 			return errCorrupt("libavif could not decode the image")

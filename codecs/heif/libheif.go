@@ -116,7 +116,7 @@ func decodeItem(in *wasm.Instance, limit int64, file []byte, want image.Point, c
 		return nil, err
 	}
 	if ok == 0 {
-		if in.Peak() >= limit-limit/16 {
+		if in.LimitReached() {
 			return nil, fmt.Errorf("%w: libheif ran out of memory", wasm.ErrMemoryLimit)
 		}
 		return nil, errCorrupt("libheif could not decode the image")
