@@ -1,0 +1,298 @@
+// Command formats measures blobimage's codecs for the formats of today's
+// web side by side with their reference tools in one run, per megapixel:
+// HEIC and AVIF decoding against heif-convert and avifdec (libheif with
+// libde265, libavif with dav1d, native Debian builds), WebP and AVIF
+// encoding against cwebp and avifenc at equal settings, and the peak RSS
+// of `blobimage put` of a 12 MP HEIC. Each of blobimage's codecs is
+// measured with each engine available ("wasm": the WebAssembly builds run
+// by wazero, the pure-Go default; "system": the system library through
+// purego, where it loads).
+//
+//	go run ./bench/formats -corpus ../shared/corpus            # or BLOBIMAGE_CORPUS
+//	go run ./bench/formats -corpus DIR -rounds 5 -photo nikond3100_14mp.jpg
+//
+// The inputs are made from one photo of the corpus: fitted into 4000×3000
+// (12 MP) and encoded with heif-enc (quality 85, 4:2:0) and avifenc (quality 63,
+// speed 6) for the decoders; fitted into 1000×1000 for the encoders, as a
+// variant is. The tools' times are of the whole process (each reads its
+// input and writes a Y4M or WebP file; process start-up is a few ms)
+// except cwebp's, which is its own "Time to encode picture" (it must
+// decode a PNG first). Medians over -rounds; ratios are blobimage/tool.
+// Timings are wall-clock: run it on a quiet machine.
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/blobimage/blobimage/codecs"
+	_ "github.com/blobimage/blobimage/codecs/avif"
+	_ "github.com/blobimage/blobimage/codecs/heif"
+	_ "github.com/blobimage/blobimage/codecs/webp"
+	"github.com/blobimage/blobimage/variants"
+)
+
+const engineEnv = "BLOBIMAGE_CODEC_ENGINE"
+
+func main() {
+	corpus := flag.String("corpus", os.Getenv("BLOBIMAGE_CORPUS"), "folder of photos (default $BLOBIMAGE_CORPUS)")
+	name := flag.String("photo", "nikond3100_14mp.jpg", "the corpus photo the inputs are made from")
+	rounds := flag.Int("rounds", 3, "timed runs of each measurement")
+	flag.Parse()
+	log.SetFlags(0)
+	if *corpus == "" {
+		log.Fatal("no corpus: pass -corpus DIR or set BLOBIMAGE_CORPUS")
+	}
+	for _, t := range []string{"heif-enc", "heif-convert", "avifenc", "avifdec", "cwebp"} {
+		if _, err := exec.LookPath(t); err != nil {
+			log.Fatalf("%s is not installed (apt-get install libheif-examples libavif-bin webp)", t)
+		}
+	}
+	dir, err := os.MkdirTemp("", "bench-formats")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+
+	data, err := os.ReadFile(filepath.Join(*corpus, *name))
+	if err != nil {
+		log.Fatal(err)
+	}
+	src, _, err := codecs.Decode(ctx, data, codecs.Limits{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	large := fit(src, 4000, 3000)
+	small := fit(src, 1000, 1000)
+	largePNG := write(dir, "large.png", encodePNG(large))
+	smallPNG := write(dir, "small.png", encodePNG(small))
+	heic := filepath.Join(dir, "large.heic")
+	avif := filepath.Join(dir, "large.avif")
+	fmt.Printf("making the inputs from %s: %v (12 MP class) and %v...\n", *name, large.Bounds().Size(), small.Bounds().Size())
+	must(run("heif-enc", "-q", "85", "-p", "chroma=420", "-o", heic, largePNG)) // 4:2:0, as phones write
+	must(run("avifenc", "--jobs", "1", "-s", "6", "--min", "0", "--max", "63", "-a", "end-usage=q", "-a", "cq-level=23", "-y", "420", largePNG, avif))
+	smallY4M := write(dir, "small.y4m", y4m(small))
+	largeMP := mp(large)
+	smallMP := mp(small)
+
+	fmt.Printf("\n%d rounds, medians; 2 cores unless the machine says otherwise (GOMAXPROCS %d)\n\n", *rounds, runtime.GOMAXPROCS(0))
+	fmt.Println("| measurement | blobimage, engine | ms/MP | tool | ms/MP | ratio |")
+	fmt.Println("|---|---|---:|---|---:|---:|")
+	row := func(what, ours string, ourMS float64, tool string, toolMS float64) {
+		fmt.Printf("| %s | %s | %.0f | %s | %.0f | %.2f× |\n", what, ours, ourMS, tool, toolMS, ourMS/toolMS)
+	}
+
+	// Decoding.
+	heicData, avifData := readFile(heic), readFile(avif)
+	heifConvert := median(*rounds, func() time.Duration {
+		return timed(func() { must(run("heif-convert", heic, filepath.Join(dir, "out.y4m"))) })
+	}) / largeMP
+	avifdec := median(*rounds, func() time.Duration {
+		return timed(func() { must(run("avifdec", "--jobs", "1", avif, filepath.Join(dir, "out.y4m"))) })
+	}) / largeMP
+	for _, engine := range []string{"wasm", "system"} {
+		os.Setenv(engineEnv, engine)
+		for _, c := range []struct {
+			what, tool string
+			data       []byte
+			toolMS     float64
+		}{{"decode 12 MP HEIC", "heif-convert", heicData, heifConvert}, {"decode 12 MP AVIF", "avifdec -j 1", avifData, avifdec}} {
+			lim := codecs.Limits{DecodeTimeout: codecs.Duration(10 * time.Minute)}
+			if _, _, err := codecs.Decode(ctx, c.data, lim); err != nil {
+				fmt.Printf("| %s | %s | – | %s | %.0f | (%v) |\n", c.what, engine, c.tool, c.toolMS, err)
+				continue
+			}
+			ms := median(*rounds, func() time.Duration {
+				return timed(func() {
+					if _, _, err := codecs.Decode(ctx, c.data, lim); err != nil {
+						log.Fatal(err)
+					}
+				})
+			}) / largeMP
+			row(c.what, engine, ms, c.tool, c.toolMS)
+		}
+	}
+
+	// Encoding, a variant-sized picture at equal settings.
+	cwebp := median(*rounds, func() time.Duration { return cwebpTime(smallPNG, filepath.Join(dir, "out.webp")) }) / smallMP
+	avifenc := median(*rounds, func() time.Duration {
+		return timed(func() {
+			must(run("avifenc", "--jobs", "1", "-y", "420", "-s", "9", "--min", "0", "--max", "63",
+				"-a", "end-usage=q", "-a", "cq-level=23", "-a", "tune=ssim", smallY4M, filepath.Join(dir, "out.avif")))
+		})
+	}) / smallMP
+	for _, engine := range []string{"wasm", "system"} {
+		os.Setenv(engineEnv, engine)
+		for _, c := range []struct {
+			what, tool string
+			f          codecs.Format
+			o          codecs.EncodeOptions
+			toolMS     float64
+		}{
+			{"encode 1 MP WebP q75 m4", "cwebp -q 75 -m 4", codecs.WebP, codecs.EncodeOptions{Quality: 75}, cwebp},
+			{"encode 1 MP AVIF q63 speed 9", "avifenc -s 9 cq-level 23", codecs.AVIF, codecs.EncodeOptions{Quality: 63, Speed: 9}, avifenc},
+		} {
+			var buf bytes.Buffer
+			ms := median(*rounds, func() time.Duration {
+				return timed(func() {
+					buf.Reset()
+					if err := codecs.Encode(&buf, small, c.f, c.o); err != nil {
+						log.Fatal(err)
+					}
+				})
+			}) / smallMP
+			row(c.what, engine, ms, c.tool, c.toolMS)
+		}
+	}
+	os.Unsetenv(engineEnv)
+
+	// Peak RSS of the CLI putting the 12 MP HEIC, per engine.
+	bin := filepath.Join(dir, "blobimage")
+	must(run("go", "build", "-o", bin, "./cmd/blobimage"))
+	fmt.Println()
+	for _, engine := range []string{"wasm", "system"} {
+		bucket := filepath.Join(dir, "bucket-"+engine)
+		must(os.Mkdir(bucket, 0o755))
+		cmd := exec.Command(bin, "--bucket", "file://"+bucket, "put", heic)
+		cmd.Env = append(os.Environ(), engineEnv+"="+engine)
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			log.Fatalf("put: %v\n%s", err, out)
+		}
+		rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss >> 10
+		fmt.Printf("blobimage put of the 12 MP HEIC, engine %s: peak RSS %d MiB, %v (default config: small 400, medium 1000)\n",
+			engine, rss, time.Since(start).Round(time.Millisecond))
+	}
+}
+
+func fit(img image.Image, w, h int) image.Image {
+	out, err := variants.Spec{Name: "f", Processors: []variants.Processor{variants.Fit{Width: w, Height: h}}}.Apply(img)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return out
+}
+
+func mp(img image.Image) float64 {
+	b := img.Bounds()
+	return float64(b.Dx()*b.Dy()) / 1e6
+}
+
+// encodePNG writes img as an 8-bit RGB PNG (image/png writes a
+// *image.YCbCr as 16-bit, which heif-enc would code as 10-bit).
+func encodePNG(img image.Image) []byte {
+	rgba := image.NewRGBA(img.Bounds())
+	draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, rgba); err != nil {
+		log.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func write(dir, name string, data []byte) string {
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	return p
+}
+
+func readFile(p string) []byte {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return b
+}
+
+func run(name string, args ...string) error {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+func must(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func timed(f func()) time.Duration {
+	start := time.Now()
+	f()
+	return time.Since(start)
+}
+
+// median runs f n times and returns the median duration in ms.
+func median(n int, f func() time.Duration) float64 {
+	ds := make([]float64, n)
+	for i := range ds {
+		ds[i] = float64(f()) / float64(time.Millisecond)
+	}
+	slices.Sort(ds)
+	return ds[n/2]
+}
+
+var cwebpTimeRE = regexp.MustCompile(`Time to encode picture: ([0-9.]+)s`)
+
+// cwebpTime is cwebp's own measure of its encode (it must decode the PNG
+// first, which ours does not).
+func cwebpTime(in, out string) time.Duration {
+	b, err := exec.Command("cwebp", "-v", "-q", "75", "-m", "4", in, "-o", out).CombinedOutput()
+	if err != nil {
+		log.Fatalf("cwebp: %v\n%s", err, b)
+	}
+	m := cwebpTimeRE.FindSubmatch(b)
+	if m == nil {
+		log.Fatalf("cwebp printed no encode time:\n%s", b)
+	}
+	s, _ := strconv.ParseFloat(string(m[1]), 64)
+	return time.Duration(s * float64(time.Second))
+}
+
+// y4m is img as a one-frame 4:2:0 YUV4MPEG2 stream (full-range BT.601, as
+// Go converts), which avifenc codes as it is.
+func y4m(img image.Image) []byte {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	ycc := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			yy, cb, cr := color.RGBToYCbCr(uint8(r>>8), uint8(g>>8), uint8(bl>>8))
+			ycc.Y[y*ycc.YStride+x] = yy
+			if x%2 == 0 && y%2 == 0 {
+				ycc.Cb[(y/2)*ycc.CStride+x/2] = cb
+				ycc.Cr[(y/2)*ycc.CStride+x/2] = cr
+			}
+		}
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "YUV4MPEG2 W%d H%d F25:1 Ip A1:1 C420jpeg XCOLORRANGE=FULL\nFRAME\n", w, h)
+	buf.Write(ycc.Y)
+	buf.Write(ycc.Cb)
+	buf.Write(ycc.Cr)
+	return buf.Bytes()
+}
