@@ -80,6 +80,26 @@ func gifWithScreen(w, h uint16) []byte {
 	return data
 }
 
+// gifWithEmptyFrame returns a GIF whose logical screen and first frame are
+// both 0×0.
+func gifWithEmptyFrame() []byte {
+	data := gifWithScreen(0, 0)
+	at := 13
+	if data[10]&0x80 != 0 {
+		at += 3 << (1 + data[10]&7)
+	}
+	for data[at] == 0x21 {
+		at += 2
+		for data[at] != 0 {
+			at += 1 + int(data[at])
+		}
+		at++
+	}
+	binary.LittleEndian.PutUint16(data[at+5:], 0)
+	binary.LittleEndian.PutUint16(data[at+7:], 0)
+	return data
+}
+
 // pngChunk appends a PNG chunk with its length and CRC.
 func pngChunk(b []byte, typ string, data []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
@@ -367,7 +387,16 @@ func hostileCases() []hostileCase {
 		corrupt("jpeg height 0", func() []byte { return jpegWithSOF(16, 0) }, ""),
 		tooLarge("gif 60000x60000", func() []byte { return gifWithScreen(60000, 60000) }, "max_side"),
 		tooLarge("gif 65535 x 1", func() []byte { return gifWithScreen(65535, 1) }, "max_side"), // GIF's widest
-		corrupt("gif 0 x 100", func() []byte { return gifWithScreen(0, 100) }, ""),
+		// A screen of zero width is grown to hold the first frame (4×4),
+		// as Pillow and browsers size GIFs; a zero-sized frame on it
+		// leaves nothing to show.
+		{name: "gif 0 x 100", data: func() []byte { return gifWithScreen(0, 100) },
+			accept: func(t *testing.T, s *blobimage.Store, f *blobimage.ImageFile) {
+				if f.Width != 4 || f.Height != 100 {
+					t.Errorf("displayed %dx%d, want 4x100 (the screen grown to the frame)", f.Width, f.Height)
+				}
+			}},
+		corrupt("gif 0 x 0, empty frame", func() []byte { return gifWithEmptyFrame() }, ""),
 		// A real deflate bomb: refused by the header limits, and when the
 		// limits allow it, by the memory budget before anything is decoded.
 		// (max_side is checked before max_pixels: 20000 is over both.)
