@@ -276,7 +276,9 @@ func RenderStored(ctx context.Context, src image.Image, o int, full image.Point,
 		if plan.keep[i] {
 			images[i] = out // read by the specs started after i finished
 		}
-		if err := rctx.Err(); err != nil {
+		// ctx first: a parent's cancellation reaches rctx a moment after
+		// ctx's Done is closed, and a processor may have seen that already.
+		if err := cmp.Or(ctx.Err(), rctx.Err()); err != nil {
 			fail(err)
 			return
 		}
