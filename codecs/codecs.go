@@ -105,6 +105,10 @@ type Codec struct {
 	// EXIF orientation inside the file describes it but must not be
 	// applied again (Info.Oriented).
 	Oriented bool
+	// Frames, when set, counts the frames of an animation from the
+	// container alone, without decoding any (Info.Frames); a file it
+	// cannot walk to the end counts the frames it reached, at least 1.
+	Frames func(data []byte) int
 }
 
 // SniffLen is how many leading bytes Sniff needs to recognise every format

@@ -91,6 +91,9 @@ type Info struct {
 	// Memory is the codec's own estimate of what its decoder needs
 	// (Codec.Memory), or 0 where DecodeMemory estimates by colour model.
 	Memory int64
+	// Frames is the number of frames in an animation (Codec.Frames), 1
+	// for a still image.
+	Frames int
 }
 
 // DecodeMemory estimates the bytes the format's decoder allocates to
@@ -221,6 +224,10 @@ func Probe(data []byte, lim Limits) (Info, error) {
 	}
 	if c.Memory != nil {
 		info.Memory = c.Memory(data, cfg)
+	}
+	info.Frames = 1
+	if c.Frames != nil {
+		info.Frames = max(1, c.Frames(data))
 	}
 	if f == JPEG {
 		limit := lim.MaxScans

@@ -43,6 +43,7 @@ func init() {
 		Match:        matchGIF,
 		DecodeConfig: decodeGIFConfig,
 		Decode:       decodeGIF,
+		Frames:       gifFrames,
 	})
 }
 

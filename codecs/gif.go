@@ -52,6 +52,49 @@ func gifLayout(data []byte) (screen, frame image.Rectangle, err error) {
 	return screen, frame, fmt.Errorf("gif: no image")
 }
 
+// gifFrames counts a GIF's image descriptors, walking its blocks without
+// decoding: extensions and image data are sequences of length-prefixed
+// sub-blocks. The walk stops at the trailer or at bytes that start no
+// block.
+func gifFrames(data []byte) int {
+	if len(data) < 13 {
+		return 0
+	}
+	at := 13
+	if flags := data[10]; flags&0x80 != 0 {
+		at += 3 << (1 + flags&7)
+	}
+	skipBlocks := func() {
+		for at < len(data) && data[at] != 0 {
+			at += 1 + int(data[at])
+		}
+		at++
+	}
+	n := 0
+	for at < len(data) {
+		switch data[at] {
+		case 0x21:
+			at += 2
+			skipBlocks()
+		case 0x2C:
+			if at+10 > len(data) {
+				return n
+			}
+			n++
+			flags := data[at+9]
+			at += 10
+			if flags&0x80 != 0 {
+				at += 3 << (1 + flags&7)
+			}
+			at++ // LZW minimum code size
+			skipBlocks()
+		default:
+			return n
+		}
+	}
+	return n
+}
+
 // gifCanvasRect is the canvas a GIF is displayed on: its logical screen,
 // grown to hold its first frame.
 func gifCanvasRect(screen, frame image.Rectangle) image.Rectangle {

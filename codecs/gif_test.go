@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -106,5 +107,54 @@ func TestGIFFramePastScreen(t *testing.T) {
 	past, _ := offsetGIF(t, 10, 10, 65500, 0, 64, 48)
 	if _, err := codecs.Probe(past, codecs.Limits{MaxSide: -1, MaxPixels: -1}); !errors.Is(err, codecs.ErrCorrupt) {
 		t.Errorf("frame past 65535: %v, want ErrCorrupt", err)
+	}
+}
+
+// TestGIFFrames: Probe counts an animated GIF's frames from its blocks,
+// with global or local palettes and with the extensions writers add; a
+// still image is 1 frame, and a truncated file counts what it reached.
+func TestGIFFrames(t *testing.T) {
+	pal := color.Palette{color.RGBA{255, 0, 0, 255}, color.RGBA{0, 0, 255, 255}, color.Transparent}
+	for _, n := range []int{1, 2, 7, 40} {
+		for _, local := range []bool{false, true} {
+			g := &gif.GIF{LoopCount: 0}
+			if !local {
+				g.Config = image.Config{ColorModel: pal, Width: 30, Height: 20}
+			}
+			for i := 0; i < n; i++ {
+				p := image.NewPaletted(image.Rect(i%5, i%3, 30-i%4, 20), pal)
+				for j := range p.Pix {
+					p.Pix[j] = uint8((j + i) % 3)
+				}
+				g.Image = append(g.Image, p)
+				g.Delay = append(g.Delay, 10*i)
+				g.Disposal = append(g.Disposal, gif.DisposalBackground)
+			}
+			var buf bytes.Buffer
+			if err := gif.EncodeAll(&buf, g); err != nil {
+				t.Fatal(err)
+			}
+			info, err := codecs.Probe(buf.Bytes(), codecs.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Frames != n {
+				t.Errorf("%d frames (local palettes %v): Probe says %d", n, local, info.Frames)
+			}
+			// Cut inside the last frame: the frames before it count.
+			if n > 1 {
+				cut := buf.Bytes()[:buf.Len()-20]
+				if info, err := codecs.Probe(cut, codecs.Limits{}); err == nil && info.Frames != n && info.Frames != n-1 {
+					t.Errorf("%d frames cut short: Probe says %d", n, info.Frames)
+				}
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := codecs.Probe(buf.Bytes(), codecs.Limits{}); err != nil || info.Frames != 1 {
+		t.Errorf("PNG: %d frames, %v", info.Frames, err)
 	}
 }
