@@ -33,10 +33,24 @@ func Encode(img image.Image) ([]byte, error) {
 	n := w * h
 	rgba := make([]float64, 4*n) // straight alpha, 0–1
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
-			i := 4 * (y*w + x)
-			rgba[i], rgba[i+1], rgba[i+2], rgba[i+3] = float64(c.R)/255, float64(c.G)/255, float64(c.B)/255, float64(c.A)/255
+		row := rgba[4*y*w : 4*(y+1)*w]
+		switch m := img.(type) {
+		case *image.NRGBA: // what the resamplers make: read it directly
+			pix := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:4*w]
+			for i, v := range pix {
+				row[i] = float64(v) / 255
+			}
+		case *image.Gray:
+			pix := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:w]
+			for x, v := range pix {
+				g := float64(v) / 255
+				row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = g, g, g, 1
+			}
+		default:
+			for x := 0; x < w; x++ {
+				c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
+				row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = float64(c.R)/255, float64(c.G)/255, float64(c.B)/255, float64(c.A)/255
+			}
 		}
 	}
 
@@ -130,16 +144,22 @@ type channel struct {
 func encodeChannel(v []float64, w, h, nx, ny int) channel {
 	var c channel
 	fx := make([]float64, w)
+	fy := make([]float64, h)
 	for cy := 0; cy < ny; cy++ {
+		for y := range fy {
+			fy[y] = math.Cos(math.Pi / float64(h) * float64(cy) * (float64(y) + 0.5))
+		}
 		for cx := 0; cx*ny < nx*(ny-cy); cx++ {
 			for x := range fx {
 				fx[x] = math.Cos(math.Pi / float64(w) * float64(cx) * (float64(x) + 0.5))
 			}
 			var f float64
 			for y := 0; y < h; y++ {
-				fy := math.Cos(math.Pi / float64(h) * float64(cy) * (float64(y) + 0.5))
-				for x := 0; x < w; x++ {
-					f += v[x+y*w] * fx[x] * fy
+				// The reference's order of operations, so that the
+				// hash is byte for byte the same.
+				fyy := fy[y]
+				for x, vx := range v[y*w : (y+1)*w] {
+					f += vx * fx[x] * fyy
 				}
 			}
 			f /= float64(w * h)
