@@ -146,6 +146,10 @@ type Outcome struct {
 	// (written before blobimage kept positions out of manifests); the
 	// manifest is rewritten without it.
 	Redacted bool `json:"redacted,omitempty"`
+	// Summarised: the manifest had no placeholder (written before
+	// blobimage kept one); the original is decoded once to add the
+	// placeholder, colour and frame count (ImageFile.Placeholder).
+	Summarised bool `json:"summarised,omitempty"`
 	// Created lists variants made for the first time (new in the config,
 	// or pending); Restored those listed as made but missing; Regenerated
 	// those whose spec changed; Dropped those no longer in the config.
@@ -161,7 +165,7 @@ type Outcome struct {
 
 // Changed reports whether the outcome changed (or would change) anything.
 func (o *Outcome) Changed() bool {
-	return o.Adopted || o.Reprocessed || o.Redacted || len(o.Created)+len(o.Restored)+len(o.Regenerated)+len(o.Dropped) > 0
+	return o.Adopted || o.Reprocessed || o.Redacted || o.Summarised || len(o.Created)+len(o.Restored)+len(o.Regenerated)+len(o.Dropped) > 0
 }
 
 // regenerate is Regenerate, optionally only for the version with the given
@@ -240,6 +244,7 @@ func (s *Store) plan(ctx context.Context, key, token string) (*Outcome, *regenPl
 		out.Redacted = true
 		next.Meta.GPS = nil
 	}
+	out.Summarised = m.Placeholder == nil
 	next.Variants = make([]manifestVariant, len(rule.Variants))
 	want := expected(m, rule)
 	have := map[string]manifestVariant{}
@@ -313,8 +318,8 @@ func (s *Store) apply(ctx context.Context, p *regenPlan, out *Outcome) error {
 		}
 		next.Variants[i] = mv
 	}
-	if len(p.make) > 0 {
-		made, written, err := s.makeVariants(ctx, p.key, data, next, p.make, tx)
+	if len(p.make) > 0 || out.Summarised {
+		made, written, err := s.makeVariants(ctx, p.key, data, next, p.make, tx, out.Summarised)
 		if err != nil {
 			tx.rollback(ctx)
 			return err
@@ -380,8 +385,10 @@ func writerOptionsOf(a *blob.Attributes, manifest *string) *blob.WriterOptions {
 // the stored original at key, and writes each with IfNotExist. A variant
 // another process made first is kept and described from its attributes.
 // The returned entries are in the order of which; written counts the bytes
-// this call wrote.
-func (s *Store) makeVariants(ctx context.Context, key string, data []byte, m *manifest, which []int, tx *txn) (made []manifestVariant, written int64, err error) {
+// this call wrote. With summarise, m's placeholder, colour and frame count
+// are made too, from the same decode (for a manifest written before they
+// were kept).
+func (s *Store) makeVariants(ctx context.Context, key string, data []byte, m *manifest, which []int, tx *txn, summarise bool) (made []manifestVariant, written int64, err error) {
 	rule := s.match(key)
 	if rule == nil {
 		return nil, 0, fmt.Errorf("%w: no rule matches", ErrUnmanaged)
@@ -390,14 +397,25 @@ func (s *Store) makeVariants(ctx context.Context, key string, data []byte, m *ma
 	for j, i := range which {
 		specs[j] = rule.Variants[i]
 	}
+	if summarise {
+		specs = append(specs, placeholderSpec)
+	}
 	d, err := s.decode(ctx, key, data, specs)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer d.release()
+	if summarise {
+		m.Frames = d.info.Frames
+	}
 	made = make([]manifestVariant, len(which))
 	var mu sync.Mutex
 	err = variants.RenderStored(ctx, d.img, d.orientation, d.full, specs, s.cfg.Concurrency, func(j int, img image.Image) error {
+		if j == len(which) {
+			ph, err := makePlaceholder(img)
+			m.Placeholder, m.Color = ph.hash, ph.color
+			return err
+		}
 		mv := m.Variants[which[j]]
 		fs := mv.formats()
 		encs, err := s.encodeAll(ctx, img, fs, specs[j], d.icc)
@@ -535,7 +553,7 @@ func (s *Store) makeOne(ctx context.Context, key, vk string) (bool, error) {
 		return false, err
 	}
 	tx := &txn{s: s, key: key}
-	if _, _, err := s.makeVariants(ctx, key, data, entry, []int{idx}, tx); err != nil {
+	if _, _, err := s.makeVariants(ctx, key, data, entry, []int{idx}, tx, false); err != nil {
 		tx.rollback(ctx)
 		return false, err
 	}

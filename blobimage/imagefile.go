@@ -36,6 +36,18 @@ type ImageFile struct {
 	// recompressed original): that is stored nowhere and reported only by
 	// Store.Put, to the writer.
 	Metadata metadata.Metadata `json:"metadata"`
+	// Placeholder is a ThumbHash of the displayed picture, in standard
+	// base64 (https://evanw.github.io/thumbhash/: about 25 bytes that any
+	// of the published decoders render as a blurred preview, package
+	// thumbhash here), and Color its average colour, "#rrggbb" (the mean
+	// of its sRGB values, weighted by alpha): what a page paints until the
+	// image arrives. Both are empty for an original written before
+	// blobimage kept them, until regen adds them.
+	Placeholder string `json:"placeholder,omitempty"`
+	Color       string `json:"color,omitempty"`
+	// Frames is the original's number of frames when it is animated (more
+	// than one); 0 for a still image.
+	Frames int `json:"frames,omitempty"`
 	// Variants maps variant names to their objects.
 	Variants map[string]Variant `json:"variants"`
 
@@ -182,7 +194,14 @@ func (s *Store) imageFile(ctx context.Context, key string, a *blob.Attributes, m
 		Key: key, Format: m.Format, ContentType: a.ContentType,
 		Width: m.Width, Height: m.Height, Size: a.Size,
 		Metadata: m.Meta, Variants: make(map[string]Variant, len(m.Variants)),
-		store: s,
+		Placeholder: placeholderString(m.Placeholder),
+		store:       s,
+	}
+	if m.Color.A != 0 {
+		f.Color = hexColor(m.Color)
+	}
+	if m.Frames > 1 {
+		f.Frames = m.Frames
 	}
 	// The manifest's entries, judged against the current config; then the
 	// config's variants the manifest does not list yet.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/color"
 	"math"
 	"reflect"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/metadata"
+	"github.com/blobimage/blobimage/thumbhash"
 )
 
 // The manifest says what blobimage made of an original: the version (content
@@ -52,10 +54,16 @@ type manifest struct {
 	// spec they decide a variant's format, so a variant made later (lazily,
 	// by a worker, by regen) gets the format and key an eager write would
 	// have given it.
-	Source   codecs.Format
-	Alpha    bool
-	Meta     metadata.Metadata
-	Variants []manifestVariant
+	Source codecs.Format
+	Alpha  bool
+	Meta   metadata.Metadata
+	// Placeholder is the displayed picture's ThumbHash and Color its
+	// average colour (A 0: none, in a manifest written before they were
+	// kept); Frames the original's frame count when it is animated.
+	Placeholder []byte
+	Color       color.NRGBA
+	Frames      int
+	Variants    []manifestVariant
 }
 
 type manifestVariant struct {
@@ -133,6 +141,9 @@ type wireManifest struct {
 	H  int                 `json:"h"`
 	S  codecs.Format       `json:"s,omitempty"`
 	A  bool                `json:"a,omitempty"`
+	PH string              `json:"ph,omitempty"`
+	CO string              `json:"co,omitempty"`
+	FR int                 `json:"fr,omitempty"`
 	M  *wireMeta           `json:"m,omitempty"`
 	VS [][]json.RawMessage `json:"vs,omitempty"`
 }
@@ -159,6 +170,13 @@ func (m *manifest) encode() (string, error) {
 	w := wireManifest{V: manifestVersion, C: m.Hash, N: m.Token, R: m.Rule, F: m.Format, W: m.Width, H: m.Height, A: m.Alpha}
 	if m.Source != m.Format {
 		w.S = m.Source
+	}
+	w.PH = placeholderString(m.Placeholder)
+	if m.Color.A != 0 {
+		w.CO = hexColor(m.Color)[1:]
+	}
+	if m.Frames > 1 {
+		w.FR = m.Frames
 	}
 	for _, v := range m.Variants {
 		// A variant is a row of six fields (name, fingerprint, format,
@@ -276,6 +294,27 @@ func decodeManifest(s string) (*manifest, error) {
 	if _, ok := codecs.Lookup(m.Source); !ok {
 		return nil, fmt.Errorf("%w: source format %q", errManifest, m.Source)
 	}
+	if w.PH != "" {
+		hash, err := base64.StdEncoding.DecodeString(w.PH)
+		if err != nil || len(hash) > maxPlaceholder {
+			return nil, fmt.Errorf("%w: placeholder", errManifest)
+		}
+		if _, err := thumbhash.AverageColor(hash); err != nil {
+			return nil, fmt.Errorf("%w: placeholder: %v", errManifest, err)
+		}
+		m.Placeholder = hash
+	}
+	if w.CO != "" {
+		c, ok := parseHexColor(w.CO)
+		if !ok {
+			return nil, fmt.Errorf("%w: colour %q", errManifest, w.CO)
+		}
+		m.Color = c
+	}
+	if w.FR < 0 || w.FR == 1 {
+		return nil, fmt.Errorf("%w: frames %d", errManifest, w.FR)
+	}
+	m.Frames = w.FR
 	if w.M != nil {
 		md := metadata.Metadata{
 			Make: w.M.Mk, Model: w.M.Md, Lens: w.M.Ln, Orientation: w.M.O,
@@ -371,6 +410,9 @@ func decodeVariantRow(row []json.RawMessage) (manifestVariant, error) {
 	}
 	return v, nil
 }
+
+// maxPlaceholder bounds a placeholder's bytes: a ThumbHash has at most 25.
+const maxPlaceholder = 32
 
 // maxAlternates bounds the alternate encodings of one variant.
 const maxAlternates = 8

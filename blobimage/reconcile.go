@@ -72,6 +72,9 @@ type ReconcileStats struct {
 	// Redacted counts manifests rewritten without a GPS position their
 	// rule strips (see Outcome.Redacted).
 	Redacted int `json:"redacted"`
+	// Summarised counts manifests given the placeholder, colour and frame
+	// count they lacked (see Outcome.Summarised).
+	Summarised int `json:"summarised"`
 	// Created, Restored, Regenerated and Dropped count variants (see
 	// Outcome); Orphans counts unreferenced variant objects removed.
 	Created     int `json:"created"`
@@ -323,6 +326,9 @@ func (r *reconciler) original(ctx context.Context, key string) {
 			}
 			if out.Redacted {
 				st.Redacted++
+			}
+			if out.Summarised {
+				st.Summarised++
 			}
 			st.Created += len(out.Created)
 			st.Restored += len(out.Restored)

@@ -23,6 +23,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image/color"
 	"io"
 	"log/slog"
 	"slices"
@@ -246,7 +247,8 @@ func compileRule(r *variants.Rule) (compiledRule, error) {
 		r.Original.Format, r.Original.Quality, r.Original.MaxWidth, r.Original.MaxHeight)
 	c.fp = hex.EncodeToString(h.Sum(nil))[:fpLen]
 	worst := manifest{Hash: strings.Repeat("0", hashLen), Token: strings.Repeat("0", tokenLen),
-		Format: codecs.JPEG, Width: 1 << 20, Height: 1 << 20}
+		Format: codecs.JPEG, Width: 1 << 20, Height: 1 << 20, Placeholder: make([]byte, maxPlaceholder),
+		Color: color.NRGBA{A: 255}, Frames: 1 << 20}
 	for _, v := range r.Variants {
 		fp := v.Fingerprint()[:fpLen]
 		c.specFPs = append(c.specFPs, fp)

@@ -135,6 +135,11 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 		specs = append([]variants.Spec{rule.Original.Spec()}, specs...)
 		first = 1
 	}
+	// The placeholder's rendering comes last: it starts from the smallest
+	// adequate image the others made. (Clip: specs may still be the
+	// rule's own slice, shared by concurrent writes.)
+	specs = append(slices.Clip(specs), placeholderSpec)
+	phIndex := len(specs) - 1
 	d, err := s.decode(ctx, key, data, specs)
 	if err != nil {
 		return err
@@ -150,7 +155,7 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 	// spec, so variants can start from it when it is large enough.
 	// Unless fan-out is eager, variants are only listed, as pending.
 	m := &manifest{Hash: contentHash(data), Token: newToken(), Rule: rule.fp, Meta: meta,
-		Source: info.Format, Alpha: !opaque, Variants: make([]manifestVariant, len(rule.Variants))}
+		Source: info.Format, Alpha: !opaque, Frames: info.Frames, Variants: make([]manifestVariant, len(rule.Variants))}
 	if rule.private {
 		// The position leaves the stored file, so it stays out of the
 		// manifest too: only Put's result reports it, to the writer.
@@ -172,6 +177,11 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 		recSize   image.Point
 	)
 	err = variants.RenderStored(ctx, img, orientation, full, specs, s.cfg.Concurrency, func(i int, out image.Image) error {
+		if i == phIndex {
+			ph, err := makePlaceholder(out)
+			m.Placeholder, m.Color = ph.hash, ph.color
+			return err
+		}
 		spec := specs[i]
 		fs := spec.OutputFormats(info.Format, opaque)
 		encs, err := s.encodeAll(ctx, out, fs, spec, icc)

@@ -256,6 +256,9 @@ func describeOutcome(o *blobimage.Outcome) string {
 	if o.Redacted {
 		parts = append(parts, "remove gps from manifest")
 	}
+	if o.Summarised {
+		parts = append(parts, "add placeholder")
+	}
 	if len(o.Dropped) == 1 && o.Dropped[0] == "orphan" {
 		return "remove orphan " + o.Key
 	}
@@ -273,10 +276,10 @@ func humanSummary(st *blobimage.ReconcileStats) string {
 		verb = "regen (dry run)"
 	}
 	rate := float64(st.Scanned) / max(st.Elapsed.Seconds(), 1e-9)
-	return fmt.Sprintf("%s: %d originals in %v (%.0f/s): %d unchanged, %d adopted, %d reprocessed, %d redacted, "+
+	return fmt.Sprintf("%s: %d originals in %v (%.0f/s): %d unchanged, %d adopted, %d reprocessed, %d redacted, %d summarised, "+
 		"variants %d created, %d restored, %d regenerated, %d dropped; %d orphans removed; %d enqueued; %d failed; "+
 		"%s written, %s deleted",
-		verb, st.Scanned, st.Elapsed.Round(time.Millisecond), rate, st.Unchanged, st.Adopted, st.Reprocessed, st.Redacted,
+		verb, st.Scanned, st.Elapsed.Round(time.Millisecond), rate, st.Unchanged, st.Adopted, st.Reprocessed, st.Redacted, st.Summarised,
 		st.Created, st.Restored, st.Regenerated, st.Dropped, st.Orphans, st.Enqueued, st.Failed,
 		bytesString(st.Written), bytesString(st.Deleted))
 }

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"image"
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -68,6 +70,9 @@ type imageFileJSON struct {
 		Height      int    `json:"height"`
 		Size        int64  `json:"size"`
 	} `json:"variants"`
+	Placeholder string `json:"placeholder"`
+	Color       string `json:"color"`
+	Frames      int    `json:"frames"`
 }
 
 // decodeImageFile decodes one ImageFile JSON object and checks that its top
@@ -79,13 +84,20 @@ func decodeImageFile(t *testing.T, line string) imageFileJSON {
 		t.Fatalf("ImageFile JSON %q: %v", line, err)
 	}
 	for k := range top {
-		if !slices.Contains([]string{"key", "format", "content_type", "width", "height", "size", "metadata", "variants"}, k) {
+		if !slices.Contains([]string{"key", "format", "content_type", "width", "height", "size", "metadata", "variants", "placeholder", "color", "frames"}, k) {
 			t.Errorf("ImageFile JSON has field %q outside the contract", k)
 		}
 	}
 	var f imageFileJSON
 	if err := json.Unmarshal([]byte(line), &f); err != nil {
 		t.Fatalf("ImageFile JSON %q: %v", line, err)
+	}
+	// A ThumbHash is 5 to 25 bytes in standard base64; the colour #rrggbb.
+	if hash, err := base64.StdEncoding.DecodeString(f.Placeholder); err != nil || len(hash) < 5 || len(hash) > 25 {
+		t.Errorf("ImageFile placeholder %q: %d bytes, %v", f.Placeholder, len(hash), err)
+	}
+	if !regexp.MustCompile(`^#[0-9a-f]{6}$`).MatchString(f.Color) {
+		t.Errorf("ImageFile color %q, want #rrggbb", f.Color)
 	}
 	return f
 }
