@@ -109,6 +109,14 @@ type Codec struct {
 	// container alone, without decoding any (Info.Frames); a file it
 	// cannot walk to the end counts the frames it reached, at least 1.
 	Frames func(data []byte) int
+	// DecodeAll, when set, decodes every frame of an animation as it is
+	// displayed (see Animation), for the Info Probe made of data (its
+	// Frames counted, the limits checked for all of them). It must stop
+	// when ctx is done and keep within AnimationMemory of the canvas and
+	// frame count. DecodeAll of the package calls it.
+	DecodeAll func(ctx context.Context, data []byte, i Info, lim Limits) (*Animation, error)
+	// EncodeAll, when set, writes an animation (EncodeAll of the package).
+	EncodeAll func(ctx context.Context, w io.Writer, a *Animation, o EncodeOptions) error
 }
 
 // SniffLen is how many leading bytes Sniff needs to recognise every format
@@ -147,6 +155,8 @@ type Encoder struct {
 	// Encode and EncodeContext are as in Codec; at least one is set.
 	Encode        func(w io.Writer, img image.Image, o EncodeOptions) error
 	EncodeContext func(ctx context.Context, w io.Writer, img image.Image, o EncodeOptions) error
+	// EncodeAll, when set, writes animations, as in Codec.
+	EncodeAll func(ctx context.Context, w io.Writer, a *Animation, o EncodeOptions) error
 }
 
 // RegisterEncoder adds e to the registry, replacing any encoder registered
@@ -183,6 +193,9 @@ func Lookup(f Format) (Codec, bool) {
 	}
 	if enc {
 		c.Encode, c.EncodeContext = e.Encode, e.EncodeContext
+		if e.EncodeAll != nil {
+			c.EncodeAll = e.EncodeAll
+		}
 	}
 	return c, true
 }

@@ -26,6 +26,11 @@ type Limits struct {
 	// pass over the whole image for each one. Default 100; encoders write
 	// at most about 10.
 	MaxScans int `json:"max_scans,omitempty"`
+	// MaxFrames bounds the frames of an animation decoded whole
+	// (DecodeAll; a still variant reads the first frame only), whose
+	// frames × width × height must also stay within MaxPixels. Default
+	// 1000.
+	MaxFrames int `json:"max_frames,omitempty"`
 	// DecodeTimeout bounds the time Decode spends reading the input; the
 	// caller's context may bound it further. Default 10 s, as imgproxy's;
 	// a codec may scale it (Codec.TimeScale: HEIF and AVIF, decoded in
@@ -40,6 +45,7 @@ const (
 	DefaultMaxPixels = 50_000_000
 	DefaultMaxSide   = 16384
 	DefaultMaxScans  = 100
+	DefaultMaxFrames = 1000
 	// DefaultDecodeTimeout is Limits.DecodeTimeout's default.
 	DefaultDecodeTimeout = 10 * time.Second
 )
@@ -47,7 +53,7 @@ const (
 // DefaultLimits returns the limits used for zero fields.
 func DefaultLimits() Limits {
 	return Limits{MaxBytes: DefaultMaxBytes, MaxPixels: DefaultMaxPixels, MaxSide: DefaultMaxSide,
-		MaxScans: DefaultMaxScans, DecodeTimeout: Duration(DefaultDecodeTimeout)}
+		MaxScans: DefaultMaxScans, MaxFrames: DefaultMaxFrames, DecodeTimeout: Duration(DefaultDecodeTimeout)}
 }
 
 // WithDefaults returns l with every zero field set to its default.
@@ -64,6 +70,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.MaxScans == 0 {
 		l.MaxScans = d.MaxScans
+	}
+	if l.MaxFrames == 0 {
+		l.MaxFrames = d.MaxFrames
 	}
 	if l.DecodeTimeout == 0 {
 		l.DecodeTimeout = d.DecodeTimeout
