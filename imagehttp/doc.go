@@ -33,4 +33,9 @@
 //
 // Only blobimage originals (objects with a manifest) and their variants
 // are served: an object written past the wrapper might be HTML.
+//
+// For pages, Responsive gives an image's markup: an <img> with a srcset
+// over its variants, sizes, its displayed width and height, lazy loading
+// and its placeholder painted as the box's background; or a <picture>
+// with a <source type=…> per alternate encoding (AVIF, WebP).
 package imagehttp

@@ -15,6 +15,7 @@ import (
 	"github.com/blobimage/blobimage/blobimage"
 	"github.com/blobimage/blobimage/imagehttp"
 	"github.com/blobimage/blobimage/internal/testimage"
+	"github.com/blobimage/blobimage/variants"
 )
 
 // A plain net/http application with an upload endpoint and an image
@@ -81,4 +82,33 @@ func ExampleStatus() {
 	// 503 busy: the memory budget is spent
 	// 400 invalid key
 	// 404 no such variant
+}
+
+// Responsive markup for a page template: a <picture> with a WebP source
+// over the JPEG fallback, a srcset over the variants and the displayed
+// size, linking the image handler's route.
+func ExampleResponsive() {
+	ctx := context.Background()
+	cfg, err := variants.ParseConfig([]byte(`
+rules:
+  - match: "**"
+    variants:
+      - {name: small, op: fit, width: 400, height: 400, formats: [webp, jpeg]}
+      - {name: large, op: fit, width: 1200, height: 1200, formats: [webp, jpeg]}
+`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	store, err := blobimage.Wrap(memblob.OpenBucket(nil), cfg, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	f, err := store.Put(ctx, "cat.png", bytes.NewReader(testimage.PNG(testimage.Pattern(1600, 1200))), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	m := imagehttp.Responsive(f, imagehttp.MarkupOptions{Alt: "the cat", Sizes: "(max-width: 800px) 100vw, 800px", Color: true})
+	fmt.Println(m.Picture())
+	// Output:
+	// <picture><source type="image/webp" srcset="/img/cat.png?format=webp&amp;variant=small 400w, /img/cat.png?format=webp&amp;variant=large 1200w" sizes="(max-width: 800px) 100vw, 800px"><img src="/img/cat.png?variant=large" srcset="/img/cat.png?variant=small 400w, /img/cat.png?variant=large 1200w" sizes="(max-width: 800px) 100vw, 800px" width="1600" height="1200" alt="the cat" loading="lazy" decoding="async" style="background-color:#808040"></picture>
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -106,12 +107,18 @@ func TestBrowser(t *testing.T) {
 
 	// From here on the address has no credentials, as after a login
 	// dialog: the delete is authenticated from the browser's cache.
-	// The gallery shows the image, its thumbnail loaded by the browser:
-	// the small variant (fit 400×400), upright.
+	// The gallery shows the image, its thumbnail chosen by the browser
+	// from the srcset for a 230-pixel cell: the small variant (fit
+	// 400×400, 300 wide), upright, with the placeholder painted behind.
 	b.open(base + "/")
 	thumb := b.element(fmt.Sprintf(`.grid img[alt=%q]`, key))
-	b.waitImage(thumb, 300, 400)
+	b.waitResponsive(thumb, "variant=small", 300, 400)
 	b.checkUpright(thumb)
+	var bg string
+	b.script(&bg, `return getComputedStyle(arguments[0]).backgroundImage`, elementRef(thumb))
+	if !strings.HasPrefix(bg, `url("data:image/png;base64,`) {
+		t.Errorf("gallery image background %.60q, want the placeholder PNG", bg)
+	}
 	if caption := b.text(b.element(".grid figcaption")); !strings.Contains(caption, key) || !strings.Contains(caption, "600×800") {
 		t.Errorf("gallery caption %q", caption)
 	}
@@ -206,6 +213,27 @@ func (b *browser) waitImage(img string, w, h int) {
 	})
 	if size.Width != w || size.Height != h {
 		b.t.Errorf("image %s decoded to %d×%d, want %d×%d", size.Src, size.Width, size.Height, w, h)
+	}
+}
+
+// waitResponsive waits for a srcset image to load and checks that the
+// browser took the candidate whose URL contains src, w×h pixels: its
+// natural size is then that divided by the density the sizes attribute
+// gives it, so only the aspect is compared.
+func (b *browser) waitResponsive(img, src string, w, h int) {
+	b.t.Helper()
+	var size struct {
+		Src           string
+		Complete      bool
+		Width, Height float64
+	}
+	waitFor(b.t, "an image to load", func() (bool, string) {
+		b.script(&size, `const i = arguments[0];
+			return {Src: i.currentSrc, Complete: i.complete, Width: i.naturalWidth, Height: i.naturalHeight}`, elementRef(img))
+		return size.Complete && size.Width > 0, fmt.Sprintf("%+v", size)
+	})
+	if !strings.Contains(size.Src, src) || math.Abs(size.Width*float64(h)/float64(w)-size.Height) > 1.5 {
+		b.t.Errorf("image %s shows at %v×%v, want the %s candidate, %d×%d", size.Src, size.Width, size.Height, src, w, h)
 	}
 }
 

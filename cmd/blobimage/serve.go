@@ -30,6 +30,7 @@ import (
 	"gocloud.dev/gcerrors"
 
 	"github.com/blobimage/blobimage/blobimage"
+	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/imagehttp"
 )
 
@@ -327,7 +328,7 @@ func (h *server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	hd.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("Cache-Control", "no-store")
@@ -402,11 +403,34 @@ func imgURL(key, variant string) string {
 	return u + sep + "variant=" + url.QueryEscape(variant)
 }
 
+// handlerURL is the image route's URL of a variant's encoding (format ""
+// for the one the Accept header picks).
+func handlerURL(f *blobimage.ImageFile, variant string, format codecs.Format) string {
+	u := imgURL(f.Key, variant)
+	if format == "" {
+		return u
+	}
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	return u + sep + "format=" + url.QueryEscape(string(format))
+}
+
 // galleryItem is one original on the gallery page.
 type galleryItem struct {
-	Key, DetailURL, ThumbURL, Format, Size, Note string
-	Width, Height                                int
+	Key, DetailURL, Format, Size, Note string
+	Width, Height                      int
+	// Img is the responsive <img> (imagehttp.Responsive).
+	Img template.HTML
 }
+
+// The gallery's cells are 170–230 CSS pixels wide (see the grid in
+// pages.html.tmpl): two columns on a phone, up to six on a wide screen.
+const (
+	gallerySizes    = "(max-width: 420px) 45vw, 230px"
+	gallerySrcWidth = 230
+)
 
 // gallery lists a page of originals under ?prefix=.
 func (h *server) gallery(w http.ResponseWriter, r *http.Request) {
@@ -476,7 +500,16 @@ func (h *server) item(ctx context.Context, o *blob.ListObject) galleryItem {
 		return it
 	}
 	it.DetailURL = keyURL("/info/", f.Key)
-	it.ThumbURL = imgURL(f.Key, thumbnail(f, h.s))
+	// The srcset ranges over the variants that show the whole picture;
+	// an image with only crops shows its thumbnail variant instead of the
+	// original.
+	opts := imagehttp.MarkupOptions{Alt: f.Key, Sizes: gallerySizes, SrcWidth: gallerySrcWidth, URL: handlerURL}
+	m := imagehttp.Responsive(f, opts)
+	if thumb := thumbnail(f, h.s); m.Src == handlerURL(f, "", "") && thumb != "" {
+		opts.Variants = []string{thumb}
+		m = imagehttp.Responsive(f, opts)
+	}
+	it.Img = m.Img()
 	it.Format, it.Width, it.Height, it.Size = string(f.Format), f.Width, f.Height, humanBytes(f.Size)
 	return it
 }
