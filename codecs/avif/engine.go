@@ -51,13 +51,7 @@ func probeSystem() error {
 	if err := gavif.Dynamic(); err != nil {
 		return fmt.Errorf("system libavif unavailable: %w", err)
 	}
-	src := image.NewRGBA(image.Rect(0, 0, 16, 16))
-	for i := range src.Pix {
-		src.Pix[i] = uint8(i*37 + i/4)
-	}
-	for i := 3; i < len(src.Pix); i += 4 {
-		src.Pix[i] = 0xff
-	}
+	src := premultiplied(engine.ProbePicture()) // the *image.RGBA encodeSystem passes
 	var buf bytes.Buffer
 	if err := gavif.Encode(&buf, src, gavif.Options{Quality: DefaultQuality, QualityAlpha: alphaQuality, Speed: 10, ChromaSubsampling: image.YCbCrSubsampleRatio420}); err != nil {
 		return fmt.Errorf("system libavif: test encode: %w", err)

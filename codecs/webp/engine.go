@@ -53,13 +53,7 @@ func probeSystem() error {
 	if err := gwebp.Dynamic(); err != nil {
 		return fmt.Errorf("system libwebp unavailable: %w", err)
 	}
-	src := image.NewNRGBA(image.Rect(0, 0, 16, 16))
-	for i := range src.Pix {
-		src.Pix[i] = uint8(i*37 + i/4)
-	}
-	for i := 3; i < len(src.Pix); i += 4 {
-		src.Pix[i] = 0xff
-	}
+	src := engine.ProbePicture()
 	var buf bytes.Buffer
 	if err := gwebp.Encode(&buf, src, gwebp.Options{Lossless: true, Quality: DefaultQuality, Method: DefaultMethod}); err != nil {
 		return fmt.Errorf("system libwebp: test encode: %w", err)

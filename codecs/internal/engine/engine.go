@@ -13,6 +13,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"image"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -113,4 +114,17 @@ func Run[T any](ctx context.Context, l *Library, fn func() (T, error)) (v T, err
 		}()
 		return v, nil, ctx.Err()
 	}
+}
+
+// ProbePicture returns a new 16×16 opaque picture of varied samples, for a
+// probe to encode with the system library and check what comes back.
+func ProbePicture() *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, 16, 16))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i*37 + i/4)
+	}
+	for i := 3; i < len(m.Pix); i += 4 {
+		m.Pix[i] = 0xff
+	}
+	return m
 }

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"image"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -155,5 +156,28 @@ func TestAbandonedPerLibrary(t *testing.T) {
 	}
 	if ea, eb := a.Choose(), b.Choose(); ea != engine.Wasm || eb != engine.System {
 		t.Errorf("Choose() = %s (abandoned call) and %s (none), want wasm and system", ea, eb)
+	}
+}
+
+// TestProbePicture: the probe picture is 16×16, opaque, varied and the
+// same at every call (a new copy each time).
+func TestProbePicture(t *testing.T) {
+	a, b := engine.ProbePicture(), engine.ProbePicture()
+	if a.Rect != image.Rect(0, 0, 16, 16) {
+		t.Fatalf("bounds %v", a.Rect)
+	}
+	seen := map[[3]uint8]bool{}
+	for i := 0; i < len(a.Pix); i += 4 {
+		if a.Pix[i+3] != 0xff {
+			t.Fatalf("alpha %d at pixel %d", a.Pix[i+3], i/4)
+		}
+		seen[[3]uint8(a.Pix[i:i+3])] = true
+	}
+	if len(seen) < 200 {
+		t.Errorf("%d colours among 256 pixels", len(seen))
+	}
+	a.Pix[0]++
+	if a.Pix[0] == b.Pix[0] {
+		t.Error("two calls share their pixels")
 	}
 }
