@@ -13,6 +13,7 @@ import (
 
 	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/codecs/avif"
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // BenchmarkEncodeAVIF encodes a 1 MP photo-like picture at the default
@@ -22,7 +23,7 @@ import (
 // it also skips the RGB to Y'CbCr conversion ours does (a few ms). Sizes
 // and PSNR (through avifdec) are reported beside the times.
 func BenchmarkEncodeAVIF(b *testing.B) {
-	src := photo(1000, 1000)
+	src := testimage.Photo(1000, 1000)
 	const mp = 1.0
 	speeds := []int{4, 5, 6, 7, 8, 9, 10}
 	for _, e := range engines {
@@ -38,28 +39,31 @@ func BenchmarkEncodeAVIF(b *testing.B) {
 				}
 				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/mp, "ms/MP")
 				b.ReportMetric(float64(out.Len()), "bytes")
-				b.ReportMetric(psnr(b, src, avifdec(b, out.Bytes()), false), "dB")
+				b.ReportMetric(testimage.PSNR(b, src, avifdec(b, out.Bytes()), false), "dB")
 			})
 		}
 	}
 	for _, s := range speeds {
 		b.Run(fmt.Sprintf("avifenc/speed=%d", s), func(b *testing.B) {
-			bin := tool(b, "avifenc", "libavif-bin")
+			bin := testimage.Tool(b, "avifenc")
 			dir := b.TempDir()
 			in, out := filepath.Join(dir, "in.y4m"), filepath.Join(dir, "out.avif")
 			if err := os.WriteFile(in, y4m(src), 0o644); err != nil {
 				b.Fatal(err)
 			}
-			args := avifencArgs(avif.DefaultQuality, s, in, out)
+			args := append(avifencArgs(avif.DefaultQuality, s), in, out)
 			for b.Loop() {
 				if o, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
 					b.Fatalf("%v\n%s", err, o)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/mp, "ms/MP")
-			data := readFile(b, out)
+			data, err := os.ReadFile(out)
+			if err != nil {
+				b.Fatal(err)
+			}
 			b.ReportMetric(float64(len(data)), "bytes")
-			b.ReportMetric(psnr(b, src, avifdec(b, data), false), "dB")
+			b.ReportMetric(testimage.PSNR(b, src, avifdec(b, data), false), "dB")
 		})
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"image"
 	"io"
 	"math"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/codecs/avif"
 	_ "github.com/blobimage/blobimage/codecs/heif" // the decoding half, for TestDecodedByHeif
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // useEngine sets EngineEnv to e for the test, skipping when e is the system
@@ -48,17 +48,15 @@ func quantizer(q int) int { return ((100-q)*63 + 50) / 100 }
 // alpha lossless, one thread, at speed.
 func avifenc(t testing.TB, src image.Image, q, speed int) []byte {
 	t.Helper()
-	bin := tool(t, "avifenc", "libavif-bin")
-	dir := t.TempDir()
-	in, out := writePNG(t, dir, "in.png", src), filepath.Join(dir, "out.avif")
-	run(t, bin, avifencArgs(q, speed, in, out)...)
-	return readFile(t, out)
+	return testimage.Convert(t, "avifenc", testimage.PNG(src), ".png", ".avif", avifencArgs(q, speed)...)
 }
 
-func avifencArgs(q, speed int, in, out string) []string {
+// avifencArgs are the options avifenc (see avifenc) takes before the file
+// names.
+func avifencArgs(q, speed int) []string {
 	return []string{"--jobs", "1", "-y", "420", "-s", strconv.Itoa(speed),
 		"--min", "0", "--max", "63", "-a", "end-usage=q", "-a", "cq-level=" + strconv.Itoa(quantizer(q)), "-a", "tune=ssim",
-		"--minalpha", "0", "--maxalpha", "0", in, out}
+		"--minalpha", "0", "--maxalpha", "0"}
 }
 
 func isAVIF(b []byte) bool { return len(b) > 12 && string(b[4:12]) == "ftypavif" }
@@ -68,7 +66,7 @@ func isAVIF(b []byte) bool { return len(b) > 12 && string(b[4:12]) == "ftypavif"
 // 37 dB (measured 38.04 dB with the WebAssembly build at the default speed;
 // 33.72 dB at q30, 44.01 dB at q90), and quality rises with size.
 func TestEncodeRoundTrip(t *testing.T) {
-	src := photo(480, 320)
+	src := testimage.Photo(480, 320)
 	for _, e := range engines {
 		t.Run(e, func(t *testing.T) {
 			useEngine(t, e)
@@ -83,7 +81,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 				if got.Bounds().Size() != src.Rect.Size() {
 					t.Fatalf("q%d: decoded %v, want %v", q, got.Bounds(), src.Rect)
 				}
-				p := psnr(t, src, got, false)
+				p := testimage.PSNR(t, src, got, false)
 				t.Logf("q%d: %d B, PSNR %.2f dB", q, len(out), p)
 				if q == avif.DefaultQuality && p < 37 {
 					t.Errorf("q%d: PSNR %.2f dB, want ≥ 37", q, p)
@@ -102,14 +100,14 @@ func TestEncodeRoundTrip(t *testing.T) {
 // libavif 0.11.1 with libaom 3.6.0, the WebAssembly build libavif 1.1.1
 // with libaom 3.10.0.
 func TestEncodeMatchesAvifenc(t *testing.T) {
-	src := photo(480, 320)
+	src := testimage.Photo(480, 320)
 	for _, e := range engines {
 		t.Run(e, func(t *testing.T) {
 			useEngine(t, e)
 			for _, s := range []struct{ q, speed int }{{avif.DefaultQuality, avif.DefaultSpeed}, {80, 6}, {50, 8}} {
 				ours := encode(t, src, codecs.EncodeOptions{Quality: s.q, Speed: s.speed})
 				ref := avifenc(t, src, s.q, s.speed)
-				po, pr := psnr(t, src, avifdec(t, ours), false), psnr(t, src, avifdec(t, ref), false)
+				po, pr := testimage.PSNR(t, src, avifdec(t, ours), false), testimage.PSNR(t, src, avifdec(t, ref), false)
 				ratio := float64(len(ours)) / float64(len(ref))
 				t.Logf("q%d speed %d: ours %d B %.2f dB, avifenc %d B %.2f dB (size ×%.3f)", s.q, s.speed, len(ours), po, len(ref), pr, ratio)
 				if math.Abs(ratio-1) > 0.05 || math.Abs(po-pr) > 0.3 {
@@ -129,8 +127,8 @@ func TestEncodeAlpha(t *testing.T) {
 		t.Run(e, func(t *testing.T) {
 			useEngine(t, e)
 			for _, size := range []image.Point{{1, 1}, {33, 17}, {161, 99}} {
-				src := withAlpha(photo(size.X, size.Y))
-				got := nrgba(avifdec(t, encode(t, src, codecs.EncodeOptions{})))
+				src := testimage.WithAlpha(testimage.Photo(size.X, size.Y))
+				got := testimage.NRGBA(avifdec(t, encode(t, src, codecs.EncodeOptions{})))
 				if got.Rect.Size() != size {
 					t.Fatalf("%v: decoded %v", size, got.Rect)
 				}
@@ -139,7 +137,7 @@ func TestEncodeAlpha(t *testing.T) {
 						t.Fatalf("%v: alpha at byte %d is %d, want %d", size, i, got.Pix[i], src.Pix[i])
 					}
 				}
-				p := psnr(t, src, got, true)
+				p := testimage.PSNR(t, src, got, true)
 				t.Logf("%v: PSNR %.2f dB", size, p)
 				if size.X > 1 && p < 30 {
 					t.Errorf("%v: PSNR %.2f dB, want ≥ 30", size, p)
@@ -151,7 +149,7 @@ func TestEncodeAlpha(t *testing.T) {
 
 // TestEncodeImageTypes: YCbCr and sub-images go in as Go reads them.
 func TestEncodeImageTypes(t *testing.T) {
-	base := photo(128, 96)
+	base := testimage.Photo(128, 96)
 	ycc := image.NewYCbCr(base.Rect, image.YCbCrSubsampleRatio444)
 	for y := range 96 {
 		for x := range 128 {
@@ -163,10 +161,10 @@ func TestEncodeImageTypes(t *testing.T) {
 	for name, img := range map[string]image.Image{
 		"YCbCr":     ycc,
 		"NRGBA sub": base.SubImage(image.Rect(9, 5, 101, 77)),
-		"RGBA sub":  premultiplied(withAlpha(base)).SubImage(image.Rect(20, 10, 120, 90)),
+		"RGBA sub":  testimage.RGBA(testimage.WithAlpha(base)).SubImage(image.Rect(20, 10, 120, 90)),
 	} {
 		got := avifdec(t, encode(t, img, codecs.EncodeOptions{Quality: 90}))
-		if p := psnr(t, img, got, true); p < 38 {
+		if p := testimage.PSNR(t, img, got, true); p < 38 {
 			t.Errorf("%s: PSNR %.2f dB", name, p)
 		}
 	}
@@ -175,7 +173,7 @@ func TestEncodeImageTypes(t *testing.T) {
 // TestEncodeContext: a deadline stops a long encode (12 MP at speed 4 takes
 // minutes in the WebAssembly build) soon after it passes.
 func TestEncodeContext(t *testing.T) {
-	src := photo(4000, 3000)
+	src := testimage.Photo(4000, 3000)
 	for _, e := range engines {
 		t.Run(e, func(t *testing.T) {
 			useEngine(t, e)
@@ -206,6 +204,9 @@ func rgbToYCbCr(r, g, b uint8) (uint8, uint8, uint8) {
 	return clamp(y), clamp(cb), clamp(cr)
 }
 
+// clamp rounds v to the nearest 8-bit sample.
+func clamp(v float64) uint8 { return uint8(math.Round(math.Min(math.Max(v, 0), 255))) }
+
 // TestEngineEnv: EngineEnv is read at each encode; wasm and system force
 // an engine (system where it works), anything else is automatic.
 func TestEngineEnv(t *testing.T) {
@@ -217,7 +218,7 @@ func TestEngineEnv(t *testing.T) {
 		if got := avif.Engine(); got != want {
 			t.Errorf("%s=%q: Engine() = %s, want %s", avif.EngineEnv, env, got, want)
 		}
-		if err := codecs.Encode(io.Discard, photo(8, 8), codecs.AVIF, codecs.EncodeOptions{}); err != nil {
+		if err := codecs.Encode(io.Discard, testimage.Photo(8, 8), codecs.AVIF, codecs.EncodeOptions{}); err != nil {
 			t.Errorf("%s=%q: %v", avif.EngineEnv, env, err)
 		}
 	}
@@ -230,7 +231,7 @@ func TestDecodedByHeif(t *testing.T) {
 	if !ok || c.Match == nil || c.EncodeContext == nil {
 		t.Fatalf("Lookup(AVIF) = %+v, %v: want codecs/heif's decoder and this encoder", c, ok)
 	}
-	src := withAlpha(photo(320, 240))
+	src := testimage.WithAlpha(testimage.Photo(320, 240))
 	data := encode(t, src, codecs.EncodeOptions{})
 	got, info, err := codecs.Decode(context.Background(), data, codecs.Limits{})
 	if err != nil {
@@ -239,7 +240,7 @@ func TestDecodedByHeif(t *testing.T) {
 	if info.Format != codecs.AVIF || got.Bounds().Size() != src.Rect.Size() {
 		t.Fatalf("decoded %s %v", info.Format, got.Bounds())
 	}
-	p := psnr(t, avifdec(t, data), got, true)
+	p := testimage.PSNR(t, avifdec(t, data), got, true)
 	t.Logf("codecs/heif against avifdec: %.2f dB", p)
 	if p < 45 {
 		t.Errorf("codecs/heif against avifdec: %.2f dB, want ≥ 45", p)

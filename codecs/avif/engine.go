@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	"os"
-	"sync"
-	"sync/atomic"
 
 	gavif "github.com/gen2brain/avif"
+
+	"github.com/blobimage/blobimage/codecs/internal/engine"
 )
 
 // Engines: how an image is encoded.
@@ -17,53 +16,42 @@ const (
 	// WebAssembly (the build github.com/gen2brain/avif embeds), in wazero:
 	// pure Go, always available, bounded in memory (WasmMemory) and
 	// stopped by the caller's context.
-	EngineWasm = "wasm"
+	EngineWasm = engine.Wasm
 	// EngineSystem calls the system's libavif through purego (gen2brain's
 	// dynamic path), in a dynamically linked binary where libavif.so loads
 	// and is 1.1 or newer (gen2brain's code refuses older ones: Debian 12
 	// has 0.11.1) and encodes a test picture. It is not bounded by
 	// WasmMemory, and cannot be stopped: see encodeSystem.
-	EngineSystem = "system"
+	EngineSystem = engine.System
 )
 
 // EngineEnv is the environment variable that forces an engine: "wasm",
 // "system" or "auto" (the default: system where it is available, else
 // wasm). It is read at every encode, and means what it means to
 // codecs/heif.
-const EngineEnv = "BLOBIMAGE_CODEC_ENGINE"
+const EngineEnv = engine.Env
 
-// Engine reports the engine that encodes under the current setting.
-func Engine() string {
-	mode := os.Getenv(EngineEnv)
-	if mode == EngineWasm || systemWorks() != nil {
-		return EngineWasm
-	}
-	if mode != EngineSystem && abandoned.Load() > 0 {
-		// A system encode whose caller gave up is still running: take no
-		// more unbounded native memory until it ends.
-		return EngineWasm
-	}
-	return EngineSystem
-}
+// Engine reports the engine that encodes under the current setting: wasm
+// when EngineEnv says so or the system's libavif does not work; system
+// when EngineEnv says so; else system, unless a system encode whose caller
+// gave up is still running: then wasm, so as to take no more unbounded
+// native memory until it ends.
+func Engine() string { return system.Choose() }
 
-// abandoned counts system encodes still running after their context
-// ended.
-var abandoned atomic.Int64
+// system is the system's libavif, checked once by probeSystem.
+var system = engine.New(probeSystem)
 
-// systemWorks reports why the system engine cannot be used, or nil: the
+// systemWorks reports why the system engine cannot be used, or nil.
+func systemWorks() error { return system.Works() }
+
+// probeSystem reports why the system engine cannot be used, or nil: the
 // library must be loaded and encode a small picture to a file that starts
 // as an AVIF does.
-var systemWorks = sync.OnceValue(func() error {
+func probeSystem() error {
 	if err := gavif.Dynamic(); err != nil {
 		return fmt.Errorf("system libavif unavailable: %w", err)
 	}
-	src := image.NewRGBA(image.Rect(0, 0, 16, 16))
-	for i := range src.Pix {
-		src.Pix[i] = uint8(i*37 + i/4)
-	}
-	for i := 3; i < len(src.Pix); i += 4 {
-		src.Pix[i] = 0xff
-	}
+	src := premultiplied(engine.ProbePicture()) // the *image.RGBA encodeSystem passes
 	var buf bytes.Buffer
 	if err := gavif.Encode(&buf, src, gavif.Options{Quality: DefaultQuality, QualityAlpha: alphaQuality, Speed: 10, ChromaSubsampling: image.YCbCrSubsampleRatio420}); err != nil {
 		return fmt.Errorf("system libavif: test encode: %w", err)
@@ -72,4 +60,4 @@ var systemWorks = sync.OnceValue(func() error {
 		return fmt.Errorf("system libavif: test encode wrote no AVIF")
 	}
 	return nil
-})
+}

@@ -8,48 +8,30 @@ import (
 
 	gavif "github.com/gen2brain/avif"
 
+	"github.com/blobimage/blobimage/codecs/internal/engine"
 	"github.com/blobimage/blobimage/codecs/internal/rgba"
 )
 
 // encodeSystem encodes img with the system's libavif. The C code cannot be
-// stopped: the call runs in its own goroutine, and when ctx ends first,
-// encodeSystem returns ctx's error while the goroutine finishes on its
-// own, its output dropped, counted in abandoned, which keeps the automatic
-// choice on wasm (whose memory is bounded) until it has ended.
+// stopped: when ctx ends first, encodeSystem returns ctx's error while the
+// encode finishes on its own, its output dropped, counted as abandoned,
+// which keeps the automatic choice on wasm (whose memory is bounded) until
+// it has ended (engine.Run).
 func encodeSystem(ctx context.Context, img image.Image, p params) ([]byte, error) {
 	src := premultiplied(img)
-	type result struct {
-		out []byte
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		var r result
-		defer func() {
-			if v := recover(); v != nil {
-				r = result{err: fmt.Errorf("panic: %v", v)}
-			}
-			done <- r
-		}()
+	out, err, stop := engine.Run(ctx, system, func() ([]byte, error) {
 		var buf bytes.Buffer
-		r.err = gavif.Encode(&buf, src, gavif.Options{Quality: p.quality, QualityAlpha: alphaQuality,
+		err := gavif.Encode(&buf, src, gavif.Options{Quality: p.quality, QualityAlpha: alphaQuality,
 			Speed: p.speed, ChromaSubsampling: image.YCbCrSubsampleRatio420})
-		r.out = buf.Bytes()
-	}()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, fmt.Errorf("avif: encode (system libavif): %w", r.err)
-		}
-		return r.out, nil
-	case <-ctx.Done():
-		abandoned.Add(1)
-		go func() {
-			<-done
-			abandoned.Add(-1)
-		}()
-		return nil, fmt.Errorf("avif: encode: %w", ctx.Err())
+		return buf.Bytes(), err
+	})
+	if stop != nil {
+		return nil, fmt.Errorf("avif: encode: %w", stop)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("avif: encode (system libavif): %w", err)
+	}
+	return out, nil
 }
 
 // premultiplied returns img as an *image.RGBA at the origin with rows of

@@ -10,6 +10,7 @@ import (
 
 	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/codecs/heif"
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // benchFixture returns a 12 MP (4032×3024, an iPhone's) fixture made by
@@ -92,7 +93,7 @@ func benchDecode(b *testing.B, names ...string) {
 			tool = "avifdec"
 		}
 		b.Run("native-"+tool+"/"+name, func(b *testing.B) {
-			path := toolPath(b, tool)
+			path := testimage.Tool(b, tool)
 			dir := b.TempDir()
 			src := filepath.Join(dir, "in")
 			if err := os.WriteFile(src, data, 0o644); err != nil {
@@ -108,8 +109,6 @@ func benchDecode(b *testing.B, names ...string) {
 		})
 	}
 }
-
-func toolPath(b *testing.B, name string) string { return tool(b, name) }
 
 // BenchmarkDecodeHEIC decodes a 12 MP heif-enc file and the corpus iPhone
 // photo with each engine, and with heif-convert for comparison.

@@ -8,6 +8,7 @@ import (
 	"github.com/blobimage/blobimage/codecs"
 
 	"github.com/blobimage/blobimage/codecs/heif"
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // TestCorpusHEIC decodes the iPhone photo of the corpus (a 7×6 grid of
@@ -31,7 +32,7 @@ func TestCorpusHEIC(t *testing.T) {
 			if img.Bounds() != ref.Bounds() || info.Width != ref.Bounds().Dx() || info.Height != ref.Bounds().Dy() {
 				t.Fatalf("decoded %v (Probe %d×%d), heif-convert %v", img.Bounds(), info.Width, info.Height, ref.Bounds())
 			}
-			c, _ := psnr(t, ref, img)
+			c, _ := testimage.PSNR16(t, ref, img)
 			t.Logf("%T %v: %.1f dB vs heif-convert", img, img.Bounds().Size(), c)
 			if c < 40 {
 				t.Errorf("%.1f dB vs heif-convert", c)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/blobimage/blobimage/codecs"
 	_ "github.com/blobimage/blobimage/codecs/heif"
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // decode decodes data through the codecs registry with default limits.
@@ -90,7 +91,7 @@ func TestLevelsMatchReference(t *testing.T) {
 			if info.Width != 333 || info.Height != 217 || !info.Oriented {
 				t.Errorf("info %+v", info)
 			}
-			col, al := psnr(t, ref, img)
+			col, al := testimage.PSNR16(t, ref, img)
 			t.Logf("%T: colour %.1f dB, alpha %.1f dB vs reference", img, col, al)
 			if col < 40 || al < 40 {
 				t.Errorf("PSNR colour %.1f dB, alpha %.1f dB against the reference decoder; want ≥ 40", col, al)

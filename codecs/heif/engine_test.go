@@ -6,6 +6,7 @@ import (
 	"github.com/gen2brain/heic"
 
 	"github.com/blobimage/blobimage/codecs/heif"
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // TestEngines decodes the same HEIC with each engine and compares both
@@ -23,7 +24,7 @@ func TestEngines(t *testing.T) {
 				t.Fatalf("Engine = %s", got)
 			}
 			img, _ := decode(t, data)
-			c, _ := psnr(t, ref, img)
+			c, _ := testimage.PSNR16(t, ref, img)
 			t.Logf("%s: %T, %.1f dB vs heif-convert", e, img, c)
 			if c < 40 {
 				t.Errorf("%.1f dB", c)

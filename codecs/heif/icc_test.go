@@ -120,9 +120,9 @@ func refDecode(tb testing.TB, data []byte, isAVIF bool) (image.Image, []byte) {
 	tb.Helper()
 	var b []byte
 	if isAVIF {
-		b = referencePNG(tb, "avifdec", data, func(in, out string) []string { return []string{"-d", "8", in, out} })
+		b = testimage.Convert(tb, "avifdec", data, ".bin", ".png", "-d", "8")
 	} else {
-		b = referencePNG(tb, "heif-convert", data, func(in, out string) []string { return []string{"--quiet", in, out} })
+		b = testimage.Convert(tb, "heif-convert", data, ".bin", ".png", "--quiet")
 	}
 	img, err := png.Decode(bytes.NewReader(b))
 	if err != nil {
@@ -134,11 +134,8 @@ func refDecode(tb testing.TB, data []byte, isAVIF bool) (image.Image, []byte) {
 // toolOutput runs a tool and returns its standard output.
 func toolOutput(tb testing.TB, name string, data []byte, args ...string) string {
 	tb.Helper()
-	p := filepath.Join(tb.TempDir(), "in.bin")
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	out, err := exec.Command(tool(tb, name), append(args, p)...).CombinedOutput()
+	p := testimage.WriteFile(tb, tb.TempDir(), "in.bin", data)
+	out, err := exec.Command(testimage.Tool(tb, name), append(args, p)...).CombinedOutput()
 	if err != nil {
 		tb.Fatalf("%s: %v\n%s", name, err, out)
 	}
@@ -338,14 +335,11 @@ func TestEmbedICC(t *testing.T) {
 // there is one: libavif's users, Chrome, libheif).
 func TestEmbedICCLikeAvifenc(t *testing.T) {
 	dir := t.TempDir()
-	in := writePNG(t, dir, "in.png", photo(96, 64, true))
-	prof := filepath.Join(dir, "p3.icc")
-	if err := os.WriteFile(prof, p3ICC, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	in := testimage.WriteFile(t, dir, "in.png", testimage.PNG(photo(96, 64, true)))
+	prof := testimage.WriteFile(t, dir, "p3.icc", p3ICC)
 	plainPath, iccPath := filepath.Join(dir, "plain.avif"), filepath.Join(dir, "icc.avif")
-	run(t, "avifenc", "-s", "9", "-y", "420", in, plainPath)
-	run(t, "avifenc", "-s", "9", "-y", "420", "--icc", prof, in, iccPath)
+	testimage.Run(t, "avifenc", "-s", "9", "-y", "420", in, plainPath)
+	testimage.Run(t, "avifenc", "-s", "9", "-y", "420", "--icc", prof, in, iccPath)
 	plain, err := os.ReadFile(plainPath)
 	if err != nil {
 		t.Fatal(err)

@@ -19,41 +19,18 @@ var exifFixture = testimage.EXIF{Make: "Blob", Model: "Cam 1", Orientation: 6,
 // heicWithExif makes a HEIC whose Exif item comes from a JPEG's APP1.
 func heicWithExif(tb testing.TB) []byte {
 	tb.Helper()
-	dir := tb.TempDir()
 	jpg := testimage.JPEG(photo(320, 240, false), 95, testimage.Segment{Marker: 0xE1, Payload: exifFixture.Bytes()})
-	in := filepath.Join(dir, "in.jpg")
-	if err := os.WriteFile(in, jpg, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	out := filepath.Join(dir, "out.heic")
-	run(tb, "heif-enc", "-q", "90", "-o", out, in)
-	data, err := os.ReadFile(out)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return data
+	return testimage.Convert(tb, "heif-enc", jpg, ".jpg", ".heic", "-q", "90")
 }
 
 // avifWithMetadata makes an AVIF with an Exif item and an XMP item.
 func avifWithMetadata(tb testing.TB) (data, xmp []byte) {
 	tb.Helper()
 	dir := tb.TempDir()
-	ex := filepath.Join(dir, "exif.bin")
-	xm := filepath.Join(dir, "xmp.xml")
 	xmp = []byte(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>`)
-	if err := os.WriteFile(ex, exifFixture.Bytes()[6:], 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(xm, xmp, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	in := writePNG(tb, dir, "in.png", photo(200, 150, false))
-	out := filepath.Join(dir, "out.avif")
-	run(tb, "avifenc", "-s", "9", "--exif", ex, "--xmp", xm, in, out)
-	data, err := os.ReadFile(out)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	ex := testimage.WriteFile(tb, dir, "exif.bin", exifFixture.Bytes()[6:])
+	xm := testimage.WriteFile(tb, dir, "xmp.xml", xmp)
+	data = testimage.Convert(tb, "avifenc", testimage.PNG(photo(200, 150, false)), ".png", ".avif", "-s", "9", "--exif", ex, "--xmp", xm)
 	return data, xmp
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/blobimage/blobimage/codecs/heif"
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 func propBox(typ string, payload ...uint32) []byte {
@@ -62,7 +63,7 @@ func TestTransforms(t *testing.T) {
 				if img.Bounds() != ref.Bounds() || info.Width != ref.Bounds().Dx() || info.Height != ref.Bounds().Dy() {
 					t.Fatalf("decoded %v (Probe %d×%d), heif-convert %v", img.Bounds(), info.Width, info.Height, ref.Bounds())
 				}
-				col, _ := psnr(t, ref, img)
+				col, _ := testimage.PSNR16(t, ref, img)
 				t.Logf("%v: %.1f dB vs heif-convert", img.Bounds().Size(), col)
 				if col < 40 {
 					t.Errorf("%.1f dB vs heif-convert", col)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/blobimage/blobimage/codecs"
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // BenchmarkEncodeWebP encodes a 1 MP photo-like picture with each engine,
@@ -16,7 +17,7 @@ import (
 // "Time to encode picture", which leaves out reading the PNG and starting
 // the process; its ns/op does not).
 func BenchmarkEncodeWebP(b *testing.B) {
-	src := photo(1000, 1000)
+	src := testimage.Photo(1000, 1000)
 	const mp = 1.0
 	modes := []struct {
 		name string
@@ -45,9 +46,9 @@ func BenchmarkEncodeWebP(b *testing.B) {
 	}
 	for _, m := range modes {
 		b.Run("cwebp/"+m.name, func(b *testing.B) {
-			bin := tool(b, "cwebp", "webp")
+			bin := testimage.Tool(b, "cwebp")
 			dir := b.TempDir()
-			in := writePNG(b, dir, "in.png", src)
+			in := testimage.WriteFile(b, dir, "in.png", testimage.PNG(src))
 			var enc time.Duration
 			for b.Loop() {
 				out, err := exec.Command(bin, append([]string{"-v"}, append(m.args, in, "-o", dir+"/out.webp")...)...).CombinedOutput()

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/blobimage/blobimage/codecs"
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // corpus returns the photographs in $BLOBIMAGE_CORPUS (skipping the test
@@ -34,7 +35,7 @@ func corpus(t *testing.T) map[string]image.Image {
 		b := img.Bounds()
 		w, h := min(b.Dx(), 1600), min(b.Dy(), 1200)
 		r := image.Rect(0, 0, w, h).Add(b.Min).Add(image.Pt((b.Dx()-w)/2, (b.Dy()-h)/2))
-		imgs[name] = nrgba(img.(subImager).SubImage(r))
+		imgs[name] = testimage.NRGBA(img.(subImager).SubImage(r))
 	}
 	return imgs
 }
@@ -52,8 +53,8 @@ func TestCorpusLossyMatchesDwebp(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			data := cwebp(t, src, "-q", "75")
 			got, _ := decode(t, data)
-			fancy := psnr(t, dwebp(t, data), got, false)
-			plain := psnr(t, dwebp(t, data, "-nofancy"), got, false)
+			fancy := testimage.PSNR(t, dwebp(t, data), got, false)
+			plain := testimage.PSNR(t, dwebp(t, data, "-nofancy"), got, false)
 			t.Logf("PSNR against dwebp: %.2f dB (fancy upsampling), %.2f dB (-nofancy)", fancy, plain)
 			if fancy < 45 || plain < 50 {
 				t.Errorf("PSNR against dwebp %.2f dB (fancy), %.2f dB (-nofancy), want ≥ 45 and 50", fancy, plain)

@@ -5,23 +5,19 @@ import (
 	"context"
 	"errors"
 	"image"
-	"path/filepath"
 	"testing"
 
 	xwebp "golang.org/x/image/webp"
 
 	"github.com/blobimage/blobimage/codecs"
 	_ "github.com/blobimage/blobimage/codecs/webp"
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // cwebp encodes the PNG of src with Debian's cwebp and the given options.
 func cwebp(t testing.TB, src image.Image, args ...string) []byte {
 	t.Helper()
-	bin := tool(t, "cwebp", "webp")
-	dir := t.TempDir()
-	in, out := writePNG(t, dir, "in.png", src), filepath.Join(dir, "out.webp")
-	run(t, bin, append(append([]string{"-quiet"}, args...), in, "-o", out)...)
-	return readFile(t, out)
+	return testimage.Convert(t, "cwebp", testimage.PNG(src), ".png", ".webp", append([]string{"-quiet"}, args...)...)
 }
 
 func decode(t testing.TB, data []byte) (image.Image, codecs.Info) {
@@ -43,7 +39,7 @@ func decode(t testing.TB, data []byte) (image.Image, codecs.Info) {
 // upsampling: Go's image.YCbCr repeats each chroma sample, dwebp
 // interpolates ("fancy" upsampling) unless told -nofancy.
 func TestDecodeLossyMatchesDwebp(t *testing.T) {
-	src := photo(640, 480)
+	src := testimage.Photo(640, 480)
 	for _, tc := range []struct {
 		name string
 		src  image.Image
@@ -51,8 +47,8 @@ func TestDecodeLossyMatchesDwebp(t *testing.T) {
 	}{
 		{"q75", src, []string{"-q", "75"}},
 		{"q90", src, []string{"-q", "90"}},
-		{"q75 alpha", withAlpha(src), []string{"-q", "75"}},
-		{"q90 alpha_q 50", withAlpha(src), []string{"-q", "90", "-alpha_q", "50"}},
+		{"q75 alpha", testimage.WithAlpha(src), []string{"-q", "75"}},
+		{"q90 alpha_q 50", testimage.WithAlpha(src), []string{"-q", "90", "-alpha_q", "50"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := cwebp(t, tc.src, tc.args...)
@@ -66,14 +62,14 @@ func TestDecodeLossyMatchesDwebp(t *testing.T) {
 				t.Errorf("info %d×%d", info.Width, info.Height)
 			}
 			ref := dwebp(t, data)
-			fancy := psnr(t, ref, got, alpha)
-			plain := psnr(t, dwebp(t, data, "-nofancy"), got, alpha)
+			fancy := testimage.PSNR(t, ref, got, alpha)
+			plain := testimage.PSNR(t, dwebp(t, data, "-nofancy"), got, alpha)
 			// The planes as VP8 codes them, read as full range.
 			raw, err := xwebp.Decode(bytes.NewReader(data))
 			if err != nil {
 				t.Fatal(err)
 			}
-			unscaled := psnr(t, ref, raw, alpha)
+			unscaled := testimage.PSNR(t, ref, raw, alpha)
 			t.Logf("PSNR against dwebp: %.2f dB (fancy upsampling), %.2f dB (-nofancy); limited range read as full: %.2f dB", fancy, plain, unscaled)
 			if fancy < 45 || plain < 45 {
 				t.Errorf("PSNR against dwebp %.2f dB (fancy), %.2f dB (-nofancy), want ≥ 45", fancy, plain)
@@ -99,7 +95,7 @@ func TestDecodeLossyLevels(t *testing.T) {
 			src.Pix[i], src.Pix[i+1], src.Pix[i+2], src.Pix[i+3] = v, v, v, 255
 		}
 	}
-	got := nrgba(first(decode(t, cwebp(t, src, "-q", "90"))))
+	got := testimage.NRGBA(first(decode(t, cwebp(t, src, "-q", "90"))))
 	for _, p := range []struct {
 		x    int
 		want uint8
@@ -121,8 +117,8 @@ func TestDecodeLosslessMatchesDwebp(t *testing.T) {
 		name string
 		src  image.Image
 	}{
-		{"opaque", photo(320, 240)},
-		{"alpha", withAlpha(photo(320, 240))},
+		{"opaque", testimage.Photo(320, 240)},
+		{"alpha", testimage.WithAlpha(testimage.Photo(320, 240))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := cwebp(t, tc.src, "-lossless")
@@ -130,10 +126,10 @@ func TestDecodeLosslessMatchesDwebp(t *testing.T) {
 			if typ := typeName(got); typ != "*image.NRGBA" {
 				t.Errorf("decoded a %s, want *image.NRGBA", typ)
 			}
-			if !bytes.Equal(nrgba(got).Pix, nrgba(dwebp(t, data)).Pix) {
+			if !bytes.Equal(testimage.NRGBA(got).Pix, testimage.NRGBA(dwebp(t, data)).Pix) {
 				t.Error("pixels differ from dwebp's")
 			}
-			if !bytes.Equal(nrgba(got).Pix, nrgba(tc.src).Pix) && tc.name == "opaque" {
+			if !bytes.Equal(testimage.NRGBA(got).Pix, testimage.NRGBA(tc.src).Pix) && tc.name == "opaque" {
 				t.Error("pixels differ from the source")
 			}
 		})

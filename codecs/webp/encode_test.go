@@ -13,6 +13,7 @@ import (
 
 	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/codecs/webp"
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // useEngine sets EngineEnv to e for the test, skipping when e is the system
@@ -42,7 +43,7 @@ func encode(t testing.TB, img image.Image, o codecs.EncodeOptions) []byte {
 // or the system's, which is cwebp's own), so the sizes are within 2% and
 // the PSNR against the source, both decoded by dwebp, within 0.1 dB.
 func TestEncodeMatchesCwebp(t *testing.T) {
-	src := photo(640, 480)
+	src := testimage.Photo(640, 480)
 	for _, e := range engines {
 		t.Run(e, func(t *testing.T) {
 			useEngine(t, e)
@@ -57,7 +58,7 @@ func TestEncodeMatchesCwebp(t *testing.T) {
 			} {
 				ours := encode(t, src, tc.o)
 				ref := cwebp(t, src, tc.args...)
-				po, pr := psnr(t, src, dwebp(t, ours), false), psnr(t, src, dwebp(t, ref), false)
+				po, pr := testimage.PSNR(t, src, dwebp(t, ours), false), testimage.PSNR(t, src, dwebp(t, ref), false)
 				ratio := float64(len(ours)) / float64(len(ref))
 				t.Logf("cwebp %v: ours %d B %.2f dB, cwebp %d B %.2f dB (size ×%.3f)", tc.args, len(ours), po, len(ref), pr, ratio)
 				if math.Abs(ratio-1) > 0.02 || math.Abs(po-pr) > 0.1 {
@@ -74,12 +75,12 @@ func TestEncodeLossless(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e, func(t *testing.T) {
 			useEngine(t, e)
-			for _, src := range []*image.NRGBA{photo(320, 240), withAlpha(photo(320, 240))} {
+			for _, src := range []*image.NRGBA{testimage.Photo(320, 240), testimage.WithAlpha(testimage.Photo(320, 240))} {
 				ours := encode(t, src, codecs.EncodeOptions{Lossless: true})
 				if string(ours[12:16]) != "VP8L" && string(ours[12:16]) != "VP8X" {
 					t.Errorf("first chunk %q, want VP8L", ours[12:16])
 				}
-				if !bytes.Equal(premultiplied(dwebp(t, ours)).Pix, premultiplied(src).Pix) {
+				if !bytes.Equal(testimage.RGBA(dwebp(t, ours)).Pix, testimage.RGBA(src).Pix) {
 					t.Error("lossless round trip changed visible pixels")
 				}
 				ref := cwebp(t, src, "-lossless", "-q", "75", "-m", "4")
@@ -96,7 +97,7 @@ func TestEncodeLossless(t *testing.T) {
 // TestEncodeAlpha: a lossy encode keeps alpha exactly (libwebp codes it
 // losslessly by default); an opaque image gets no alpha at all.
 func TestEncodeAlpha(t *testing.T) {
-	src := withAlpha(photo(320, 240))
+	src := testimage.WithAlpha(testimage.Photo(320, 240))
 	for _, e := range engines {
 		t.Run(e, func(t *testing.T) {
 			useEngine(t, e)
@@ -104,16 +105,16 @@ func TestEncodeAlpha(t *testing.T) {
 			if string(out[12:16]) != "VP8X" || !bytes.Contains(out, []byte("ALPH")) {
 				t.Fatalf("no ALPH chunk: % x", out[12:16])
 			}
-			got := nrgba(dwebp(t, out))
+			got := testimage.NRGBA(dwebp(t, out))
 			for i := 3; i < len(got.Pix); i += 4 {
 				if got.Pix[i] != src.Pix[i] {
 					t.Fatalf("alpha at byte %d is %d, want %d", i, got.Pix[i], src.Pix[i])
 				}
 			}
-			if p := psnr(t, src, got, true); p < 35 {
+			if p := testimage.PSNR(t, src, got, true); p < 35 {
 				t.Errorf("PSNR %.2f dB", p)
 			}
-			opaque := encode(t, photo(64, 48), codecs.EncodeOptions{})
+			opaque := encode(t, testimage.Photo(64, 48), codecs.EncodeOptions{})
 			if string(opaque[12:16]) != "VP8 " {
 				t.Errorf("opaque image: first chunk %q, want \"VP8 \"", opaque[12:16])
 			}
@@ -125,7 +126,7 @@ func TestEncodeAlpha(t *testing.T) {
 // including ones whose bounds do not start at the origin, and checks the
 // lossless output against Go's own conversion of the source.
 func TestEncodeImageTypes(t *testing.T) {
-	base := withAlpha(photo(96, 64))
+	base := testimage.WithAlpha(testimage.Photo(96, 64))
 	rect := image.Rect(0, 0, 96, 64)
 	ycc := image.NewYCbCr(rect, image.YCbCrSubsampleRatio420)
 	nycc := image.NewNYCbCrA(rect, image.YCbCrSubsampleRatio422)
@@ -146,7 +147,7 @@ func TestEncodeImageTypes(t *testing.T) {
 	}
 	cases := map[string]image.Image{
 		"NRGBA":        base,
-		"RGBA":         premultiplied(base),
+		"RGBA":         testimage.RGBA(base),
 		"YCbCr":        ycc,
 		"NYCbCrA":      nycc,
 		"Gray":         gray,
@@ -154,7 +155,7 @@ func TestEncodeImageTypes(t *testing.T) {
 		"RGBA64":       rgba64,
 		"NRGBA sub":    base.SubImage(image.Rect(10, 7, 90, 60)),
 		"YCbCr sub":    ycc.SubImage(image.Rect(11, 5, 71, 50)),
-		"RGBA sub":     premultiplied(base).SubImage(image.Rect(3, 3, 50, 40)),
+		"RGBA sub":     testimage.RGBA(base).SubImage(image.Rect(3, 3, 50, 40)),
 		"Paletted sub": pal.SubImage(image.Rect(1, 2, 33, 44)),
 	}
 	for _, e := range engines {
@@ -162,7 +163,7 @@ func TestEncodeImageTypes(t *testing.T) {
 			t.Run(e+"/"+name, func(t *testing.T) {
 				useEngine(t, e)
 				got := dwebp(t, encode(t, img, codecs.EncodeOptions{Lossless: true}))
-				if p := psnr(t, img, got, true); p < 50 {
+				if p := testimage.PSNR(t, img, got, true); p < 50 {
 					t.Errorf("PSNR %.2f dB against Go's conversion of the source", p)
 				}
 			})
@@ -181,7 +182,7 @@ func TestEncodeTooLarge(t *testing.T) {
 // TestEncodeContext: a done context stops an encode, and a deadline stops
 // a long one soon after it passes.
 func TestEncodeContext(t *testing.T) {
-	src := photo(3000, 2000)
+	src := testimage.Photo(3000, 2000)
 	for _, e := range engines {
 		t.Run(e, func(t *testing.T) {
 			useEngine(t, e)
@@ -217,7 +218,7 @@ func TestEngineEnv(t *testing.T) {
 		if got := webp.Engine(); got != want {
 			t.Errorf("%s=%q: Engine() = %s, want %s", webp.EngineEnv, env, got, want)
 		}
-		if err := codecs.Encode(io.Discard, photo(8, 8), codecs.WebP, codecs.EncodeOptions{}); err != nil {
+		if err := codecs.Encode(io.Discard, testimage.Photo(8, 8), codecs.WebP, codecs.EncodeOptions{}); err != nil {
 			t.Errorf("%s=%q: %v", webp.EngineEnv, env, err)
 		}
 	}
@@ -228,7 +229,7 @@ func TestEngineEnv(t *testing.T) {
 // held back.
 func TestAbandonedSystemEncode(t *testing.T) {
 	useEngine(t, webp.EngineSystem)
-	src := photo(3000, 2000)
+	src := testimage.Photo(3000, 2000)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	err := codecs.EncodeContext(ctx, io.Discard, src, codecs.WebP, codecs.EncodeOptions{Lossless: true, Speed: 1})

@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	"os"
-	"sync"
-	"sync/atomic"
 
 	gwebp "github.com/gen2brain/webp"
+
+	"github.com/blobimage/blobimage/codecs/internal/engine"
 )
 
 // Engines: how an image is encoded. Decoding is always
@@ -18,54 +17,43 @@ const (
 	// github.com/gen2brain/webp embeds), in wazero: pure Go, always
 	// available, bounded in memory (WasmMemory) and stopped by the
 	// caller's context.
-	EngineWasm = "wasm"
+	EngineWasm = engine.Wasm
 	// EngineSystem calls the system's libwebp through purego (gen2brain's
 	// dynamic path), in a dynamically linked binary where libwebp.so and
 	// libwebpdemux.so load (Debian's libwebp-dev installs these names; the
 	// runtime package libwebp7 only libwebp.so.7) and give a lossless
 	// round trip back pixel for pixel. It is several times faster, is not
 	// bounded by WasmMemory, and cannot be stopped: see encodeSystem.
-	EngineSystem = "system"
+	EngineSystem = engine.System
 )
 
 // EngineEnv is the environment variable that forces an engine: "wasm",
 // "system" or "auto" (the default: system where it is available, else
 // wasm). It is read at every encode, and means what it means to
 // codecs/heif.
-const EngineEnv = "BLOBIMAGE_CODEC_ENGINE"
+const EngineEnv = engine.Env
 
-// Engine reports the engine that encodes under the current setting.
-func Engine() string {
-	mode := os.Getenv(EngineEnv)
-	if mode == EngineWasm || systemWorks() != nil {
-		return EngineWasm
-	}
-	if mode != EngineSystem && abandoned.Load() > 0 {
-		// A system encode whose caller gave up is still running: take no
-		// more unbounded native memory until it ends.
-		return EngineWasm
-	}
-	return EngineSystem
-}
+// Engine reports the engine that encodes under the current setting: wasm
+// when EngineEnv says so or the system's libwebp does not work; system
+// when EngineEnv says so; else system, unless a system encode whose caller
+// gave up is still running: then wasm, so as to take no more unbounded
+// native memory until it ends.
+func Engine() string { return system.Choose() }
 
-// abandoned counts system encodes still running after their context
-// ended.
-var abandoned atomic.Int64
+// system is the system's libwebp, checked once by probeSystem.
+var system = engine.New(probeSystem)
 
-// systemWorks reports why the system engine cannot be used, or nil: the
+// systemWorks reports why the system engine cannot be used, or nil.
+func systemWorks() error { return system.Works() }
+
+// probeSystem reports why the system engine cannot be used, or nil: the
 // library must be loaded and encode a small picture losslessly to a file
 // that golang.org/x/image/webp reads back pixel for pixel.
-var systemWorks = sync.OnceValue(func() error {
+func probeSystem() error {
 	if err := gwebp.Dynamic(); err != nil {
 		return fmt.Errorf("system libwebp unavailable: %w", err)
 	}
-	src := image.NewNRGBA(image.Rect(0, 0, 16, 16))
-	for i := range src.Pix {
-		src.Pix[i] = uint8(i*37 + i/4)
-	}
-	for i := 3; i < len(src.Pix); i += 4 {
-		src.Pix[i] = 0xff
-	}
+	src := engine.ProbePicture()
 	var buf bytes.Buffer
 	if err := gwebp.Encode(&buf, src, gwebp.Options{Lossless: true, Quality: DefaultQuality, Method: DefaultMethod}); err != nil {
 		return fmt.Errorf("system libwebp: test encode: %w", err)
@@ -78,4 +66,4 @@ var systemWorks = sync.OnceValue(func() error {
 		return fmt.Errorf("system libwebp: test encode decoded to other pixels")
 	}
 	return nil
-})
+}

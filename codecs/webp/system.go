@@ -8,47 +8,29 @@ import (
 
 	gwebp "github.com/gen2brain/webp"
 
+	"github.com/blobimage/blobimage/codecs/internal/engine"
 	"github.com/blobimage/blobimage/codecs/internal/rgba"
 )
 
 // encodeSystem encodes img with the system's libwebp. The C code cannot be
-// stopped: the call runs in its own goroutine, and when ctx ends first,
-// encodeSystem returns ctx's error while the goroutine finishes on its
-// own, its output dropped, counted in abandoned, which keeps the automatic
-// choice on wasm (whose memory is bounded) until it has ended.
+// stopped: when ctx ends first, encodeSystem returns ctx's error while the
+// encode finishes on its own, its output dropped, counted as abandoned,
+// which keeps the automatic choice on wasm (whose memory is bounded) until
+// it has ended (engine.Run).
 func encodeSystem(ctx context.Context, img image.Image, p params) ([]byte, error) {
 	src := straight(img)
-	type result struct {
-		out []byte
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		var r result
-		defer func() {
-			if v := recover(); v != nil {
-				r = result{err: fmt.Errorf("panic: %v", v)}
-			}
-			done <- r
-		}()
+	out, err, stop := engine.Run(ctx, system, func() ([]byte, error) {
 		var buf bytes.Buffer
-		r.err = gwebp.Encode(&buf, src, gwebp.Options{Quality: p.quality, Method: p.method, Lossless: p.lossless})
-		r.out = buf.Bytes()
-	}()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, fmt.Errorf("webp: encode (system libwebp): %w", r.err)
-		}
-		return r.out, nil
-	case <-ctx.Done():
-		abandoned.Add(1)
-		go func() {
-			<-done
-			abandoned.Add(-1)
-		}()
-		return nil, fmt.Errorf("webp: encode: %w", ctx.Err())
+		err := gwebp.Encode(&buf, src, gwebp.Options{Quality: p.quality, Method: p.method, Lossless: p.lossless})
+		return buf.Bytes(), err
+	})
+	if stop != nil {
+		return nil, fmt.Errorf("webp: encode: %w", stop)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("webp: encode (system libwebp): %w", err)
+	}
+	return out, nil
 }
 
 // straight returns img as an *image.NRGBA, the straight-alpha RGBA that

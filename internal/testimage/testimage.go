@@ -1,8 +1,14 @@
 // Package testimage generates the images blobimage's tests feed through the
 // public API: an asymmetric pattern whose orientation can be checked from
-// pixels, JPEGs carrying hand-built EXIF (every orientation, GPS, camera,
-// date, exposure), PNG with alpha, GIF and lossless WebP. Everything is made
-// in code; no binary fixture is committed.
+// pixels, a photo-like picture, JPEGs carrying hand-built EXIF (every
+// orientation, GPS, camera, date, exposure), PNG with alpha, GIF and
+// lossless WebP. Everything is made in code; no binary fixture is
+// committed.
+//
+// It also holds what the format tests share to compare with the reference
+// tools: Debian's encoders and decoders run at test time (Tool, Run,
+// Convert, ReferenceDecode; a missing tool skips the test, or fails it
+// when BLOBIMAGE_REQUIRE_TOOLS=1 as in CI) and PSNR.
 package testimage
 
 import (
