@@ -148,7 +148,9 @@ func (j *jpegFile) stripAll(orientation int) ([]byte, error) {
 	return out, nil
 }
 
-// icc reassembles the ICC profile from the APP2 segments before SOS.
+// icc reassembles the ICC profile from the APP2 segments before SOS. When
+// one of them is followed by bytes decoders skip (or its length is below
+// 2), the profile is returned only when it is as long as its header says.
 func (j *jpegFile) icc() ([]byte, error) {
 	if j.err != nil {
 		return nil, j.err
@@ -161,12 +163,16 @@ func (j *jpegFile) icc() ([]byte, error) {
 	var chunks []chunk
 	total := -1
 	size := 0
+	damaged := -1 // the offset of the first segment whose length disagrees with the file
 	for _, p := range parts {
 		if p.isSOS() {
 			break
 		}
 		if !p.is(data, mAPP2, iccHeader) {
 			continue
+		}
+		if p.damaged && damaged < 0 {
+			damaged = p.start
 		}
 		pl := p.payload(data)[len(iccHeader):]
 		if len(pl) < 2 {
@@ -196,6 +202,11 @@ func (j *jpegFile) icc() ([]byte, error) {
 			return nil, fmt.Errorf("metadata: jpeg ICC segment %d appears twice", c.seq)
 		}
 		icc = append(icc, c.data...)
+	}
+	// Bytes to skip after a segment may be the rest of it: the profile
+	// then holds all it should only when it is as long as its header says.
+	if damaged >= 0 && (len(icc) < 4 || int64(binary.BigEndian.Uint32(icc)) != int64(len(icc))) {
+		return nil, fmt.Errorf("metadata: jpeg ICC segment at offset %d: its length disagrees with the file, and the profile with its header", damaged)
 	}
 	return icc, nil
 }

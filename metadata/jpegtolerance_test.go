@@ -183,3 +183,36 @@ func TestJPEGRefusedAsDecodersRefuse(t *testing.T) {
 		}
 	})
 }
+
+// TestICCDamaged checks that bytes to skip after an ICC segment do not
+// hide an intact profile, and that a profile cut by a length too short is
+// an error (which the write path takes as no profile), not a panic.
+func TestICCDamaged(t *testing.T) {
+	icc := testimage.ICC("Display P3")
+	clean := testimage.JPEG(pattern(), 90)
+	payload := append(append([]byte("ICC_PROFILE\x00"), 1, 1), icc...)
+	with := func(segment []byte) []byte {
+		return append(append(bytes.Clone(clean[:2]), segment...), clean[2:]...)
+	}
+	intact := with(append(seg(0xE2, payload), "junk"...))
+	got, err := metadata.ICCProfile(codecs.JPEG, intact)
+	if err != nil || !bytes.Equal(got, icc) {
+		t.Errorf("ICC followed by junk: %d bytes, %v; want the profile", len(got), err)
+	}
+	cut := with(rawSegment(0xE2, len(payload)+2-30, payload))
+	got, err = metadata.ICCProfile(codecs.JPEG, cut)
+	noBug(t, "ICCProfile", err)
+	if err == nil || got != nil {
+		t.Errorf("ICC cut short: %d bytes, err %v; want an error", len(got), err)
+	}
+	for _, data := range [][]byte{intact, cut} {
+		out, err := metadata.StripAll(codecs.JPEG, data, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(out, payload[:len(payload)-30]) {
+			t.Error("StripAll dropped the ICC segment")
+		}
+		samePixels(t, codecs.JPEG, data, out)
+	}
+}
