@@ -2,6 +2,7 @@ package metadata
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/blobimage/blobimage/codecs"
 )
@@ -16,6 +17,7 @@ import (
 type File struct {
 	format codecs.Format
 	c      container
+	log    *slog.Logger // nil: no logging (see WithLogger)
 }
 
 // container is what one format's parser returns: a file split into its
@@ -76,8 +78,11 @@ func register(f codecs.Format, h handler) {
 // then returns what was read before the damage with an error, and the
 // methods that rewrite the file or need all of it (ICC, StripGPS,
 // StripAll, and Trim when the damage hides where the image ends) return
-// the error. A GIF always parses (its metadata is not read; bytes that are
-// not a GIF are kept as they are).
+// the error. The damage JPEG decoders tolerate (bytes between segments, a
+// segment length that disagrees with the file) is not damage in that
+// sense: the rewrites tolerate it too (see "Damaged JPEGs" in the package
+// documentation). A GIF always parses (its metadata is not read; bytes
+// that are not a GIF are kept as they are).
 func Parse(f codecs.Format, data []byte) (file *File, err error) {
 	h, ok := handlers[f]
 	if !ok {
@@ -138,10 +143,13 @@ func (f *File) ICC() (icc []byte, err error) {
 // re-encoding pixels, ending where the image ends: what it removes is
 // listed in the package documentation. A file with no GPS is returned as
 // Trim returns it: unchanged (the very slice that was parsed) when
-// nothing follows the image. An EXIF structure that cannot be walked
-// safely is an error, so that the caller can fall back to StripAll.
+// nothing follows the image. A JPEG segment that may hold a position and
+// cannot be parsed is dropped; in PNG and WebP an EXIF structure that
+// cannot be walked safely is an error, so that the caller can fall back
+// to StripAll.
 func (f *File) StripGPS() (out []byte, err error) {
-	defer recoverErr(&err, "StripGPS")
+	defer recoverErr(&err, opStripGPS)
+	f.logWarnings(opStripGPS)
 	return f.c.stripGPS()
 }
 
@@ -153,6 +161,7 @@ func (f *File) StripGPS() (out []byte, err error) {
 // displays the same way; HEIF and AVIF ignore orientation, as their
 // decoders apply the irot and imir properties, which are kept.
 func (f *File) StripAll(orientation int) (out []byte, err error) {
-	defer recoverErr(&err, "StripAll")
+	defer recoverErr(&err, opStripAll)
+	f.logWarnings(opStripAll)
 	return f.c.stripAll(orientation)
 }

@@ -34,7 +34,8 @@ func formatIndex(f codecs.Format) uint8 {
 }
 
 // fuzzSeeds returns small generated files of every format, with and
-// without metadata, well formed and not.
+// without metadata, well formed and not, and JPEGs damaged as decoders
+// tolerate.
 func fuzzSeeds() []struct {
 	f    codecs.Format
 	data []byte
@@ -67,7 +68,7 @@ func fuzzSeeds() []struct {
 		}
 		return append(out, p[33:]...)
 	}
-	return []struct {
+	seeds := []struct {
 		f    codecs.Format
 		data []byte
 	}{
@@ -90,6 +91,14 @@ func fuzzSeeds() []struct {
 		{codecs.GIF, testimage.GIF(img)},
 		{codecs.GIF, gifInsert(testimage.GIF(img), append([]byte("\x21\xFE\x01x\x00"), gifAppExt("XMP DataXMP", xmpPacket(xmpGPS))...))},
 	}
+	// JPEGs damaged as decoders tolerate (see damagedJPEGs).
+	for _, d := range damagedJPEGs(img, 50) {
+		seeds = append(seeds, struct {
+			f    codecs.Format
+			data []byte
+		}{codecs.JPEG, d.data})
+	}
+	return seeds
 }
 
 // decodeSmall decodes b when its header declares at most 64 Ki pixels.

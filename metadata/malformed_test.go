@@ -71,27 +71,28 @@ func TestMalformed(t *testing.T) {
 		{name: "jpeg fill bytes only", f: codecs.JPEG, data: bytes.Repeat([]byte{0xFF}, 64), readErr: true, gpsErr: true, allErr: true},
 		{name: "jpeg scan truncated", f: codecs.JPEG, data: full[:len(full)-20], want: fullMeta()},
 
-		// EXIF structure (in a well-formed JPEG).
-		{name: "exif no TIFF header", f: codecs.JPEG, data: jpegWith(app1([]byte("Exif\x00\x00XX*\x00\x08\x00\x00\x00"))), readErr: true, gpsErr: true},
-		{name: "exif header only", f: codecs.JPEG, data: jpegWith(app1([]byte("Exif\x00\x00II*\x00"))), readErr: true, gpsErr: true},
-		{name: "exif IFD0 past end", f: codecs.JPEG, data: jpegWith(app1(exifOf())), readErr: true, gpsErr: true},
+		// EXIF structure (in a well-formed JPEG): StripGPS drops an EXIF
+		// segment it cannot walk, keeping the orientation Read finds.
+		{name: "exif no TIFF header", f: codecs.JPEG, data: jpegWith(app1([]byte("Exif\x00\x00XX*\x00\x08\x00\x00\x00"))), readErr: true},
+		{name: "exif header only", f: codecs.JPEG, data: jpegWith(app1([]byte("Exif\x00\x00II*\x00"))), readErr: true},
+		{name: "exif IFD0 past end", f: codecs.JPEG, data: jpegWith(app1(exifOf())), readErr: true},
 		{
-			name: "exif IFD0 → IFD1 → IFD0 loop", f: codecs.JPEG, readErr: true, gpsErr: true,
+			name: "exif IFD0 → IFD1 → IFD0 loop", f: codecs.JPEG, readErr: true,
 			data: jpegWith(app1(exifOf(ifdBytes(26, orient6), ifdBytes(8, ent{0x0112, 3, 1, 3})))),
 			want: metadata.Metadata{Orientation: 6},
 		},
 		{
-			name: "exif IFD0 next is itself", f: codecs.JPEG, readErr: true, gpsErr: true,
+			name: "exif IFD0 next is itself", f: codecs.JPEG, readErr: true,
 			data: jpegWith(app1(exifOf(ifdBytes(8, orient6)))),
 			want: metadata.Metadata{Orientation: 6},
 		},
 		{
-			name: "exif Exif IFD pointing at IFD0", f: codecs.JPEG, readErr: true, gpsErr: true,
+			name: "exif Exif IFD pointing at IFD0", f: codecs.JPEG, readErr: true,
 			data: jpegWith(app1(exifOf(ifdBytes(0, orient6, ent{0x8769, 4, 1, 8})))),
 			want: metadata.Metadata{Orientation: 6},
 		},
 		{
-			name: "exif entry count 65535", f: codecs.JPEG, readErr: true, gpsErr: true,
+			name: "exif entry count 65535", f: codecs.JPEG, readErr: true,
 			data: jpegWith(app1(exifOf([]byte{0xFF, 0xFF}, make([]byte, 40)))),
 		},
 		{
@@ -110,12 +111,12 @@ func TestMalformed(t *testing.T) {
 			want: metadata.Metadata{Orientation: 6},
 		},
 		{
-			name: "exif SubIFD array of 100000", f: codecs.JPEG, readErr: true, gpsErr: true,
+			name: "exif SubIFD array of 100000", f: codecs.JPEG, readErr: true,
 			data: jpegWith(app1(exifOf(ifdBytes(0, ent{0x014a, 4, 100000, 8}, orient6)))),
 			want: metadata.Metadata{Orientation: 6},
 		},
 		{
-			name: "exif GPS IFD is IFD0", f: codecs.JPEG, readErr: false, gpsErr: true,
+			name: "exif GPS IFD is IFD0", f: codecs.JPEG, readErr: false,
 			data: jpegWith(app1(exifOf(ifdBytes(0, orient6, ent{0x8825, 4, 1, 8})))),
 			want: metadata.Metadata{Orientation: 6},
 		},
@@ -192,8 +193,12 @@ func TestMalformed(t *testing.T) {
 				t.Errorf("StripGPS error %v, want error %v", err, tc.gpsErr)
 			}
 			if err == nil {
-				if m, _ := metadata.Read(tc.f, out); m.GPS != nil {
+				m, _ := metadata.Read(tc.f, out)
+				if m.GPS != nil {
 					t.Errorf("StripGPS left GPS %+v", m.GPS)
+				}
+				if m.Orientation != tc.want.Orientation {
+					t.Errorf("orientation %d after StripGPS, want %d", m.Orientation, tc.want.Orientation)
 				}
 			}
 			out, err = metadata.StripAll(tc.f, tc.data, 6)
@@ -264,7 +269,8 @@ func TestHostileEXIFIsFast(t *testing.T) {
 // of the entry's 12 bytes, so the next entry it reads is the duplicate's
 // value (0x8825, LONG) followed by the next entry's tag and type (count 1)
 // and count (the GPS IFD offset). Aligned readers see no GPS pointer; StripGPS
-// must refuse the file rather than leave a position imagemeta still finds.
+// must not leave a position imagemeta still finds: it drops the EXIF
+// segment, which it cannot walk safely.
 func TestMisalignedGPSPointer(t *testing.T) {
 	rat := func(vs ...uint32) []byte {
 		var b []byte
@@ -294,10 +300,14 @@ func TestMisalignedGPSPointer(t *testing.T) {
 	if err == nil {
 		t.Error("Read: no error for a duplicate IFD pointer")
 	}
-	if _, err := metadata.StripGPS(codecs.JPEG, data); err == nil {
-		t.Error("StripGPS accepted a duplicate IFD pointer")
+	out, err := metadata.StripGPS(codecs.JPEG, data)
+	if err != nil {
+		t.Fatal(err)
 	}
-	out, err := metadata.StripAll(codecs.JPEG, data, 0)
+	if m, _ := metadata.Read(codecs.JPEG, out); m.GPS != nil || bytes.Contains(out, tiff) {
+		t.Errorf("StripGPS kept the EXIF with a duplicate IFD pointer (GPS %+v)", m.GPS)
+	}
+	out, err = metadata.StripAll(codecs.JPEG, data, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,9 +61,26 @@
 //     is returned unchanged, without a rebuild.
 //
 // Where nothing else changes, Trim returns the parsed slice itself, or a
-// prefix of it. A JPEG damaged before its first scan, a PNG damaged before
+// prefix of it. A JPEG that decoders refuse before its first scan (cut
+// short there, or a segment running past its end), a PNG damaged before
 // IEND and a WebP whose RIFF header declares more bytes than there are
 // cannot be trimmed (an error, as for StripGPS and StripAll).
+//
+// # Damaged JPEGs
+//
+// The JPEG rewrites accept every file libjpeg decodes: the segments are
+// walked as decoders walk them (lengths trusted; bytes that are not a
+// marker, FF 00 pairs and stray RSTn or TEM markers skipped up to the
+// next marker; fill bytes allowed), so they find the segments decoders
+// find. The bytes decoders skip are left out by StripGPS and StripAll
+// (after a length too short they are the rest of the segment); Trim keeps
+// them. Where such damage touches an APPn segment (it is followed by
+// bytes to skip, its length is below 2 or runs past the end of the file),
+// StripGPS drops it unless it is JFIF, ICC or Adobe, which hold no
+// position, and so it does with metadata it cannot parse (see below);
+// other segments, the coded image and COM segments are copied byte for
+// byte. File.WithLogger logs what was tolerated and dropped. Metadata
+// reads a damaged EXIF or XMP segment as far as it goes, with an error.
 //
 // # What StripGPS removes
 //
@@ -79,7 +96,8 @@
 //     packet (JPEG APP1, all extended-XMP segments, PNG text chunk, WebP
 //     "XMP " chunk, GIF "XMP DataXMP" extension), and any other non-EXIF
 //     JPEG APP1 segment mentioning GPS;
-//   - JPEG APP13 (Photoshop) segments whose XMP or EXIF resources hold GPS;
+//   - JPEG APP13 (Photoshop) segments whose XMP or EXIF resources hold GPS,
+//     and other APP13 segments mentioning GPS;
 //   - PNG "Raw profile type exif/APP1/xmp/8bim" text chunks holding GPS (or
 //     that cannot be decoded);
 //   - in HEIF and AVIF, the GPS IFD of every Exif item, unlinked in place
@@ -94,8 +112,14 @@
 // Maker notes are opaque and not inspected; a vendor position hidden there
 // survives StripGPS (StripAll removes it).
 //
-// An EXIF structure that cannot be walked safely is an error, so that the
-// caller can fall back to StripAll.
+// In a JPEG, a segment that may hold a position and cannot be parsed
+// safely is dropped: an EXIF structure that cannot be walked (replaced by
+// an orientation-only EXIF segment when Metadata reads an orientation of
+// 2–8 from it, so that the image displays as before), an XMP packet that
+// is not XML, extended XMP whose pieces do not make up whole packets,
+// Photoshop resources that cannot be walked. In PNG and WebP an EXIF
+// structure that cannot be walked is an error, so that the caller can
+// fall back to StripAll.
 //
 // # What StripAll keeps
 //

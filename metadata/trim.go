@@ -29,7 +29,8 @@ func Trim(f codecs.Format, data []byte) ([]byte, error) {
 // name the bytes of its own boxes) is refused with
 // codecs.ErrUnsupportedFormat.
 func (f *File) Trim() (out []byte, err error) {
-	defer recoverErr(&err, "Trim")
+	defer recoverErr(&err, opTrim)
+	f.logWarnings(opTrim)
 	return f.c.trim()
 }
 
