@@ -44,6 +44,7 @@ func init() {
 		DecodeConfig: decodeGIFConfig,
 		Decode:       decodeGIF,
 		Frames:       gifFrames,
+		DecodeAll:    decodeGIFAll,
 	})
 }
 
