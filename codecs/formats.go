@@ -45,6 +45,7 @@ func init() {
 		Decode:       decodeGIF,
 		Frames:       gifFrames,
 		DecodeAll:    decodeGIFAll,
+		EncodeAll:    encodeGIFAll,
 	})
 }
 

@@ -1,13 +1,17 @@
 package codecs
 
 import (
+	"bufio"
+	"bytes"
 	"compress/lzw"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -405,4 +409,515 @@ func decodeGIFAll(ctx context.Context, data []byte, info Info, lim Limits) (*Ani
 	}
 	a.Loops = gifLoops(g.loop)
 	return a, nil
+}
+
+// GIF animations are written with one global palette for all frames,
+// which keeps colours from shifting between frames where the picture does
+// not change:
+//
+//   - Pixels of alpha below 128 are transparent; the others are opaque.
+//     An animation of more than one frame, or with transparent pixels,
+//     gets a transparent index; the other 255 (or 256) entries are the
+//     frames' colours when they have that few (a GIF of at most 255
+//     colours decoded and written again keeps them exactly), otherwise a
+//     median cut of every opaque pixel of every frame, refined by k-means
+//     (gifHistogram.palette).
+//   - Each pixel becomes the palette entry nearest to it in RGB (to its
+//     6-bit cell's centre, cached, when the palette was quantised),
+//     without dithering: error diffusion draws a different noise on each
+//     frame where the picture stands still, which flickers, and defeats
+//     the cropping below.
+//   - Every frame after the first is cropped to the rectangle where it
+//     differs from what is displayed before it, with the pixels that did
+//     not change in it transparent, as gifsicle and libvips (cgif) write
+//     them: a frame is drawn over the one before it ("do not dispose").
+//     A pixel cannot be made transparent by drawing, so where a frame
+//     has transparent pixels that the one before it had opaque, that one
+//     is written "restore to background" over a rectangle covering them.
+//   - Delays are written in centiseconds, rounded to the nearest; a delay
+//     decoded from a GIF is written back as it was. Loops is written as
+//     gifLoopCount says.
+//   - EncodeOptions are ignored: GIF has no quality setting.
+
+// gifHistogram counts the opaque colours of an animation's frames in
+// cells of 5 bits a channel, with the sum of the colours in each cell,
+// and keeps the exact colours while there are at most 256.
+type gifHistogram struct {
+	count       [1 << 15]uint64
+	sum         [1 << 15][3]uint64
+	exact       map[uint32]struct{} // nil once it would hold more than 256
+	transparent bool                // a pixel has alpha below 128
+}
+
+func newGIFHistogram() *gifHistogram {
+	return &gifHistogram{exact: make(map[uint32]struct{})}
+}
+
+// add counts m's pixels.
+func (h *gifHistogram) add(m *image.NRGBA) {
+	last := uint32(1 << 31) // no colour
+	for y := m.Rect.Min.Y; y < m.Rect.Max.Y; y++ {
+		row := m.Pix[m.PixOffset(m.Rect.Min.X, y):m.PixOffset(m.Rect.Max.X, y)]
+		for i := 0; i+3 < len(row); i += 4 {
+			if row[i+3] < 128 {
+				h.transparent = true
+				continue
+			}
+			r, g, b := row[i], row[i+1], row[i+2]
+			k := int(r>>3)<<10 | int(g>>3)<<5 | int(b>>3)
+			h.count[k]++
+			s := &h.sum[k]
+			s[0] += uint64(r)
+			s[1] += uint64(g)
+			s[2] += uint64(b)
+			if c := uint32(r)<<16 | uint32(g)<<8 | uint32(b); h.exact != nil && c != last {
+				last = c
+				h.exact[c] = struct{}{}
+				if len(h.exact) > 256 {
+					h.exact = nil
+				}
+			}
+		}
+	}
+}
+
+// gifCell is a non-empty cell of a gifHistogram.
+type gifCell struct {
+	at  [3]uint8 // the cell's 5-bit coordinates
+	n   uint64
+	sum [3]uint64
+}
+
+// palette returns at most k colours for the counted pixels: the exact
+// colours when there are at most k, in increasing order, otherwise the
+// means of the boxes of a median cut (Heckbert's): starting from one box
+// holding every cell, the box of the largest population × longest side
+// is split across that side at its population's median, until there are
+// k boxes or none can be split; then refined by k-means.
+func (h *gifHistogram) palette(k int) [][3]uint8 {
+	if h.exact != nil && len(h.exact) <= k {
+		cs := make([]uint32, 0, len(h.exact))
+		for c := range h.exact {
+			cs = append(cs, c)
+		}
+		slices.Sort(cs)
+		pal := make([][3]uint8, len(cs))
+		for i, c := range cs {
+			pal[i] = [3]uint8{uint8(c >> 16), uint8(c >> 8), uint8(c)}
+		}
+		return pal
+	}
+	var cells []gifCell
+	for i, n := range h.count {
+		if n > 0 {
+			cells = append(cells, gifCell{at: [3]uint8{uint8(i >> 10), uint8(i >> 5 & 31), uint8(i & 31)}, n: n, sum: h.sum[i]})
+		}
+	}
+	type box struct {
+		cells []gifCell
+		n     uint64
+		axis  int   // the longest side
+		side  uint8 // its length
+	}
+	mk := func(cs []gifCell) box {
+		b := box{cells: cs}
+		lo, hi := [3]uint8{31, 31, 31}, [3]uint8{}
+		for _, c := range cs {
+			b.n += c.n
+			for j := range 3 {
+				lo[j], hi[j] = min(lo[j], c.at[j]), max(hi[j], c.at[j])
+			}
+		}
+		for j := range 3 {
+			if len(cs) > 0 && hi[j]-lo[j] > b.side {
+				b.axis, b.side = j, hi[j]-lo[j]
+			}
+		}
+		return b
+	}
+	boxes := []box{mk(cells)}
+	for len(boxes) < k {
+		best, score := -1, uint64(0)
+		for i, b := range boxes {
+			if s := b.n * uint64(b.side); len(b.cells) > 1 && s > score {
+				best, score = i, s
+			}
+		}
+		if best < 0 {
+			break
+		}
+		b := boxes[best]
+		ax := b.axis
+		slices.SortFunc(b.cells, func(p, q gifCell) int {
+			for j := range 3 {
+				if d := int(p.at[(ax+j)%3]) - int(q.at[(ax+j)%3]); d != 0 {
+					return d
+				}
+			}
+			return 0
+		})
+		split, acc := 1, uint64(0)
+		for i, c := range b.cells[:len(b.cells)-1] {
+			if acc += c.n; 2*acc >= b.n {
+				split = i + 1
+				break
+			}
+			split = i + 2
+		}
+		split = min(split, len(b.cells)-1)
+		boxes[best] = mk(b.cells[:split])
+		boxes = append(boxes, mk(b.cells[split:]))
+	}
+	pal := make([][3]uint8, 0, len(boxes))
+	for _, b := range boxes {
+		if b.n > 0 {
+			pal = append(pal, gifMean(b.cells))
+		}
+	}
+	// A few rounds of Lloyd's k-means over the cells, each taken at the
+	// mean of its colours: every cell goes to its nearest entry, every
+	// entry becomes the mean of its cells. The median cut places the
+	// entries well in the large; this lowers the error of each one.
+	members := make([][]gifCell, len(pal))
+	for range 4 {
+		for j := range members {
+			members[j] = members[j][:0]
+		}
+		for _, c := range cells {
+			m := gifMean([]gifCell{c})
+			j := nearest(pal, int(m[0]), int(m[1]), int(m[2]))
+			members[j] = append(members[j], c)
+		}
+		for j, cs := range members {
+			if len(cs) > 0 {
+				pal[j] = gifMean(cs)
+			}
+		}
+	}
+	return pal
+}
+
+// gifMean is the mean colour of the pixels counted in cs.
+func gifMean(cs []gifCell) [3]uint8 {
+	var s [3]uint64
+	n := uint64(0)
+	for _, c := range cs {
+		s[0], s[1], s[2], n = s[0]+c.sum[0], s[1]+c.sum[1], s[2]+c.sum[2], n+c.n
+	}
+	return [3]uint8{uint8((s[0] + n/2) / n), uint8((s[1] + n/2) / n), uint8((s[2] + n/2) / n)}
+}
+
+// nearest returns the index of pal's entry nearest r, g, b (squared RGB
+// distance).
+func nearest(pal [][3]uint8, r, g, b int) int {
+	best, bestD := 0, 1<<30
+	for i, c := range pal {
+		dr, dg, db := int(c[0])-r, int(c[1])-g, int(c[2])-b
+		if d := dr*dr + dg*dg + db*db; d < bestD {
+			best, bestD = i, d
+		}
+	}
+	return best
+}
+
+// gifMapper maps colours to the index of the nearest palette entry:
+// exactly when the palette holds every colour of the frames, otherwise
+// through a cache of 6 bits a channel, each cell taking the entry
+// nearest its centre.
+type gifMapper struct {
+	pal   [][3]uint8
+	exact map[uint32]uint8
+	grid  []uint16 // index+1 for each 6-bit cell, 0 while not computed
+}
+
+func newGIFMapper(pal [][3]uint8, exact bool) *gifMapper {
+	m := &gifMapper{pal: pal}
+	if exact {
+		m.exact = make(map[uint32]uint8, len(pal))
+		for i, c := range pal {
+			m.exact[uint32(c[0])<<16|uint32(c[1])<<8|uint32(c[2])] = uint8(i)
+		}
+	} else {
+		m.grid = make([]uint16, 1<<18)
+	}
+	return m
+}
+
+// index returns the palette index for the colour r, g, b.
+func (m *gifMapper) index(r, g, b uint8) uint8 {
+	if m.exact != nil {
+		if i, ok := m.exact[uint32(r)<<16|uint32(g)<<8|uint32(b)]; ok {
+			return i
+		}
+	}
+	k := int(r>>2)<<12 | int(g>>2)<<6 | int(b>>2)
+	if m.grid != nil && m.grid[k] != 0 {
+		return uint8(m.grid[k] - 1)
+	}
+	cr, cg, cb := int(r), int(g), int(b)
+	if m.grid != nil {
+		cr, cg, cb = int(r&^3|2), int(g&^3|2), int(b&^3|2)
+	}
+	best := nearest(m.pal, cr, cg, cb)
+	if m.grid != nil {
+		m.grid[k] = uint16(best) + 1
+	}
+	return uint8(best)
+}
+
+// mapFrame sets dst, one index a pixel of f in rows of f's width, to the
+// palette indices of f's pixels, ti (the transparent index) for those of
+// alpha below 128.
+func (m *gifMapper) mapFrame(dst []uint8, f *image.NRGBA, ti int) {
+	w := f.Rect.Dx()
+	last, lastI := uint32(1<<31), uint8(0)
+	for y := f.Rect.Min.Y; y < f.Rect.Max.Y; y++ {
+		row := f.Pix[f.PixOffset(f.Rect.Min.X, y):f.PixOffset(f.Rect.Max.X, y)]
+		out := dst[(y-f.Rect.Min.Y)*w : (y-f.Rect.Min.Y+1)*w]
+		for x := range out {
+			p := row[4*x : 4*x+4 : 4*x+4]
+			if p[3] < 128 {
+				out[x] = uint8(ti)
+				continue
+			}
+			if c := uint32(p[0])<<16 | uint32(p[1])<<8 | uint32(p[2]); c != last {
+				last, lastI = c, m.index(p[0], p[1], p[2])
+			}
+			out[x] = lastI
+		}
+	}
+}
+
+// asNRGBA returns img as an *image.NRGBA, converting it when it is not one.
+func asNRGBA(img image.Image) *image.NRGBA {
+	if m, ok := img.(*image.NRGBA); ok {
+		return m
+	}
+	b := img.Bounds()
+	m := image.NewNRGBA(b)
+	draw.Draw(m, b, img, b.Min, draw.Src)
+	return m
+}
+
+// gifBlocks writes its input as GIF data sub-blocks of up to 255 bytes.
+type gifBlocks struct {
+	w   *bufio.Writer
+	buf [256]byte
+	n   int
+}
+
+func (b *gifBlocks) Write(p []byte) (int, error) {
+	total := len(p)
+	for len(p) > 0 {
+		c := copy(b.buf[1+b.n:], p)
+		b.n += c
+		p = p[c:]
+		if b.n == 255 {
+			b.flush()
+		}
+	}
+	return total, nil
+}
+
+func (b *gifBlocks) flush() {
+	if b.n > 0 {
+		b.buf[0] = uint8(b.n)
+		b.w.Write(b.buf[:1+b.n])
+		b.n = 0
+	}
+}
+
+// gifFrameOut is a frame to write: its rectangle, its indices in rows
+// of the rectangle's width, its delay in centiseconds and its disposal.
+type gifFrameOut struct {
+	rect     image.Rectangle
+	pix      []uint8
+	delay    int
+	disposal byte
+}
+
+// gifEncoder writes a GIF with a global palette.
+type gifEncoder struct {
+	w        *bufio.Writer
+	ti       int // the transparent index, or -1
+	litWidth int
+	lzw      *lzw.Writer
+	blocks   gifBlocks
+}
+
+// header writes the header, the logical screen of size with the global
+// palette pal (and the transparent entry ti, black, when ti ≥ 0, which is
+// also the background), and the loop count unless it is -1.
+func (e *gifEncoder) header(size image.Point, pal [][3]uint8, loopCount int) {
+	n := len(pal)
+	if e.ti >= 0 {
+		n = e.ti + 1
+	}
+	bits := 1
+	for 1<<bits < n {
+		bits++
+	}
+	e.litWidth = max(2, bits)
+	bg := max(0, e.ti)
+	e.w.WriteString("GIF89a")
+	e.w.Write([]byte{uint8(size.X), uint8(size.X >> 8), uint8(size.Y), uint8(size.Y >> 8), 0xF0 | uint8(bits-1), uint8(bg), 0})
+	table := make([]byte, 3<<bits)
+	for i, c := range pal {
+		copy(table[3*i:], c[:])
+	}
+	e.w.Write(table)
+	if loopCount >= 0 {
+		e.w.Write([]byte{0x21, 0xFF, 11})
+		e.w.WriteString("NETSCAPE2.0")
+		e.w.Write([]byte{3, 1, uint8(loopCount), uint8(loopCount >> 8), 0})
+	}
+}
+
+// frame writes f: its Graphic Control Extension, image descriptor and
+// LZW data.
+func (e *gifEncoder) frame(f *gifFrameOut) error {
+	flags, ti := f.disposal<<2, uint8(0)
+	if e.ti >= 0 {
+		flags, ti = flags|1, uint8(e.ti)
+	}
+	r := f.rect
+	e.w.Write([]byte{0x21, 0xF9, 4, flags, uint8(f.delay), uint8(f.delay >> 8), ti, 0,
+		0x2C, uint8(r.Min.X), uint8(r.Min.X >> 8), uint8(r.Min.Y), uint8(r.Min.Y >> 8),
+		uint8(r.Dx()), uint8(r.Dx() >> 8), uint8(r.Dy()), uint8(r.Dy() >> 8), 0, uint8(e.litWidth)})
+	e.blocks.w = e.w
+	if e.lzw == nil {
+		e.lzw = lzw.NewWriter(&e.blocks, lzw.LSB, e.litWidth).(*lzw.Writer)
+	} else {
+		e.lzw.Reset(&e.blocks, lzw.LSB, e.litWidth)
+	}
+	if _, err := e.lzw.Write(f.pix); err != nil {
+		return err
+	}
+	if err := e.lzw.Close(); err != nil {
+		return err
+	}
+	e.blocks.flush()
+	return e.w.WriteByte(0)
+}
+
+// gifDelay is d in centiseconds, rounded to the nearest and kept within
+// what a GIF can say.
+func gifDelay(d time.Duration) int {
+	return int(min(max(0, (d+5*time.Millisecond)/(10*time.Millisecond)), 0xFFFF))
+}
+
+// changedRect returns the bounding box, in canvases of indices w wide,
+// of the pixels where cur differs from shown, or, when ti ≥ 0, of those
+// where cur is ti and shown is not (pixels turning transparent).
+func changedRect(cur, shown []uint8, w, ti int) image.Rectangle {
+	r := image.Rectangle{Min: image.Pt(w, len(cur)/w)}
+	for y := 0; y*w < len(cur); y++ {
+		c, s := cur[y*w:(y+1)*w], shown[y*w:(y+1)*w]
+		if bytes.Equal(c, s) {
+			continue
+		}
+		for x := range c {
+			if c[x] != s[x] && (ti < 0 || (int(c[x]) == ti && int(s[x]) != ti)) {
+				r.Min.X, r.Max.X = min(r.Min.X, x), max(r.Max.X, x+1)
+				r.Min.Y, r.Max.Y = min(r.Min.Y, y), y+1
+			}
+		}
+	}
+	if r.Max.X == 0 {
+		return image.Rectangle{}
+	}
+	return r
+}
+
+// crop returns the rows of r in a canvas of indices w wide.
+func crop(canvas []uint8, w int, r image.Rectangle) []uint8 {
+	out := make([]uint8, 0, r.Dx()*r.Dy())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		out = append(out, canvas[y*w+r.Min.X:y*w+r.Max.X]...)
+	}
+	return out
+}
+
+// encodeGIFAll writes a as an animated GIF (see the comment above
+// gifHistogram), checking ctx between frames. It holds, besides the
+// frames, three canvases of palette indices.
+func encodeGIFAll(ctx context.Context, w io.Writer, a *Animation, _ EncodeOptions) error {
+	size := a.Size()
+	if size.X > 0xFFFF || size.Y > 0xFFFF {
+		return fmt.Errorf("gif: %d×%d is larger than a GIF can be", size.X, size.Y)
+	}
+	h := newGIFHistogram()
+	for _, f := range a.Frames {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		h.add(asNRGBA(f))
+	}
+	ti, k := -1, 256
+	if h.transparent || len(a.Frames) > 1 {
+		k = 255
+	}
+	pal := h.palette(k)
+	if k == 255 {
+		ti = len(pal)
+	}
+	m := newGIFMapper(pal, h.exact != nil && len(h.exact) <= k)
+	e := &gifEncoder{w: bufio.NewWriter(w), ti: ti}
+	e.header(size, pal, gifLoopCount(a.Loops))
+
+	const none, background = 1, 2
+	full := image.Rectangle{Max: size}
+	n := size.X * size.Y
+	shown, cur := make([]uint8, n), make([]uint8, n)
+	var pending gifFrameOut
+	for i, f := range a.Frames {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m.mapFrame(cur, asNRGBA(f), ti)
+		delay := gifDelay(a.Delays[i])
+		if i == 0 {
+			pending = gifFrameOut{rect: full, pix: bytes.Clone(cur), delay: delay, disposal: none}
+			shown, cur = cur, shown
+			continue
+		}
+		// Pixels turning transparent: the pending frame restores its
+		// rectangle, grown to cover them, to background (transparent),
+		// drawing the same pixels as before over it.
+		tr := changedRect(cur, shown, size.X, ti)
+		if !tr.Empty() {
+			r := pending.rect.Union(tr)
+			pending = gifFrameOut{rect: r, pix: crop(shown, size.X, r), delay: pending.delay, disposal: background}
+			for y := r.Min.Y; y < r.Max.Y; y++ {
+				row := shown[y*size.X+r.Min.X : y*size.X+r.Max.X]
+				for x := range row {
+					row[x] = uint8(ti)
+				}
+			}
+		}
+		if err := e.frame(&pending); err != nil {
+			return err
+		}
+		r := changedRect(cur, shown, size.X, -1)
+		if r.Empty() {
+			r = image.Rect(0, 0, 1, 1) // the same picture, for longer
+		}
+		// What the frame does not change is left transparent.
+		pix, j := crop(cur, size.X, r), 0
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for _, v := range shown[y*size.X+r.Min.X : y*size.X+r.Max.X] {
+				if pix[j] == v {
+					pix[j] = uint8(ti)
+				}
+				j++
+			}
+		}
+		pending = gifFrameOut{rect: r, pix: pix, delay: delay, disposal: none}
+		shown, cur = cur, shown
+	}
+	if err := e.frame(&pending); err != nil {
+		return err
+	}
+	e.w.WriteByte(0x3B)
+	return e.w.Flush()
 }
