@@ -254,16 +254,21 @@ type gifCompositor struct {
 func (c *gifCompositor) draw(ctx context.Context, im *gifImage) error {
 	switch c.dispose {
 	case 2:
-		c.eachRow(c.disposeRect, func(row []byte, _ int) { clear(row) })
+		c.eachRow(c.disposeRect, func(row []byte) { clear(row) })
 	case 3, 4:
 		at := 0
-		c.eachRow(c.disposeRect, func(row []byte, _ int) { at += copy(row, c.saved[at:]) })
+		c.eachRow(c.disposeRect, func(row []byte) { at += copy(row, c.saved[at:]) })
 	}
 	clip := im.rect.Intersect(c.canvas.Rect)
 	c.dispose, c.disposeRect = im.disposal, clip
 	if im.disposal == 3 || im.disposal == 4 {
-		c.saved = c.saved[:0]
-		c.eachRow(clip, func(row []byte, _ int) { c.saved = append(c.saved, row...) })
+		n := 4 * clip.Dx() * clip.Dy()
+		if cap(c.saved) < n {
+			c.saved = make([]byte, n)
+		}
+		c.saved = c.saved[:n]
+		at := 0
+		c.eachRow(clip, func(row []byte) { at += copy(c.saved[at:], row) })
 	}
 
 	if im.palette == nil {
@@ -348,9 +353,9 @@ func (c *gifCompositor) draw(ctx context.Context, im *gifImage) error {
 
 // eachRow calls fn with the canvas bytes of each row of r, a rectangle
 // inside the canvas.
-func (c *gifCompositor) eachRow(r image.Rectangle, fn func(row []byte, y int)) {
+func (c *gifCompositor) eachRow(r image.Rectangle, fn func(row []byte)) {
 	for y := r.Min.Y; y < r.Max.Y; y++ {
-		fn(c.canvas.Pix[c.canvas.PixOffset(r.Min.X, y):c.canvas.PixOffset(r.Max.X, y)], y)
+		fn(c.canvas.Pix[c.canvas.PixOffset(r.Min.X, y):c.canvas.PixOffset(r.Max.X, y)])
 	}
 }
 
