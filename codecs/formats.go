@@ -44,6 +44,8 @@ func init() {
 		DecodeConfig: decodeGIFConfig,
 		Decode:       decodeGIF,
 		Frames:       gifFrames,
+		DecodeAll:    decodeGIFAll,
+		EncodeAll:    encodeGIFAll,
 	})
 }
 
