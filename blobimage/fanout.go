@@ -408,6 +408,8 @@ func (s *Store) makeVariants(ctx context.Context, key string, data []byte, m *ma
 	if summarise {
 		m.Frames = d.info.Frames
 	}
+	frames := newFrameSource(s, key, data, d)
+	defer frames.close()
 	made = make([]manifestVariant, len(which))
 	var mu sync.Mutex
 	err = variants.RenderStored(ctx, d.img, d.orientation, d.full, specs, s.cfg.Concurrency, func(j int, img image.Image) error {
@@ -418,11 +420,10 @@ func (s *Store) makeVariants(ctx context.Context, key string, data []byte, m *ma
 		}
 		mv := m.Variants[which[j]]
 		fs := mv.formats()
-		encs, err := s.encodeAll(ctx, img, fs, specs[j], d.icc)
+		size, encs, err := s.encodeVariant(ctx, frames, img, fs, specs[j], d.icc)
 		if err != nil {
 			return err
 		}
-		size := img.Bounds().Size()
 		mv.Width, mv.Height, mv.Pending = size.X, size.Y, false
 		mv.setSizes(encs)
 		// Each encoding is written unless another process made it first;
@@ -569,7 +570,7 @@ func expected(m *manifest, rule *compiledRule) []manifestVariant {
 	vs := make([]manifestVariant, len(rule.Variants))
 	for i, spec := range rule.Variants {
 		mv := manifestVariant{Name: spec.Name, FP: rule.specFPs[i], Pending: true}.
-			withFormats(spec.OutputFormats(m.Source, !m.Alpha))
+			withFormats(spec.FormatsFor(m.Source, !m.Alpha, m.Frames))
 		for _, old := range m.Variants {
 			if old.Name == mv.Name && old.FP == mv.FP {
 				mv = mv.withFormats(old.formats())

@@ -167,10 +167,12 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 	if s.cfg.FanOut != Eager {
 		for i, spec := range rule.Variants {
 			m.Variants[i] = manifestVariant{Name: spec.Name, FP: rule.specFPs[i], Pending: true}.
-				withFormats(spec.OutputFormats(info.Format, opaque))
+				withFormats(spec.FormatsFor(info.Format, opaque, info.Frames))
 		}
 	}
 	tx := &txn{s: s, key: key}
+	frames := newFrameSource(s, key, data, d)
+	defer frames.close()
 	var (
 		reencoded []byte
 		recFormat codecs.Format
@@ -183,12 +185,11 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 			return err
 		}
 		spec := specs[i]
-		fs := spec.OutputFormats(info.Format, opaque)
-		encs, err := s.encodeAll(ctx, out, fs, spec, icc)
+		fs := spec.FormatsFor(info.Format, opaque, info.Frames)
+		size, encs, err := s.encodeVariant(ctx, frames, out, fs, spec, icc)
 		if err != nil {
 			return err
 		}
-		size := out.Bounds().Size()
 		if recompress && i == 0 {
 			reencoded, recFormat, recSize = encs[0], fs[0], size
 			return nil
@@ -288,6 +289,9 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 	var meta metadata.Metadata
 	merr := mfErr
 	if mf != nil {
+		// A damaged segment the strip drops or skips is logged, with
+		// the key, where the Store logs.
+		mf = mf.WithLogger(s.log.With("key", key))
 		meta, merr = mf.Metadata()
 	}
 	if merr != nil {

@@ -74,7 +74,7 @@ func DecodeAll(ctx context.Context, data []byte, lim Limits) (*Animation, Info, 
 		return nil, info, err
 	}
 	c, _ := Lookup(info.Format)
-	if c.DecodeAll == nil || info.Frames <= 1 {
+	if c.DecodeAll == nil {
 		img, info, err := Decode(ctx, data, lim)
 		if err != nil {
 			return nil, info, err

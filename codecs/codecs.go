@@ -14,8 +14,9 @@
 //     decoder panic into ErrCorrupt, and feeds the decoder through a reader
 //     that stops when the context is done.
 //
-// The formats registered by this package are JPEG, PNG and GIF (first
-// frame). Other formats live in sub-packages that register themselves when
+// The formats registered by this package are JPEG, PNG and GIF (Decode
+// gives the first frame; DecodeAll and EncodeAll the whole animation, see
+// Animation). Other formats live in sub-packages that register themselves when
 // imported, as image/png does with the image package: codecs/webp (WebP),
 // codecs/heif (HEIC, HEIF and AVIF decoding) and codecs/avif (AVIF
 // encoding). Register replaces a format's codec, so a faster decoder can be

@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"image/gif"
 	"image/png"
 	"io"
 	"testing"
@@ -164,9 +165,30 @@ func TestEncodePNGLossless(t *testing.T) {
 	}
 }
 
+// TestEncodeGIF: a still GIF is a one-frame animation without a loop
+// extension, its colours kept (quads has four).
+func TestEncodeGIF(t *testing.T) {
+	img := quads(8, 8)
+	var buf bytes.Buffer
+	if err := codecs.Encode(&buf, img, codecs.GIF, codecs.EncodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := gif.DecodeAll(&buf)
+	if err != nil || len(g.Image) != 1 || g.LoopCount != -1 {
+		t.Fatalf("still GIF: %v, loop count %d", err, g.LoopCount)
+	}
+	for _, p := range []image.Point{{1, 1}, {6, 1}, {1, 6}, {6, 6}} {
+		r1, g1, b1, _ := img.At(p.X, p.Y).RGBA()
+		r2, g2, b2, _ := g.Image[0].At(p.X, p.Y).RGBA()
+		if r1 != r2 || g1 != g2 || b1 != b2 {
+			t.Errorf("pixel %v: %v, want %v", p, g.Image[0].At(p.X, p.Y), img.At(p.X, p.Y))
+		}
+	}
+}
+
 func TestEncodeUnsupported(t *testing.T) {
 	img := quads(8, 8)
-	for _, f := range []codecs.Format{codecs.GIF, codecs.HEIC, "bmp", ""} {
+	for _, f := range []codecs.Format{codecs.HEIC, "bmp", ""} {
 		var buf bytes.Buffer
 		err := codecs.Encode(&buf, img, f, codecs.EncodeOptions{})
 		if !errors.Is(err, codecs.ErrUnsupportedFormat) {

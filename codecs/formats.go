@@ -46,6 +46,7 @@ func init() {
 		Frames:       gifFrames,
 		DecodeAll:    decodeGIFAll,
 		EncodeAll:    encodeGIFAll,
+		Encode:       encodeGIF,
 	})
 }
 

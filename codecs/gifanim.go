@@ -926,3 +926,9 @@ func encodeGIFAll(ctx context.Context, w io.Writer, a *Animation, _ EncodeOption
 	e.w.WriteByte(0x3B)
 	return e.w.Flush()
 }
+
+// encodeGIF writes one still image as a GIF: an animation of one frame,
+// with no loop extension, its colours quantised as EncodeAll's are.
+func encodeGIF(w io.Writer, img image.Image, o EncodeOptions) error {
+	return encodeGIFAll(context.Background(), w, &Animation{Frames: []image.Image{img}, Delays: []time.Duration{0}, Loops: 1}, o)
+}

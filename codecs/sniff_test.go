@@ -25,7 +25,7 @@ func TestRegistry(t *testing.T) {
 	}{
 		{codecs.JPEG, "image/jpeg", ".jpg", true},
 		{codecs.PNG, "image/png", ".png", true},
-		{codecs.GIF, "image/gif", ".gif", false},
+		{codecs.GIF, "image/gif", ".gif", true},
 		{codecs.WebP, "image/webp", ".webp", true},
 		{"tiff", "", "", false},
 	} {

@@ -203,7 +203,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"keep with quality", `{"rules": [{"match": "*", "original": {"mode": "keep", "quality": 80}}]}`, "rules[0].original.quality", "only applies to mode recompress"},
 		{"keep with max_width", `{"rules": [{"match": "*", "original": {"max_width": 80}}]}`, "rules[0].original.max_width", "only applies to mode recompress"},
 		{"keep with max_height", `{"rules": [{"match": "*", "original": {"max_height": 80}}]}`, "rules[0].original.max_height", "only applies to mode recompress"},
-		{"recompress to gif", `{"rules": [{"match": "*", "original": {"mode": "recompress", "format": "gif"}}]}`, "rules[0].original.format", `"gif" cannot be encoded`},
+		{"recompress to bmp", `{"rules": [{"match": "*", "original": {"mode": "recompress", "format": "bmp"}}]}`, "rules[0].original.format", `"bmp" cannot be encoded`},
 		{"recompress quality", `{"rules": [{"match": "*", "original": {"mode": "recompress", "quality": 101}}]}`, "rules[0].original.quality", "must be between 0 and 100"},
 		{"recompress max_width", `{"rules": [{"match": "*", "original": {"mode": "recompress", "max_width": -1}}]}`, "rules[0].original.max_width", "must not be negative"},
 		{"recompress max_height", `{"rules": [{"match": "*", "original": {"mode": "recompress", "max_height": 20000}}]}`, "rules[0].original.max_height", "must be at most 16384"},

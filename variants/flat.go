@@ -36,6 +36,7 @@ type flat struct {
 	Quality    int             `json:"quality,omitempty"`
 	Lossless   bool            `json:"lossless,omitempty"`
 	Speed      int             `json:"speed,omitempty"`
+	Animated   bool            `json:"animated,omitempty"`
 }
 
 // The geometry ops of the flat form.
@@ -57,7 +58,7 @@ const (
 // negative width is still a flat form, which lets Validate name the field
 // as the config file writes it.
 func toFlat(s Spec) (flat, error) {
-	f := flat{Name: s.Name, Format: s.Format, Formats: s.Formats, Quality: s.Quality, Lossless: s.Lossless, Speed: s.Speed}
+	f := flat{Name: s.Name, Format: s.Format, Formats: s.Formats, Quality: s.Quality, Lossless: s.Lossless, Speed: s.Speed, Animated: s.Animated}
 	ps := s.Processors
 	i := 0
 	if i < len(ps) {
@@ -134,7 +135,7 @@ func describeType(p Processor) string {
 // only where the op takes them; a readable colour); parameters are left to
 // Spec.Validate.
 func (f flat) spec() (Spec, error) {
-	s := Spec{Name: f.Name, Format: f.Format, Formats: f.Formats, Quality: f.Quality, Lossless: f.Lossless, Speed: f.Speed}
+	s := Spec{Name: f.Name, Format: f.Format, Formats: f.Formats, Quality: f.Quality, Lossless: f.Lossless, Speed: f.Speed, Animated: f.Animated}
 	switch f.Op {
 	case "", opFit, opFill, opResize, opCrop, opPad:
 	default:

@@ -98,6 +98,40 @@ type Spec struct {
 	// Speed is the AVIF encoder's speed, 1 (slowest, smallest) to 10; 0
 	// means the encoder's default. Other formats ignore it.
 	Speed int
+	// Animated keeps every frame of an animated original (a GIF, an
+	// animated WebP), each one processed, with its timing: the variant is
+	// then an animation in the formats AnimatedFormats gives. Without it,
+	// or for a still original, the variant is the first frame.
+	Animated bool
+}
+
+// Animates reports whether s makes an animation of an original of frames
+// frames.
+func (s Spec) Animates(frames int) bool { return s.Animated && frames > 1 }
+
+// FormatsFor returns the formats s encodes an original of format src in:
+// AnimatedFormats when s animates its frames, else OutputFormats.
+func (s Spec) FormatsFor(src codecs.Format, opaque bool, frames int) []codecs.Format {
+	if s.Animates(frames) {
+		return s.AnimatedFormats(src)
+	}
+	return s.OutputFormats(src, opaque)
+}
+
+// AnimatedFormats returns the formats s encodes an animation of a source
+// of format src in: Formats or Format when set (each must encode
+// animations: GIF, WebP), else the source's own format when it can be
+// written animated, else GIF.
+func (s Spec) AnimatedFormats(src codecs.Format) []codecs.Format {
+	switch {
+	case len(s.Formats) > 0:
+		return s.Formats
+	case s.Format != "":
+		return []codecs.Format{s.Format}
+	case codecs.CanEncodeAll(src):
+		return []codecs.Format{src}
+	}
+	return []codecs.Format{codecs.GIF}
 }
 
 // EncodeOptions returns the options s encodes with.
@@ -153,8 +187,9 @@ const fingerprintVersion = "blobimage variant v1"
 // description (a Fingerprinter's own, otherwise its Go type and the JSON
 // encoding of its exported fields); format is Format as written ("" when
 // it depends on the source) and quality is Quality with 0 resolved to
-// codecs.DefaultQuality. Formats, Lossless and Speed add a line each
-// when set (formats "avif" "webp" "jpeg", lossless, speed 6), so specs
+// codecs.DefaultQuality. Formats, Lossless, Speed and Animated add a line
+// each when set (formats "avif" "webp" "jpeg", lossless, speed 6,
+// animated), so specs
 // without them keep the fingerprints they always had.
 func (s Spec) Fingerprint() string {
 	sum := sha256.Sum256([]byte(s.canonical()))
@@ -185,6 +220,9 @@ func (s Spec) canonical() string {
 	}
 	if s.Speed != 0 {
 		fmt.Fprintf(&b, "speed %d\n", s.Speed)
+	}
+	if s.Animated {
+		b.WriteString("animated\n")
 	}
 	return b.String()
 }
@@ -273,6 +311,13 @@ func (s Spec) Validate() error {
 	}
 	if err := checkFormats(s.Format, s.Formats); err != nil {
 		return err
+	}
+	if s.Animated {
+		for _, f := range append([]codecs.Format{s.Format}, s.Formats...) {
+			if f != "" && !codecs.CanEncodeAll(f) {
+				return fieldErr("animated", fmt.Sprintf("%s cannot be written animated (gif and webp can)", f))
+			}
+		}
 	}
 	if s.Speed < 0 || s.Speed > 10 {
 		return fieldErr("speed", "must be between 0 and 10")

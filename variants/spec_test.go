@@ -194,7 +194,7 @@ func TestSpecValidate(t *testing.T) {
 		{"contrast", variants.Spec{Name: "a", Processors: []variants.Processor{variants.Adjust{Contrast: -101}}}, "contrast: must be between -100 and 100"},
 		{"saturation NaN", variants.Spec{Name: "a", Processors: []variants.Processor{variants.Adjust{Saturation: math.NaN()}}}, "saturation: must be between -100 and 100"},
 		{"sharpen", variants.Spec{Name: "a", Processors: []variants.Processor{variants.Adjust{Sharpen: -0.5}}}, "sharpen: must be between 0 and 10"},
-		{"format", variants.Spec{Name: "a", Format: codecs.GIF}, `format: "gif" cannot be encoded (encodable: avif, jpeg, png, webp)`},
+		{"format", variants.Spec{Name: "a", Format: "bmp"}, `format: "bmp" cannot be encoded (encodable: avif, gif, jpeg, png, webp)`},
 		{"unknown format", variants.Spec{Name: "a", Format: "bmp"}, `format: "bmp" cannot be encoded`},
 		{"quality", variants.Spec{Name: "a", Quality: 101}, "quality: must be between 0 and 100"},
 		{"negative quality", variants.Spec{Name: "a", Quality: -1}, "quality: must be between 0 and 100"},
