@@ -40,29 +40,12 @@ func TestRegenRedactsOldManifests(t *testing.T) {
 
 	// Put the position back into a.jpg's manifest, as an older version
 	// wrote it.
-	a, err := inner.Attributes(ctx, "a.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := decodeManifest(a.Metadata[manifestKey])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Meta.GPS != nil {
-		t.Fatalf("a fresh manifest under a stripping rule holds %+v", m.Meta.GPS)
-	}
-	m.Meta.GPS = &metadata.GPS{Lat: 43.4671, Lon: 11.8853}
-	old, err := m.encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored, err := inner.ReadAll(ctx, "a.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := inner.WriteAll(ctx, "a.jpg", stored, writerOptionsOf(a, &old)); err != nil {
-		t.Fatal(err)
-	}
+	rewriteManifest(t, inner, "a.jpg", func(m *manifest) {
+		if m.Meta.GPS != nil {
+			t.Fatalf("a fresh manifest under a stripping rule holds %+v", m.Meta.GPS)
+		}
+		m.Meta.GPS = &metadata.GPS{Lat: 43.4671, Lon: 11.8853}
+	})
 	before := objects(t, inner)
 
 	st, err := s.Reconcile(ctx, ReconcileOptions{})
@@ -72,22 +55,14 @@ func TestRegenRedactsOldManifests(t *testing.T) {
 	if st.Redacted != 1 || st.Scanned != 2 || st.Unchanged != 1 || st.Created+st.Regenerated+st.Dropped != 0 {
 		t.Errorf("reconcile: %+v, want 1 redacted, 1 unchanged", st)
 	}
-	a, err = inner.Attributes(ctx, "a.jpg")
+	a, err := inner.Attributes(ctx, "a.jpg")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m, err := decodeManifest(a.Metadata[manifestKey]); err != nil || m.Meta.GPS != nil || m.Meta.Make != "Nikon" {
 		t.Errorf("after regen: manifest %+v, %v; want the camera and no position", m, err)
 	}
-	after := objects(t, inner)
-	for k, v := range before {
-		if !bytes.Equal(after[k], v) {
-			t.Errorf("%s changed", k)
-		}
-	}
-	if len(after) != len(before) {
-		t.Errorf("%d objects after, %d before", len(after), len(before))
-	}
+	checkUnchanged(t, before, objects(t, inner))
 	if f, err := s.Image(ctx, "open/b.jpg"); err != nil || f.Metadata.GPS == nil {
 		t.Errorf("strip: none lost its position: %+v, %v", f, err)
 	}
@@ -113,4 +88,46 @@ func objects(t *testing.T, b *blob.Bucket) map[string][]byte {
 		out[o.Key] = data
 	}
 	return out
+}
+
+// rewriteManifest rewrites the manifest of the object at key in inner as
+// edit changes it, the object's bytes as they are: a manifest as an older
+// version of blobimage wrote it.
+func rewriteManifest(t *testing.T, inner *blob.Bucket, key string, edit func(*manifest)) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := inner.Attributes(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := decodeManifest(a.Metadata[manifestKey])
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(m)
+	old, err := m.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := inner.ReadAll(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inner.WriteAll(ctx, key, stored, writerOptionsOf(a, &old)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkUnchanged fails unless after holds the objects of before, byte for
+// byte, and no others.
+func checkUnchanged(t *testing.T, before, after map[string][]byte) {
+	t.Helper()
+	for k, v := range before {
+		if !bytes.Equal(after[k], v) {
+			t.Errorf("%s changed", k)
+		}
+	}
+	if len(after) != len(before) {
+		t.Errorf("%d objects after, %d before", len(after), len(before))
+	}
 }

@@ -1,7 +1,6 @@
 package blobimage
 
 import (
-	"bytes"
 	"context"
 	"image/color"
 	"testing"
@@ -38,26 +37,7 @@ func TestRegenSummarisesOldManifests(t *testing.T) {
 	}
 
 	// Write a.jpg's manifest back as it was before placeholders.
-	a, err := inner.Attributes(ctx, "a.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := decodeManifest(a.Metadata[manifestKey])
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Placeholder, m.Color, m.Frames = nil, color.NRGBA{}, 0
-	old, err := m.encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored, err := inner.ReadAll(ctx, "a.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := inner.WriteAll(ctx, "a.jpg", stored, writerOptionsOf(a, &old)); err != nil {
-		t.Fatal(err)
-	}
+	rewriteManifest(t, inner, "a.jpg", func(m *manifest) { m.Placeholder, m.Color, m.Frames = nil, color.NRGBA{}, 0 })
 	if f, err := s.Image(ctx, "a.jpg"); err != nil || f.Placeholder != "" || f.Color != "" {
 		t.Fatalf("old manifest: %+v, %v; want no placeholder", f, err)
 	}
@@ -77,15 +57,7 @@ func TestRegenSummarisesOldManifests(t *testing.T) {
 	if f.Placeholder != fresh.Placeholder || f.Color != fresh.Color {
 		t.Errorf("summarised: %s %s, want what the write made: %s %s", f.Placeholder, f.Color, fresh.Placeholder, fresh.Color)
 	}
-	after := objects(t, inner)
-	for k, v := range before {
-		if !bytes.Equal(after[k], v) {
-			t.Errorf("%s changed", k)
-		}
-	}
-	if len(after) != len(before) {
-		t.Errorf("%d objects after, %d before", len(after), len(before))
-	}
+	checkUnchanged(t, before, objects(t, inner))
 	if st, err := s.Reconcile(ctx, ReconcileOptions{}); err != nil || st.Unchanged != 2 {
 		t.Errorf("second reconcile: %+v, %v; want everything unchanged", st, err)
 	}

@@ -201,19 +201,29 @@ func (b *browser) checkInfoPage(key string) {
 // checks that it decoded to w×h pixels.
 func (b *browser) waitImage(img string, w, h int) {
 	b.t.Helper()
-	var size struct {
-		Src           string
-		Complete      bool
-		Width, Height int
+	if got := b.loaded(img); got.Width != float64(w) || got.Height != float64(h) {
+		b.t.Errorf("image %s decoded to %v×%v, want %d×%d", got.Src, got.Width, got.Height, w, h)
 	}
+}
+
+// loadedImage is what the browser says of a loaded image element.
+type loadedImage struct {
+	Src           string
+	Complete      bool
+	Width, Height float64
+}
+
+// loaded waits for an image element to load and returns its current
+// source and natural size.
+func (b *browser) loaded(img string) loadedImage {
+	b.t.Helper()
+	var size loadedImage
 	waitFor(b.t, "an image to load", func() (bool, string) {
 		b.script(&size, `const i = arguments[0];
 			return {Src: i.currentSrc, Complete: i.complete, Width: i.naturalWidth, Height: i.naturalHeight}`, elementRef(img))
 		return size.Complete && size.Width > 0, fmt.Sprintf("%+v", size)
 	})
-	if size.Width != w || size.Height != h {
-		b.t.Errorf("image %s decoded to %d×%d, want %d×%d", size.Src, size.Width, size.Height, w, h)
-	}
+	return size
 }
 
 // waitResponsive waits for a srcset image to load and checks that the
@@ -222,16 +232,7 @@ func (b *browser) waitImage(img string, w, h int) {
 // gives it, so only the aspect is compared.
 func (b *browser) waitResponsive(img, src string, w, h int) {
 	b.t.Helper()
-	var size struct {
-		Src           string
-		Complete      bool
-		Width, Height float64
-	}
-	waitFor(b.t, "an image to load", func() (bool, string) {
-		b.script(&size, `const i = arguments[0];
-			return {Src: i.currentSrc, Complete: i.complete, Width: i.naturalWidth, Height: i.naturalHeight}`, elementRef(img))
-		return size.Complete && size.Width > 0, fmt.Sprintf("%+v", size)
-	})
+	size := b.loaded(img)
 	if !strings.Contains(size.Src, src) || math.Abs(size.Width*float64(h)/float64(w)-size.Height) > 1.5 {
 		b.t.Errorf("image %s shows at %v×%v, want the %s candidate, %d×%d", size.Src, size.Width, size.Height, src, w, h)
 	}
