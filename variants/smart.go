@@ -95,10 +95,47 @@ func smartWindow(src image.Image, cw, ch, W, H int) (x0, y0 int) {
 		return x0, y0
 	}
 	off := min(mulDivRound(start, side, span), side-win)
+	off = chromaAligned(src, horizontal, off, side, win)
 	if horizontal {
 		return off, y0
 	}
 	return x0, off
+}
+
+// chromaAligned returns the offset nearest off (off itself if it is) whose
+// window starts, in src, on a chroma sample when src is a subsampled
+// *image.YCbCr: the resampler works on the planes of such a window
+// directly, and on any other converts it to RGB first, at twice the cost.
+// The window moves by less than one chroma sample of src, well inside the
+// precision of the analysis. side is the length of the cover box along the
+// window's direction of travel, win the window's.
+func chromaAligned(src image.Image, horizontal bool, off, side, win int) int {
+	m, ok := src.(*image.YCbCr)
+	if !ok {
+		return off
+	}
+	f, _ := lzChromaFactors(m.SubsampleRatio)
+	n, start := m.Rect.Dx(), m.Rect.Min.X
+	if !horizontal {
+		_, f = lzChromaFactors(m.SubsampleRatio)
+		n, start = m.Rect.Dy(), m.Rect.Min.Y
+	}
+	if f <= 1 {
+		return off
+	}
+	aligned := func(o int) bool {
+		a := start + min(mulDivRound(o, n, side), n-1) // as fillWindow maps it
+		return (a%f+f)%f == 0
+	}
+	reach := f*((side+n-1)/n) + 1 // cover pixels spanning f source pixels
+	for d := range reach + 1 {
+		for _, o := range []int{off - d, off + d} {
+			if o >= 0 && o <= side-win && aligned(o) {
+				return o
+			}
+		}
+	}
+	return off
 }
 
 // smartBest returns where an m-long window over profile p (m ≤ len(p))
@@ -147,29 +184,33 @@ func (p smartPlanes) profile(byColumn bool) []int64 {
 	if byColumn {
 		out = make([]int64, w)
 	}
-	lum := p.y
-	at := func(x, y int) int32 { return lum[y*w+x] }
 	for y := range h {
-		ya, yb := max(y-1, 0), min(y+1, h-1)
+		up := p.y[max(y-1, 0)*w:][:w]
+		mid := p.y[y*w:][:w]
+		dn := p.y[min(y+1, h-1)*w:][:w]
+		cbs, crs := p.cb[y*w:][:w], p.cr[y*w:][:w]
+		var row int64
 		for x := range w {
 			xa, xb := max(x-1, 0), min(x+1, w-1)
-			gx := at(xb, ya) + 2*at(xb, y) + at(xb, yb) - at(xa, ya) - 2*at(xa, y) - at(xa, yb)
-			gy := at(xa, yb) + 2*at(x, yb) + at(xb, yb) - at(xa, ya) - 2*at(x, ya) - at(xb, ya)
+			gx := up[xb] + 2*mid[xb] + dn[xb] - up[xa] - 2*mid[xa] - dn[xa]
+			gy := dn[xa] + 2*dn[x] + dn[xb] - up[xa] - 2*up[x] - up[xb]
 			s := max(abs32(gx)+abs32(gy)-smartEdgeFloor, 0)
-			i := y*w + x
-			cb, cr := p.cb[i], p.cr[i]
-			if c := int32(math.Sqrt(float64(cb*cb + cr*cr))); c > smartChromaFloor {
-				s += smartChromaGain * (c - smartChromaFloor)
+			cb, cr := cbs[x], crs[x]
+			if c2 := cb*cb + cr*cr; c2 > smartChromaFloor*smartChromaFloor {
+				s += smartChromaGain * (int32(math.Sqrt(float64(c2))) - smartChromaFloor)
 			}
 			// Chai & Ngan's skin box: Cb in 77–127, Cr in 133–173.
-			if lum[i] >= smartSkinMinY && cb >= 77-128 && cb <= 127-128 && cr >= 133-128 && cr <= 173-128 {
+			if mid[x] >= smartSkinMinY && cb >= 77-128 && cb <= 127-128 && cr >= 133-128 && cr <= 173-128 {
 				s += smartSkin
 			}
 			if byColumn {
 				out[x] += int64(s)
 			} else {
-				out[y] += int64(s)
+				row += int64(s)
 			}
+		}
+		if !byColumn {
+			out[y] = row
 		}
 	}
 	return out
@@ -197,12 +238,21 @@ func sampleSmart(img image.Image) smartPlanes {
 	xs := smartGrid(b.Min.X, sw, w*s, 0x9e3779b9)
 	ys := smartGrid(b.Min.Y, sh, h*s, 0x85ebca6b)
 	n := w * h
-	p := smartPlanes{w: w, h: h, y: make([]int32, n), cb: make([]int32, n), cr: make([]int32, n)}
+	// The sums of Y, Cb and Cr of each copy pixel, side by side, and the
+	// index in acc of each grid column's and each grid row's copy pixel.
+	acc := make([]int32, 3*n)
+	cellX, cellY := make([]int, len(xs)), make([]int, len(ys))
+	for i := range cellX {
+		cellX[i] = 3 * (i / s)
+	}
+	for j := range cellY {
+		cellY[j] = 3 * (j / s * w)
+	}
 	add := func(gx, gy int, yy, cb, cr uint8) {
-		i := gy/s*w + gx/s
-		p.y[i] += int32(yy)
-		p.cb[i] += int32(cb) - 128
-		p.cr[i] += int32(cr) - 128
+		a := acc[cellY[gy]+cellX[gx]:][:3]
+		a[0] += int32(yy)
+		a[1] += int32(cb)
+		a[2] += int32(cr)
 	}
 	switch m := img.(type) {
 	case *image.YCbCr:
@@ -267,13 +317,17 @@ func sampleSmart(img image.Image) smartPlanes {
 			}
 		}
 	}
-	if s > 1 {
-		ss := int32(s * s)
-		for i := range n {
-			p.y[i] = divRound(p.y[i], ss)
-			p.cb[i] = divRound(p.cb[i], ss)
-			p.cr[i] = divRound(p.cr[i], ss)
+	p := smartPlanes{w: w, h: h, y: make([]int32, n), cb: make([]int32, n), cr: make([]int32, n)}
+	for i := range n {
+		a := acc[3*i:][:3]
+		if s == 1 {
+			p.y[i], p.cb[i], p.cr[i] = a[0], a[1]-128, a[2]-128
+			continue
 		}
+		const ss = smartSamples * smartSamples // a constant: no division
+		p.y[i] = (a[0] + ss/2) / ss
+		p.cb[i] = divRound(a[1]-128*ss, ss)
+		p.cr[i] = divRound(a[2]-128*ss, ss)
 	}
 	return p
 }
