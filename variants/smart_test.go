@@ -461,3 +461,28 @@ func TestFillSmartSeesFineTexture(t *testing.T) {
 		}
 	}
 }
+
+// Colour hidden under full transparency is no detail: the window goes to
+// what is visible.
+func TestFillSmartIgnoresTransparentPixels(t *testing.T) {
+	src := image.NewNRGBA(image.Rect(0, 0, 960, 640))
+	visible := image.Rect(728, 220, 920, 420)
+	for y := range 640 {
+		for x := range 960 {
+			c := color.NRGBA{0, 0, 0, 0}
+			switch {
+			case image.Pt(x, y).In(visible):
+				c = color.NRGBA{200, 60, 200, 255}
+			case (x/6+y/6)%2 == 0: // an invisible checker on the left
+				c = color.NRGBA{255, 255, 255, 0}
+			}
+			src.SetNRGBA(x, y, c)
+		}
+	}
+	is := func(c color.NRGBA) bool { return c.A > 240 && testimage.Near(c, color.NRGBA{200, 60, 200, 255}, 12) }
+	all := countPixels(renderOne(t, src, variants.Fill{Width: 320, Height: 320, Anchor: variants.Right}), is)
+	got := countPixels(renderOne(t, src, variants.Fill{Width: 320, Height: 320, Anchor: variants.Smart}), is)
+	if all < 5000 || got < all*97/100 {
+		t.Errorf("%d of the visible patch's %d pixels in the window", got, all)
+	}
+}
