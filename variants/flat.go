@@ -227,7 +227,8 @@ func (s Spec) MarshalJSON() ([]byte, error) {
 // The op may be left out: the spec then works on the whole picture at full
 // size, applying only its post-ops, or none at all (a re-encoded copy, e.g.
 // to change the format). width, height, anchor and background need an op;
-// anchor applies to fill, crop and pad, background to pad.
+// anchor applies to fill, crop and pad ("smart" to fill only), background
+// to pad.
 //
 // Only the shape is checked here; Validate checks the values. Errors are
 // *FieldErrors naming the field, e.g. "anchor: only applies to op fill,

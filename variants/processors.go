@@ -26,6 +26,11 @@ const (
 	TopRight    Anchor = "top-right"
 	BottomLeft  Anchor = "bottom-left"
 	BottomRight Anchor = "bottom-right"
+	// Smart, for Fill only, places the window where the picture's detail
+	// is (edges, saturated colour, skin tones) rather than at a fixed
+	// point. It is chosen on a small copy of the displayed picture; a
+	// picture with nothing that stands out is cut as Center cuts it.
+	Smart Anchor = "smart"
 )
 
 // Fit scales the picture down to fit inside Width×Height, keeping its aspect
@@ -170,10 +175,20 @@ func anchorName(a Anchor) string {
 	return string(a)
 }
 
-// checkAnchor validates an anchor field.
-func checkAnchor(a Anchor) error {
-	if !validAnchor(a) {
-		return fieldErr("anchor", fmt.Sprintf("%q is not one of center, top, bottom, left, right, top-left, top-right, bottom-left, bottom-right", string(a)))
+// checkAnchor validates an anchor field; smart says whether Smart is
+// allowed (for Fill, not for Crop or Pad).
+func checkAnchor(a Anchor, smart bool) error {
+	switch {
+	case a == Smart && smart:
+		return nil
+	case a == Smart:
+		return fieldErr("anchor", `"smart" only applies to op fill`)
+	case !validAnchor(a):
+		list := "center, top, bottom, left, right, top-left, top-right, bottom-left, bottom-right"
+		if smart {
+			list += ", smart"
+		}
+		return fieldErr("anchor", fmt.Sprintf("%q is not one of %s", string(a), list))
 	}
 	return nil
 }
@@ -302,7 +317,12 @@ func (f Fill) ProcessScaled(src image.Image, w, h int) (image.Image, error) {
 		return nil, err
 	}
 	cw, ch := f.ResampleSize(w, h)
-	x0, y0 := anchorOffset(cw, ch, f.Width, f.Height, f.Anchor)
+	var x0, y0 int
+	if f.Anchor == Smart {
+		x0, y0 = smartWindow(src, cw, ch, f.Width, f.Height)
+	} else {
+		x0, y0 = anchorOffset(cw, ch, f.Width, f.Height, f.Anchor)
+	}
 	// Crop first, then scale: the same picture as scaling to cw×ch and
 	// cropping, without making the whole cw×ch image (which can be huge
 	// when a long, narrow picture is enlarged).
@@ -322,7 +342,7 @@ func (f Fill) validate() error {
 	if err := checkSide("height", f.Height); err != nil {
 		return err
 	}
-	return checkAnchor(f.Anchor)
+	return checkAnchor(f.Anchor, true)
 }
 
 // --- Resize ---
@@ -381,7 +401,7 @@ func (c Crop) validate() error {
 	if err := checkSide("height", c.Height); err != nil {
 		return err
 	}
-	return checkAnchor(c.Anchor)
+	return checkAnchor(c.Anchor, false)
 }
 
 // --- Pad ---
@@ -429,7 +449,7 @@ func (p Pad) validate() error {
 	if err := checkSide("height", p.Height); err != nil {
 		return err
 	}
-	return checkAnchor(p.Anchor)
+	return checkAnchor(p.Anchor, false)
 }
 
 // --- Rotate ---
