@@ -114,15 +114,12 @@ func (fs *frameSource) render(ctx context.Context, spec variants.Spec, formats [
 	return size, encs, nil
 }
 
-// smartAnchor is the anchor that looks for the picture's detail.
-const smartAnchor variants.Anchor = "smart"
-
 // steady returns spec with a smart anchor replaced by the centre, so that
 // every frame is cropped alike.
 func steady(spec variants.Spec) variants.Spec {
 	ps := make([]variants.Processor, len(spec.Processors))
 	for i, p := range spec.Processors {
-		if f, ok := p.(variants.Fill); ok && f.Anchor == smartAnchor {
+		if f, ok := p.(variants.Fill); ok && f.Anchor == variants.Smart {
 			f.Anchor = variants.Center
 			p = f
 		}

@@ -49,6 +49,7 @@ func animationConfig() config {
 	return config{Config: variants.Config{Rules: []variants.Rule{{Match: "**", Variants: []variants.Spec{
 		{Name: "moving", Processors: fit, Animated: true},
 		{Name: "still", Processors: fit},
+		{Name: "square", Processors: []variants.Processor{variants.Fill{Width: 12, Height: 12, Anchor: variants.Smart}}, Animated: true},
 	}}}}}
 }
 
@@ -99,6 +100,7 @@ func TestAnimatedVariant(t *testing.T) {
 			t.Errorf("%v: moving %+v, want a 20×15 GIF", fan, moving)
 		}
 		checkAnimatedGIF(t, s, moving.Key, 20, 15)
+		checkAnimatedGIF(t, s, f.Variants["square"].Key, 12, 12) // smart: the same window for every frame
 		img, format := decodeKey(t, s.Bucket, still.Key)
 		if format != codecs.PNG || img.Bounds().Dx() != 20 || !testimage.Near(img.At(10, 7), frameColours[0], 8) {
 			t.Errorf("%v: still is %s %v %v, want a PNG of the first frame", fan, format, img.Bounds(), img.At(10, 7))
@@ -131,7 +133,9 @@ func TestAnimatedVariantLimits(t *testing.T) {
 		if ks := keys(t, inner); len(ks) != 0 {
 			t.Errorf("%s: a refused write left %q", tc.name, ks)
 		}
-		cfg.Rules[0].Variants[0].Animated = false
+		for i := range cfg.Rules[0].Variants {
+			cfg.Rules[0].Variants[i].Animated = false
+		}
 		s, _ = newStore(t, cfg)
 		put(t, s, "a.gif", data)
 		if f := imageFile(t, s, "a.gif"); f.Frames != 3 || f.Variants["moving"].Format != codecs.PNG {
