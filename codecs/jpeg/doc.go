@@ -12,6 +12,9 @@
 //   - restart intervals (DRI, RST0–RST7), fill bytes before markers, byte
 //     stuffing, Huffman and quantisation tables (8- or 16-bit) redefined
 //     between scans;
+//   - Huffman tables 0 and 1 that no DHT segment defines are the typical
+//     tables of ITU T.81 K.3, as in libjpeg: Motion-JPEG frames leave out
+//     their DHT segments;
 //   - one component (gray), three (YCbCr, or RGB when an Adobe APP14 segment
 //     says transform 0 or the component ids are 'R', 'G', 'B') and four
 //     (Adobe CMYK, or YCCK when the APP14 transform is not 0), each with

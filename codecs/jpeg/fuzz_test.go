@@ -38,6 +38,8 @@ func decFuzzSeeds(t testing.TB) [][]byte {
 	var seeds [][]byte
 	src := decTestPhoto(19, 13, 9, 8)
 	seeds = append(seeds, decStdEncode(t, src, 75), decStdEncode(t, decGray(src), 50))
+	// A Motion-JPEG frame: the typical Huffman tables, no DHT segment.
+	seeds = append(seeds, decWithoutDHT(decStdEncode(t, src, 75), nil))
 	for _, v := range decVariants() {
 		switch v.name {
 		case "420/baseline", "420/progressive", "420/progressive-restart", "444/progressive-restart",

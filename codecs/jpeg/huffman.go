@@ -71,6 +71,24 @@ func (h *decHuffman) build(counts *[16]byte, vals []byte) error {
 	return nil
 }
 
+// needHuffman makes sure that Huffman table id of class tc (0 DC, 1 AC)
+// is defined before a scan uses it. Tables 0 and 1 that no DHT segment
+// has defined are the typical tables of ITU T.81 K.3 (0 luminance, 1
+// chrominance; the encoder's encHuffSpecs), as in libjpeg: Motion-JPEG
+// frames leave out their DHT segments when they use those tables. Tables
+// 2 and 3 have no default.
+func (d *decoder) needHuffman(tc, id uint8) error {
+	h := &d.huff[tc][id]
+	if h.defined {
+		return nil
+	}
+	if id > 1 {
+		return FormatError("uninitialized Huffman table")
+	}
+	spec := &encHuffSpecs[2*id+tc]
+	return h.build(&spec.counts, spec.symbols)
+}
+
 // processDHT reads Huffman tables (B.2.4.2).
 func (d *decoder) processDHT(n int) error {
 	for n > 0 {

@@ -99,10 +99,15 @@ func (d *decoder) processSOS(n int) error {
 
 	for i := 0; i < sc.ns; i++ {
 		c := &d.comp[sc.comp[i]]
-		dcUsed := sc.ss == 0 && sc.ah == 0
-		acUsed := sc.se > 0
-		if dcUsed && !d.huff[0][sc.td[i]].defined || acUsed && !d.huff[1][sc.ta[i]].defined {
-			return FormatError("uninitialized Huffman table")
+		if sc.ss == 0 && sc.ah == 0 { // DC coded
+			if err := d.needHuffman(0, sc.td[i]); err != nil {
+				return err
+			}
+		}
+		if sc.se > 0 { // AC coded
+			if err := d.needHuffman(1, sc.ta[i]); err != nil {
+				return err
+			}
 		}
 		c.dcPred = 0
 		if d.progressive {
