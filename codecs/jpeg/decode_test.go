@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"testing"
+	"testing/iotest"
 )
 
 // decTestPhoto returns a photo-like RGBA image: smooth gradients, a few
@@ -395,6 +396,34 @@ func decCheckScaledPlanes(t *testing.T, name string, data []byte) {
 		}
 		if mean := float64(sum) / float64(n); mean > meanBound || maxd > decScaledMaxBound {
 			t.Errorf("%s/%d planes: mean difference %.3f (bound %.1f), max %d (bound %d)", name, denom, mean, meanBound, maxd, decScaledMaxBound)
+		}
+	}
+}
+
+// TestDecodeShortReads decodes through readers that return one byte, or
+// half of what is asked, at a time: an 0xFF at the end of a short read
+// is not the end of the data.
+func TestDecodeShortReads(t *testing.T) {
+	src := decTestPhoto(75, 53, 8, 6)
+	files := map[string][]byte{"image/jpeg": decStdEncode(t, src, 90)}
+	for _, v := range decVariants() {
+		files[v.name] = twEncode(twPlanes(src, len(v.o.comps), v.rgb, v.o.adobe > 0), 75, 53, v.o)
+	}
+	readers := map[string]func(io.Reader) io.Reader{"one byte": iotest.OneByteReader, "half": iotest.HalfReader}
+	for name, data := range files {
+		want, err := Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for rname, r := range readers {
+			got, err := Decode(r(bytes.NewReader(data)))
+			if err != nil {
+				t.Errorf("%s/%s: %v", name, rname, err)
+				continue
+			}
+			if maxd, _, err := decDiff(want, got); err != nil || maxd != 0 {
+				t.Errorf("%s/%s: differs by %d %v", name, rname, maxd, err)
+			}
 		}
 	}
 }

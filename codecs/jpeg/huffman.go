@@ -249,9 +249,15 @@ func (br *decBitReader) refill() {
 			br.pad += 8
 			continue
 		}
-		if br.end-br.pos < 2 && !br.fill() && br.pos >= br.end {
-			br.stopped = true
-			continue
+		if br.end-br.pos < 2 {
+			// Two bytes tell a data byte from a marker: a reader may
+			// return one byte at a time.
+			for br.end-br.pos < 2 && br.fill() {
+			}
+			if br.pos >= br.end {
+				br.stopped = true
+				continue
+			}
 		}
 		c := br.buf[br.pos]
 		if c == 0xff {
