@@ -96,7 +96,7 @@ type decoder struct {
 	baseline    bool // SOF0: Huffman table ids limited to 0 and 1
 	progressive bool
 	width       int
-	height      int
+	height      int // from the frame header, or the DNL segment if that says 0
 	ncomp       int
 	comp        [4]decComponent
 	hmax, vmax  int
@@ -128,7 +128,10 @@ type decoder struct {
 }
 
 // DecodeConfig returns the colour model and dimensions of a JPEG image
-// without decoding it. It reports the same as image/jpeg.DecodeConfig.
+// without decoding it. It reports the same as image/jpeg.DecodeConfig,
+// except for a frame whose header gives the height as 0: it then reads
+// on through the first scan for the height of the DNL segment that
+// follows it, which is the height Decode uses (see readDNL).
 func DecodeConfig(r io.Reader) (image.Config, error) {
 	d := decoder{denom: 1, k: 8, configOnly: true}
 	d.br.init(r, 4096)
@@ -255,7 +258,7 @@ func (d *decoder) parse() error {
 			d.baseline = marker == decSOF0
 			d.progressive = marker == decSOF2
 			err = d.processSOF(n)
-			if d.configOnly && d.jfif {
+			if d.configOnly && d.jfif && d.height > 0 {
 				return err
 			}
 		case marker == decDHT:
@@ -276,8 +279,19 @@ func (d *decoder) parse() error {
 			} else {
 				err = d.processDRI(n)
 			}
+		case marker == decDNL:
+			// The height of a frame whose header says 0 was read ahead
+			// when its first scan started (see readDNL); other DNL
+			// segments are ignored, as in libjpeg.
+			err = br.skip(n)
 		case marker == decSOS:
 			if d.configOnly {
+				if d.sofSeen && d.height == 0 && d.width > 0 {
+					if err := br.skip(n); err != nil {
+						return err
+					}
+					return d.readDNL(false)
+				}
 				return nil
 			}
 			err = d.processSOS(n)
@@ -307,8 +321,6 @@ func decMarkerError(marker byte) error {
 		return UnsupportedError("hierarchical coding")
 	case marker >= 0xc9 && marker <= 0xcf || marker == decDAC:
 		return UnsupportedError("arithmetic coding")
-	case marker == decDNL:
-		return UnsupportedError("DNL marker (height defined after the first scan)")
 	}
 	return UnsupportedError("unknown marker")
 }
@@ -364,6 +376,13 @@ func (d *decoder) processSOF(n int) error {
 		d.hmax = max(d.hmax, d.comp[i].h)
 		d.vmax = max(d.vmax, d.comp[i].v)
 	}
+	d.layout()
+	return nil
+}
+
+// layout derives the MCU grid and the components' block counts from the
+// frame's size and sampling factors (A.1.1).
+func (d *decoder) layout() {
 	d.mcusX = (d.width + 8*d.hmax - 1) / (8 * d.hmax)
 	d.mcusY = (d.height + 8*d.vmax - 1) / (8 * d.vmax)
 	for i := 0; i < d.ncomp; i++ {
@@ -373,7 +392,6 @@ func (d *decoder) processSOF(n int) error {
 		c.bw, c.bh = (cw+7)/8, (ch+7)/8
 		c.pw, c.ph = d.mcusX*c.h, d.mcusY*c.v
 	}
-	return nil
 }
 
 // processDQT reads quantisation tables (B.2.4.1).

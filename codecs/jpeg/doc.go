@@ -15,6 +15,9 @@
 //   - Huffman tables 0 and 1 that no DHT segment defines are the typical
 //     tables of ITU T.81 K.3, as in libjpeg: Motion-JPEG frames leave out
 //     their DHT segments;
+//   - a height of 0 in the frame header, with the height in a DNL segment
+//     after the first scan (B.2.5), as scanners write; libjpeg refuses
+//     such files. Other DNL segments are ignored, as in libjpeg;
 //   - one component (gray), three (YCbCr, or RGB when an Adobe APP14 segment
 //     says transform 0 or the component ids are 'R', 'G', 'B') and four
 //     (Adobe CMYK, or YCCK when the APP14 transform is not 0), each with
@@ -65,7 +68,11 @@
 // the coefficients above — before it has seen whether the data is there,
 // so a tiny file can declare a 65535×65535 image and ask for gigabytes.
 // Callers that decode untrusted input should check the dimensions that
-// DecodeConfig reports first. At most 1000 scans are accepted.
+// DecodeConfig reports first; for a height given by a DNL segment, that
+// is the segment's, which DecodeConfig finds by reading through the first
+// scan. To find it, Decode keeps the whole first scan in its buffer, so
+// its buffer grows to the size of the first scan, which is at most the
+// size of the input. At most 1000 scans are accepted.
 //
 // # Differences from image/jpeg
 //

@@ -40,6 +40,15 @@ func decFuzzSeeds(t testing.TB) [][]byte {
 	seeds = append(seeds, decStdEncode(t, src, 75), decStdEncode(t, decGray(src), 50))
 	// A Motion-JPEG frame: the typical Huffman tables, no DHT segment.
 	seeds = append(seeds, decWithoutDHT(decStdEncode(t, src, 75), nil))
+	// Heights in DNL segments, after a sequential and a progressive first
+	// scan.
+	seeds = append(seeds, decWithDNL(t, decStdEncode(t, src, 75), 0, 13))
+	for _, v := range decVariants() {
+		if v.name == "420/progressive" {
+			planes := twPlanes(src, len(v.o.comps), v.rgb, v.o.adobe > 0)
+			seeds = append(seeds, decWithDNL(t, twEncode(planes, 19, 13, v.o), 0, 13))
+		}
+	}
 	for _, v := range decVariants() {
 		switch v.name {
 		case "420/baseline", "420/progressive", "420/progressive-restart", "444/progressive-restart",

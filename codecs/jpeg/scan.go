@@ -93,6 +93,11 @@ func (d *decoder) processSOS(n int) error {
 			d.stdQuirk = true
 		}
 	}
+	if d.nscans == 1 && d.height == 0 && d.width > 0 {
+		if err := d.readDNL(true); err != nil {
+			return err
+		}
+	}
 	if d.width == 0 || d.height == 0 {
 		return nil // no blocks, no data
 	}
