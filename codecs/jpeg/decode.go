@@ -14,7 +14,7 @@ type FormatError string
 func (e FormatError) Error() string { return "jpeg: invalid format: " + string(e) }
 
 // An UnsupportedError reports that the input uses a valid but unimplemented
-// JPEG feature, such as arithmetic coding or 12-bit samples.
+// JPEG feature, such as lossless coding or 12-bit samples.
 type UnsupportedError string
 
 // Error returns the message, prefixed "jpeg: unsupported JPEG feature: ".
@@ -30,6 +30,8 @@ const (
 	decSOF1  = 0xc1 // extended sequential, Huffman
 	decSOF2  = 0xc2 // progressive, Huffman
 	decSOF3  = 0xc3 // lossless, Huffman
+	decSOF9  = 0xc9 // extended sequential, arithmetic
+	decSOF10 = 0xca // progressive, arithmetic
 	decDHT   = 0xc4
 	decJPG   = 0xc8 // reserved for JPEG extensions
 	decDAC   = 0xcc // arithmetic coding conditioning
@@ -80,6 +82,7 @@ type decComponent struct {
 	masks []uint64
 
 	dcPred int32     // DC predictor (F.2.1.3.1)
+	dcCtx  uint8     // arithmetic coding: DC conditioning context (F.1.4.4.1.2)
 	dq     [64]int32 // dequantisation for the current output scale, natural order
 }
 
@@ -95,6 +98,7 @@ type decoder struct {
 	sofSeen     bool
 	baseline    bool // SOF0: Huffman table ids limited to 0 and 1
 	progressive bool
+	arithmetic  bool // SOF9, SOF10: arithmetic coding
 	width       int
 	height      int // from the frame header, or the DNL segment if that says 0
 	ncomp       int
@@ -108,6 +112,8 @@ type decoder struct {
 	adobeTransform byte
 
 	huff   [2][4]decHuffman // [0] DC, [1] AC tables
+	arith  decArithTables   // arithmetic conditioning tables and statistics
+	ar     decArith         // arithmetic decoder
 	quant  [4][64]uint16    // quantisation tables, zig-zag order
 	ri     int              // restart interval in MCUs, 0 for none
 	eobRun uint16           // remaining blocks of an end-of-band run
@@ -254,9 +260,11 @@ func (d *decoder) parse() error {
 			return FormatError("short segment length")
 		}
 		switch {
-		case marker == decSOF0 || marker == decSOF1 || marker == decSOF2:
+		case marker == decSOF0 || marker == decSOF1 || marker == decSOF2 ||
+			marker == decSOF9 || marker == decSOF10:
 			d.baseline = marker == decSOF0
-			d.progressive = marker == decSOF2
+			d.progressive = marker == decSOF2 || marker == decSOF10
+			d.arithmetic = marker == decSOF9 || marker == decSOF10
 			err = d.processSOF(n)
 			if d.configOnly && d.jfif && d.height > 0 {
 				return err
@@ -278,6 +286,12 @@ func (d *decoder) parse() error {
 				err = br.skip(n)
 			} else {
 				err = d.processDRI(n)
+			}
+		case marker == decDAC:
+			if d.configOnly {
+				err = br.skip(n)
+			} else {
+				err = d.processDAC(n)
 			}
 		case marker == decDNL:
 			// The height of a frame whose header says 0 was read ahead
@@ -317,10 +331,8 @@ func decMarkerError(marker byte) error {
 		return FormatError("unknown marker")
 	case marker == decSOF3 || marker == 0xc7 || marker == 0xcb || marker == 0xcf:
 		return UnsupportedError("lossless coding")
-	case marker == 0xc5 || marker == 0xc6 || marker == decDHP || marker == decEXP:
+	case marker == 0xc5 || marker == 0xc6 || marker == 0xcd || marker == 0xce || marker == decDHP || marker == decEXP:
 		return UnsupportedError("hierarchical coding")
-	case marker >= 0xc9 && marker <= 0xcf || marker == decDAC:
-		return UnsupportedError("arithmetic coding")
 	}
 	return UnsupportedError("unknown marker")
 }

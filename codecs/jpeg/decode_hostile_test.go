@@ -162,7 +162,8 @@ func TestDecodeLargeDeclared(t *testing.T) {
 func TestDecodeUnsupported(t *testing.T) {
 	data := decSmallFiles(t)["baseline"]
 	i := bytes.Index(data, []byte{0xff, decSOF0})
-	for _, m := range []byte{decSOF3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf} {
+	// Lossless and hierarchical processes, Huffman- and arithmetic-coded.
+	for _, m := range []byte{decSOF3, 0xc5, 0xc6, 0xc7, 0xcb, 0xcd, 0xce, 0xcf} {
 		p := bytes.Clone(data)
 		p[i+1] = m
 		var ue UnsupportedError
@@ -174,11 +175,32 @@ func TestDecodeUnsupported(t *testing.T) {
 	if _, err := Decode(bytes.NewReader(decWithSOF(t, data, 0, 12))); !errors.As(err, &ue) {
 		t.Errorf("12-bit: %v, want UnsupportedError", err)
 	}
-	// Arithmetic-coding conditioning.
-	for _, m := range []byte{decDAC} {
-		p := append([]byte{0xff, decSOI, 0xff, m, 0, 4, 0, 0}, data[2:]...)
-		if _, err := Decode(bytes.NewReader(p)); !errors.As(err, &ue) {
-			t.Errorf("marker %#x: %v, want UnsupportedError", m, err)
+	// Arithmetic-coding conditioning and DNL segments before the frame
+	// are read and have no effect on a Huffman-coded frame.
+	want, err := Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seg := range [][]byte{{decDAC, 0, 4, 0x00, 0x21}, {decDAC, 0, 6, 0x1f, 0, 0x05, 0x10}, {decDNL, 0, 4, 0, 9}} {
+		p := append([]byte{0xff, decSOI, 0xff}, seg...)
+		p = append(p, data[2:]...)
+		got, err := Decode(bytes.NewReader(p))
+		if err != nil {
+			t.Errorf("segment % x: %v", seg, err)
+			continue
+		}
+		if maxd, _, err := decDiff(want, got); err != nil || maxd != 0 {
+			t.Errorf("segment % x: differs by %d %v", seg, maxd, err)
+		}
+	}
+	// A DAC segment of odd length, or a DC conditioning with L > U, is
+	// refused, as in libjpeg.
+	for _, seg := range [][]byte{{decDAC, 0, 5, 0x00, 0x21, 0}, {decDAC, 0, 4, 0x00, 0x12}} {
+		p := append([]byte{0xff, decSOI, 0xff}, seg...)
+		p = append(p, data[2:]...)
+		var fe FormatError
+		if _, err := Decode(bytes.NewReader(p)); !errors.As(err, &fe) {
+			t.Errorf("segment % x: %v, want FormatError", seg, err)
 		}
 	}
 }

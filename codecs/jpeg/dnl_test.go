@@ -15,7 +15,7 @@ func decSOFAt(t testing.TB, data []byte) int {
 	at := 2
 	for _, s := range segs {
 		switch s[1] {
-		case decSOF0, decSOF1, decSOF2:
+		case decSOF0, decSOF1, decSOF2, decSOF9, decSOF10:
 			return at
 		}
 		at += len(s)

@@ -2,13 +2,18 @@
 //
 // # Decoding
 //
-// Decode, DecodeConfig and DecodeScaled read the Huffman-coded DCT processes
-// of ITU T.81 with 8-bit samples:
+// Decode, DecodeConfig and DecodeScaled read the DCT processes of ITU
+// T.81 with 8-bit samples, Huffman- or arithmetic-coded:
 //
-//   - baseline sequential (SOF0) and extended sequential (SOF1), with
-//     interleaved or non-interleaved scans spread over any number of scans;
-//   - progressive (SOF2): spectral selection and successive approximation,
-//     first and refinement scans of DC and AC coefficients, end-of-band runs;
+//   - baseline sequential (SOF0) and extended sequential (SOF1, and SOF9
+//     arithmetic-coded), with interleaved or non-interleaved scans spread
+//     over any number of scans;
+//   - progressive (SOF2, and SOF10 arithmetic-coded): spectral selection
+//     and successive approximation, first and refinement scans of DC and
+//     AC coefficients, end-of-band runs;
+//   - arithmetic coding (Annex D, F.1.4.4, F.2.4, G.1.3) with the
+//     conditioning of DAC segments; like libjpeg, 16 conditioning tables
+//     of each class (T.81 has 4) and any value of Kx;
 //   - restart intervals (DRI, RST0–RST7), fill bytes before markers, byte
 //     stuffing, Huffman and quantisation tables (8- or 16-bit) redefined
 //     between scans;
@@ -23,8 +28,8 @@
 //     (Adobe CMYK, or YCCK when the APP14 transform is not 0), each with
 //     sampling factors 1 to 4.
 //
-// Arithmetic coding (SOF9–SOF15), the lossless (SOF3) and hierarchical
-// (SOF5–SOF7) processes and 12-bit samples are refused with an
+// The lossless (SOF3, SOF7, SOF11, SOF15) and hierarchical (SOF5, SOF6,
+// SOF13, SOF14) processes and 12-bit samples are refused with an
 // UnsupportedError.
 //
 // The output types are those of the standard library's image/jpeg:
@@ -60,10 +65,19 @@
 //
 // # Untrusted input
 //
-// The decoder never panics and always terminates: entropy-coded data that
-// ends early (at a marker or at the end of the input) is an error, as in
-// image/jpeg, found at the latest at the end of the MCU row in which it
-// happens. It allocates what the frame header declares — the sample planes,
+// The decoder never panics and always terminates. Damaged entropy-coded
+// data is an error (a FormatError) where libjpeg warns and makes up the
+// rest of the segment: Huffman-coded data that ends early (at a marker
+// or at the end of the input), as in image/jpeg, found at the latest at
+// the end of the MCU row in which it happens; bits that are no Huffman
+// code; arithmetic-coded decisions that make a magnitude over 2^15 or a
+// coefficient past the end of the band; a marker other than the expected
+// restart marker at the end of a restart interval. Arithmetic-coded data
+// that ends early is not an error: T.81 lets the encoder leave out its
+// final zero bytes, so the decoder, like libjpeg, reads zeros to the end
+// of the frame, and a file of a few hundred bytes can be a whole flat
+// image of the size its header declares. It allocates what the frame
+// header declares — the sample planes,
 // width×height×components bytes at full size, and for progressive images
 // the coefficients above — before it has seen whether the data is there,
 // so a tiny file can declare a 65535×65535 image and ask for gigabytes.

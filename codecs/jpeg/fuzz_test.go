@@ -49,6 +49,13 @@ func decFuzzSeeds(t testing.TB) [][]byte {
 			seeds = append(seeds, decWithDNL(t, twEncode(planes, 19, 13, v.o), 0, 13))
 		}
 	}
+	// Arithmetic coding, sequential and progressive, with restart
+	// intervals, as jpegtran writes it.
+	if decHaveTool(t, "jpegtran") {
+		for _, args := range decArithModes[1:4] {
+			seeds = append(seeds, decArithmetic(t, decStdEncode(t, src, 75), 3, args))
+		}
+	}
 	for _, v := range decVariants() {
 		switch v.name {
 		case "420/baseline", "420/progressive", "420/progressive-restart", "444/progressive-restart",

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/blobimage/blobimage/codecs"
@@ -92,5 +94,58 @@ func TestProbeDNL(t *testing.T) {
 	p[i+5], p[i+6] = 0, 0
 	if _, err := codecs.Probe(p, codecs.Limits{}); !errors.Is(err, codecs.ErrCorrupt) {
 		t.Errorf("height 0 without DNL: Probe: %v, want ErrCorrupt", err)
+	}
+}
+
+// jpegtran runs jpegtran with args on data, skipping the test when it is
+// missing unless BLOBIMAGE_REQUIRE_TOOLS=1.
+func jpegtran(t *testing.T, data []byte, args ...string) []byte {
+	t.Helper()
+	p, err := exec.LookPath("jpegtran")
+	if err != nil {
+		if os.Getenv("BLOBIMAGE_REQUIRE_TOOLS") == "1" {
+			t.Fatal("jpegtran is not installed (BLOBIMAGE_REQUIRE_TOOLS=1): apt-get install libjpeg-turbo-progs")
+		}
+		t.Skip("jpegtran is not installed (apt-get install libjpeg-turbo-progs)")
+	}
+	cmd := exec.Command(p, args...)
+	cmd.Stdin = bytes.NewReader(data)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("jpegtran %v: %v", args, err)
+	}
+	return out
+}
+
+// TestProbeArithmetic checks that codecs.Probe and codecs.Decode accept
+// arithmetic-coded JPEGs (SOF9, SOF10), at full and reduced scale.
+func TestProbeArithmetic(t *testing.T) {
+	data := testimage.JPEG(testimage.Pattern(64, 48), 90)
+	for _, c := range []struct {
+		args        []string
+		sof         byte
+		progressive bool
+	}{
+		{[]string{"-arithmetic"}, 0xc9, false},
+		{[]string{"-arithmetic", "-progressive"}, 0xca, true},
+	} {
+		p := jpegtran(t, data, c.args...)
+		if !bytes.Contains(p, []byte{0xff, c.sof}) {
+			t.Fatalf("%v: no SOF %#x", c.args, c.sof)
+		}
+		info, err := codecs.Probe(p, codecs.Limits{})
+		if err != nil || info.Format != codecs.JPEG || info.Width != 64 || info.Height != 48 || info.Progressive != c.progressive {
+			t.Errorf("%v: Probe = %+v, %v", c.args, info, err)
+		}
+		for _, min := range []image.Point{{}, {16, 12}} {
+			want, _, err1 := codecs.DecodeReduced(context.Background(), data, codecs.Limits{}, min)
+			got, _, err2 := codecs.DecodeReduced(context.Background(), p, codecs.Limits{}, min)
+			if err1 != nil || err2 != nil {
+				t.Fatalf("%v %v: Decode: %v, %v", c.args, min, err1, err2)
+			}
+			if !samePixels(want, got) {
+				t.Errorf("%v %v: decodes to other pixels than the Huffman-coded file", c.args, min)
+			}
+		}
 	}
 }

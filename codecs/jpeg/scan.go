@@ -39,6 +39,16 @@ func (d *decoder) processSOS(n int) error {
 	if n != 4+2*sc.ns {
 		return FormatError("SOS length inconsistent with number of components")
 	}
+	// The largest table selector: T.81 allows four tables, and baseline
+	// files two. Arithmetic-coded scans may select any of the 16 sets of
+	// statistics libjpeg keeps (see decArithTables).
+	maxT := uint8(3)
+	switch {
+	case d.arithmetic:
+		maxT = decArithMaxTables - 1
+	case d.baseline:
+		maxT = 1
+	}
 	totalHV := 0
 	for i := 0; i < sc.ns; i++ {
 		ci := -1
@@ -58,10 +68,10 @@ func (d *decoder) processSOS(n int) error {
 		sc.comp[i] = ci
 		totalHV += d.comp[ci].h * d.comp[ci].v
 		sc.td[i], sc.ta[i] = p[2+2*i]>>4, p[2+2*i]&15
-		if sc.td[i] > 3 || d.baseline && sc.td[i] > 1 {
+		if sc.td[i] > maxT {
 			return FormatError("bad Td value")
 		}
-		if sc.ta[i] > 3 || d.baseline && sc.ta[i] > 1 {
+		if sc.ta[i] > maxT {
 			return FormatError("bad Ta value")
 		}
 	}
@@ -104,12 +114,12 @@ func (d *decoder) processSOS(n int) error {
 
 	for i := 0; i < sc.ns; i++ {
 		c := &d.comp[sc.comp[i]]
-		if sc.ss == 0 && sc.ah == 0 { // DC coded
+		if sc.ss == 0 && sc.ah == 0 && !d.arithmetic { // DC Huffman-coded
 			if err := d.needHuffman(0, sc.td[i]); err != nil {
 				return err
 			}
 		}
-		if sc.se > 0 { // AC coded
+		if sc.se > 0 && !d.arithmetic { // AC Huffman-coded
 			if err := d.needHuffman(1, sc.ta[i]); err != nil {
 				return err
 			}
@@ -150,6 +160,9 @@ func (d *decoder) allocPlanes() {
 func (d *decoder) decodeScan(sc *decScan) error {
 	br := &d.br
 	br.resetBits()
+	if d.arithmetic {
+		d.arithStart(sc)
+	}
 	var mcus, perRow int
 	if sc.ns == 1 {
 		// Non-interleaved: the MCU is one block, and only the blocks that
@@ -171,6 +184,9 @@ func (d *decoder) decodeScan(sc *decScan) error {
 				d.comp[i].dcPred = 0
 			}
 			d.eobRun = 0
+			if d.arithmetic {
+				d.arithStart(sc)
+			}
 		}
 		if sc.ns == 1 {
 			if err := d.decodeBlock(sc, 0, mx, my); err != nil {
@@ -202,8 +218,8 @@ func (d *decoder) decodeScan(sc *decScan) error {
 	return nil
 }
 
-// restart checks that the interval's data was complete and moves past the
-// restart marker that must follow it, skipping any other bytes but 0xFF
+// restart checks that the interval's data was complete (arithmetic-coded
+// data cannot tell, see arithByte) and moves past the restart marker that must follow it, skipping any other bytes but 0xFF
 // followed by a byte other than 0x00, 0xFF or the expected marker (as
 // image/jpeg and libjpeg do).
 func (d *decoder) restart(expected byte) error {
@@ -247,7 +263,13 @@ func (d *decoder) restart(expected byte) error {
 func (d *decoder) decodeBlock(sc *decScan, i, bx, by int) error {
 	c := &d.comp[sc.comp[i]]
 	if !d.progressive {
-		last, err := d.decodeSequential(c, &d.huff[0][sc.td[i]], &d.huff[1][sc.ta[i]])
+		var last int
+		var err error
+		if d.arithmetic {
+			last, err = d.arithSequential(c, sc.td[i], sc.ta[i])
+		} else {
+			last, err = d.decodeSequential(c, &d.huff[0][sc.td[i]], &d.huff[1][sc.ta[i]])
+		}
 		if err != nil {
 			return err
 		}
@@ -257,6 +279,9 @@ func (d *decoder) decodeBlock(sc *decScan, i, bx, by int) error {
 	bi := by*c.pw + bx
 	if sc.se == 0 { // DC scan
 		p := &c.coefs[bi*d.ncoef]
+		if d.arithmetic {
+			return d.arithDC(sc, i, p)
+		}
 		if sc.ah == 0 {
 			br := &d.br
 			if br.n < 32 {
@@ -292,13 +317,17 @@ func (d *decoder) decodeBlock(sc *decScan, i, bx, by int) error {
 			zz[bits.TrailingZeros64(m)] = 1
 		}
 	}
-	h := &d.huff[1][sc.ta[i]]
 	var err error
 	var set uint64
-	if sc.ah == 0 {
-		set, err = d.decodeACFirst(zz, h, sc.ss, sc.se, sc.al)
-	} else {
-		set, err = d.decodeACRefine(zz, h, sc.ss, sc.se, sc.al)
+	switch {
+	case d.arithmetic && sc.ah == 0:
+		set, err = d.arithACFirst(zz, sc.ta[i], sc.ss, sc.se, sc.al)
+	case d.arithmetic:
+		set, err = d.arithACRefine(zz, sc.ta[i], sc.ss, sc.se, sc.al)
+	case sc.ah == 0:
+		set, err = d.decodeACFirst(zz, &d.huff[1][sc.ta[i]], sc.ss, sc.se, sc.al)
+	default:
+		set, err = d.decodeACRefine(zz, &d.huff[1][sc.ta[i]], sc.ss, sc.se, sc.al)
 	}
 	if d.k < 8 {
 		if sc.ss < nc {
