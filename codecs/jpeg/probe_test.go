@@ -149,3 +149,15 @@ func TestProbeArithmetic(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeDamagedCorrupt checks that damaged entropy-coded data, which
+// libjpeg decodes with a warning, is codecs.ErrCorrupt.
+func TestDecodeDamagedCorrupt(t *testing.T) {
+	data := testimage.JPEG(testimage.Pattern(64, 48), 90)
+	sos := bytes.Index(data, []byte{0xff, 0xda})
+	mid := (sos + len(data)) / 2
+	short := append(data[:mid:mid], 0xff, 0xd9)
+	if _, _, err := codecs.Decode(context.Background(), short, codecs.Limits{}); !errors.Is(err, codecs.ErrCorrupt) {
+		t.Errorf("short data: %v, want ErrCorrupt", err)
+	}
+}
