@@ -4,18 +4,20 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	"image/color"
-	"math"
 	"os"
 	"os/exec"
 	"strconv"
 	"testing"
+
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
+// The libjpeg-turbo tools (Debian's libjpeg-turbo-progs) are found with
+// testimage.Tool: a test that needs a missing one is skipped, or fails
+// when BLOBIMAGE_REQUIRE_TOOLS=1, as in CI.
+
 // decTool runs a libjpeg-turbo tool (jpegtran, djpeg) with args on in and
-// returns its output, skipping the test when the tool is missing unless
-// BLOBIMAGE_REQUIRE_TOOLS=1 (as in CI). A tool that fails or warns fails
-// the test.
+// returns its output. A tool that fails or warns fails the test.
 func decTool(t testing.TB, in []byte, name string, args ...string) []byte {
 	t.Helper()
 	out, stderr, err := decToolRun(t, in, name, args...)
@@ -25,14 +27,14 @@ func decTool(t testing.TB, in []byte, name string, args ...string) []byte {
 	return out
 }
 
-// decHaveTool reports whether a libjpeg-turbo tool is installed, failing
-// the test when it is not and BLOBIMAGE_REQUIRE_TOOLS=1. It is for
-// optional uses, such as fuzz seeds, that must not skip the test.
+// decHaveTool reports whether a tool is installed, failing the test when
+// it is not and BLOBIMAGE_REQUIRE_TOOLS=1. It is for optional uses, such
+// as fuzz seeds, that must not skip the test.
 func decHaveTool(t testing.TB, name string) bool {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("BLOBIMAGE_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s is not installed (BLOBIMAGE_REQUIRE_TOOLS=1): apt-get install libjpeg-turbo-progs", name)
+		if os.Getenv(testimage.RequireToolsEnv) == "1" {
+			t.Fatalf("%s not found and %s=1: install Debian's libjpeg-turbo-progs", name, testimage.RequireToolsEnv)
 		}
 		return false
 	}
@@ -43,14 +45,7 @@ func decHaveTool(t testing.TB, name string) bool {
 // status instead of failing on them.
 func decToolRun(t testing.TB, in []byte, name string, args ...string) (out, stderr []byte, err error) {
 	t.Helper()
-	p, lerr := exec.LookPath(name)
-	if lerr != nil {
-		if os.Getenv("BLOBIMAGE_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s is not installed (BLOBIMAGE_REQUIRE_TOOLS=1): apt-get install libjpeg-turbo-progs", name)
-		}
-		t.Skipf("%s is not installed (apt-get install libjpeg-turbo-progs)", name)
-	}
-	cmd := exec.Command(p, args...)
+	cmd := exec.Command(testimage.Tool(t, name), args...)
 	cmd.Stdin = bytes.NewReader(in)
 	var e bytes.Buffer
 	cmd.Stderr = &e
@@ -115,38 +110,6 @@ func decParsePNM(p []byte) (image.Image, error) {
 	return m, nil
 }
 
-// decPSNR returns the peak signal-to-noise ratio in dB between got and the
-// reference want (an *image.Gray or *image.RGBA from decDjpeg), over the
-// gray level or the R, G and B channels; +Inf when they are equal.
-func decPSNR(want, got image.Image) (float64, error) {
-	if want.Bounds() != got.Bounds() {
-		return 0, fmt.Errorf("bounds %v, want %v", got.Bounds(), want.Bounds())
-	}
-	b := want.Bounds()
-	var sum float64
-	n := 0
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			if w, ok := want.(*image.Gray); ok {
-				d := float64(w.GrayAt(x, y).Y) - float64(color.GrayModel.Convert(got.At(x, y)).(color.Gray).Y)
-				sum += d * d
-				n++
-				continue
-			}
-			p := color.RGBAModel.Convert(want.At(x, y)).(color.RGBA)
-			q := color.RGBAModel.Convert(got.At(x, y)).(color.RGBA)
-			for _, d := range []float64{float64(p.R) - float64(q.R), float64(p.G) - float64(q.G), float64(p.B) - float64(q.B)} {
-				sum += d * d
-			}
-			n += 3
-		}
-	}
-	if sum == 0 {
-		return math.Inf(1), nil
-	}
-	return 10 * math.Log10(255*255/(sum/float64(n))), nil
-}
-
 // decMinPSNR is the least PSNR against djpeg a decode must reach: the two
 // inverse DCTs and colour conversions round differently, by a level or
 // two at most.
@@ -160,10 +123,7 @@ func decCheckDjpeg(t *testing.T, name string, data []byte) float64 {
 	if err != nil {
 		t.Fatalf("%s: Decode: %v", name, err)
 	}
-	psnr, err := decPSNR(decDjpeg(t, data), got)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
+	psnr := testimage.PSNR(t, decDjpeg(t, data), got, false)
 	if psnr < decMinPSNR {
 		t.Errorf("%s: PSNR against djpeg %.1f dB, want ≥ %d", name, psnr, decMinPSNR)
 	}

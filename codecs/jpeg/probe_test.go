@@ -6,7 +6,6 @@ import (
 	"errors"
 	"image"
 	"image/color"
-	"os"
 	"os/exec"
 	"testing"
 
@@ -97,18 +96,10 @@ func TestProbeDNL(t *testing.T) {
 	}
 }
 
-// jpegtran runs jpegtran with args on data, skipping the test when it is
-// missing unless BLOBIMAGE_REQUIRE_TOOLS=1.
+// jpegtran runs jpegtran with args on data (see testimage.Tool).
 func jpegtran(t *testing.T, data []byte, args ...string) []byte {
 	t.Helper()
-	p, err := exec.LookPath("jpegtran")
-	if err != nil {
-		if os.Getenv("BLOBIMAGE_REQUIRE_TOOLS") == "1" {
-			t.Fatal("jpegtran is not installed (BLOBIMAGE_REQUIRE_TOOLS=1): apt-get install libjpeg-turbo-progs")
-		}
-		t.Skip("jpegtran is not installed (apt-get install libjpeg-turbo-progs)")
-	}
-	cmd := exec.Command(p, args...)
+	cmd := exec.Command(testimage.Tool(t, "jpegtran"), args...)
 	cmd.Stdin = bytes.NewReader(data)
 	out, err := cmd.Output()
 	if err != nil {
