@@ -219,9 +219,10 @@ func (d *decoder) decodeScan(sc *decScan) error {
 }
 
 // restart checks that the interval's data was complete (arithmetic-coded
-// data cannot tell, see arithByte) and moves past the restart marker that must follow it, skipping any other bytes but 0xFF
-// followed by a byte other than 0x00, 0xFF or the expected marker (as
-// image/jpeg and libjpeg do).
+// data cannot tell, see arithByte) and moves past the restart marker that
+// must follow it, skipping any other bytes but 0xFF followed by a byte
+// other than 0x00, 0xFF or the expected marker (as image/jpeg does; libjpeg
+// also passes over other markers, see TestDecodeDamaged).
 func (d *decoder) restart(expected byte) error {
 	br := &d.br
 	if br.overrun() {
