@@ -2,13 +2,11 @@ package webp
 
 import (
 	"bufio"
-	"fmt"
 	"image"
+	"image/color"
 	"io"
 
 	xwebp "golang.org/x/image/webp"
-
-	"github.com/blobimage/blobimage/codecs"
 )
 
 // match matches a RIFF container of form type WEBP whose first chunk is one
@@ -32,39 +30,33 @@ func animated(head []byte) bool {
 	return len(head) > 20 && string(head[12:16]) == "VP8X" && head[20]&animationBit != 0
 }
 
-// peek wraps r in a buffered reader and refuses animated WebP, which
-// golang.org/x/image/webp cannot decode, as unsupported rather than
-// corrupt.
-func peek(r io.Reader) (io.Reader, error) {
-	br := bufio.NewReader(r)
-	head, _ := br.Peek(21)
-	if animated(head) {
-		return nil, fmt.Errorf("%w: animated webp", codecs.ErrUnsupportedFormat)
-	}
-	return br, nil
-}
-
 // DecodeConfig reads the dimensions and colour model of a WebP: YCbCr for
-// lossy, NYCbCrA for lossy with alpha, NRGBA for lossless. An animated WebP
-// is refused with an error matching codecs.ErrUnsupportedFormat.
+// lossy, NYCbCrA for lossy with alpha, NRGBA for lossless. For an animated
+// WebP it is the canvas size (the VP8X chunk's) and NRGBA, once the chunks
+// up to the end of the first frame have been checked (anim.go).
 func DecodeConfig(r io.Reader) (image.Config, error) {
-	br, err := peek(r)
-	if err != nil {
-		return image.Config{}, err
+	br := bufio.NewReader(r)
+	if head, _ := br.Peek(21); animated(head) {
+		a, err := readAnimation(br, false)
+		if err != nil {
+			return image.Config{}, err
+		}
+		return image.Config{ColorModel: color.NRGBAModel, Width: a.canvas.X, Height: a.canvas.Y}, nil
 	}
 	return xwebp.DecodeConfig(br)
 }
 
-// Decode decodes a still WebP with golang.org/x/image/webp. A lossy (VP8)
+// Decode decodes a WebP with golang.org/x/image/webp. A lossy (VP8)
 // image comes back as an *image.YCbCr, or an *image.NYCbCrA with alpha,
 // whose samples have been brought from VP8's limited range to the full
 // range Go's colour conversions assume (levels.go); a lossless (VP8L)
-// image is an *image.NRGBA. An animated WebP is refused with an error
-// matching codecs.ErrUnsupportedFormat.
+// image is an *image.NRGBA. An animated WebP gives its first frame on its
+// canvas, an *image.NRGBA transparent outside the frame, as libwebp's
+// WebPAnimDecoder makes it (anim.go); later frames are not read.
 func Decode(r io.Reader) (image.Image, error) {
-	br, err := peek(r)
-	if err != nil {
-		return nil, err
+	br := bufio.NewReader(r)
+	if head, _ := br.Peek(21); animated(head) {
+		return decodeAnimation(br)
 	}
 	m, err := xwebp.Decode(br)
 	if err != nil {

@@ -3,13 +3,14 @@
 //
 //	import _ "github.com/blobimage/blobimage/codecs/webp"
 //
-// Decoding is golang.org/x/image/webp's (pure Go), for still images; an
-// animated WebP is refused as codecs.ErrUnsupportedFormat. A lossy (VP8)
-// picture is returned as an image.YCbCr (NYCbCrA with alpha) whose samples
-// are brought from VP8's limited range (Y' 16–235, chroma 16–240) to the
+// Decoding is golang.org/x/image/webp's (pure Go). A lossy (VP8) picture
+// is returned as an image.YCbCr (NYCbCrA with alpha) whose samples are
+// brought from VP8's limited range (Y' 16–235, chroma 16–240) to the
 // full range image.YCbCr means, so its pixels are the ones libwebp's own
 // decoder (dwebp) produces, up to rounding and chroma upsampling; without
-// that step a lossy WebP loses about 14% of its contrast.
+// that step a lossy WebP loses about 14% of its contrast. An animated WebP
+// gives a still image of its first frame on the animation's canvas, as
+// Pillow, libvips and imgproxy give it (see anim.go).
 //
 // Encoding is libwebp's, by one of two engines (see Engine and EngineEnv):
 // the system's libwebp when it is loaded (dynamically linked binaries),
@@ -29,6 +30,7 @@ func init() {
 		Match:         match,
 		DecodeConfig:  DecodeConfig,
 		Decode:        Decode,
+		Memory:        memory,
 		Encode:        Encode,
 		EncodeContext: EncodeContext,
 	})
