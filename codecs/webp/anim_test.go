@@ -5,15 +5,8 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"image"
 	"image/color"
-	"image/png"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -23,133 +16,8 @@ import (
 	"github.com/blobimage/blobimage/internal/testimage"
 )
 
-// Fixtures: animations made at test time by Debian's img2webp (whose
-// frames all cover the canvas) and webpmux (which places frames at
-// offsets), from PNGs the test writes; references: the first frame
-// extracted by webpmux and decoded by dwebp, placed on a transparent
-// canvas, and Pillow's first frame (libwebp's WebPAnimDecoder).
-
-// img2webp makes an animation of frames with Debian's img2webp; opts
-// come first (-lossy or -lossless, -q …) and apply to every frame.
-func img2webp(t testing.TB, frames []image.Image, opts ...string) []byte {
-	t.Helper()
-	dir := t.TempDir()
-	args := append([]string{}, opts...)
-	for i, f := range frames {
-		args = append(args, "-d", "100", testimage.WriteFile(t, dir, fmt.Sprintf("f%d.png", i), testimage.PNG(f)))
-	}
-	out := filepath.Join(dir, "anim.webp")
-	testimage.Run(t, "img2webp", append(args, "-o", out)...)
-	return readFile(t, out)
-}
-
-// muxFrame is a frame for webpmux: a picture, the cwebp options that
-// encode it, and its offset on the canvas (even, as WebP stores half of
-// it).
-type muxFrame struct {
-	img  image.Image
-	opts []string
-	at   image.Point
-}
-
-// webpmux assembles frames encoded by cwebp into an animation with Debian's
-// webpmux; the canvas is what the frames cover.
-func webpmux(t testing.TB, frames ...muxFrame) []byte {
-	t.Helper()
-	dir := t.TempDir()
-	var args []string
-	for i, f := range frames {
-		p := filepath.Join(dir, fmt.Sprintf("f%d.webp", i))
-		if err := os.WriteFile(p, cwebp(t, f.img, f.opts...), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		args = append(args, "-frame", p, fmt.Sprintf("+100+%d+%d", f.at.X, f.at.Y))
-	}
-	out := filepath.Join(dir, "anim.webp")
-	testimage.Run(t, "webpmux", append(args, "-o", out)...)
-	return readFile(t, out)
-}
-
-// extractFrame returns frame n (from 1) of an animation as a still WebP,
-// extracted by webpmux, and its offset on the canvas as webpmux -info
-// reports it.
-func extractFrame(t testing.TB, data []byte, n int) ([]byte, image.Point) {
-	t.Helper()
-	bin := testimage.Tool(t, "webpmux")
-	dir := t.TempDir()
-	in, out := filepath.Join(dir, "anim.webp"), filepath.Join(dir, "frame.webp")
-	if err := os.WriteFile(in, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	testimage.Run(t, "webpmux", "-get", "frame", strconv.Itoa(n), in, "-o", out)
-	info, err := exec.Command(bin, "-info", in).Output()
-	if err != nil {
-		t.Fatalf("webpmux -info: %v", err)
-	}
-	// "No.: width height alpha x_offset y_offset duration …", then
-	// "  1:    40    20   yes       10       20 …".
-	for _, line := range strings.Split(string(info), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 5 && f[0] == strconv.Itoa(n)+":" {
-			x, _ := strconv.Atoi(f[4])
-			y, _ := strconv.Atoi(f[5])
-			return readFile(t, out), image.Pt(x, y)
-		}
-	}
-	t.Fatalf("webpmux -info lists no frame %d:\n%s", n, info)
-	return nil, image.Point{}
-}
-
-// pillow returns Pillow's reading of an animated WebP: its size, mode,
-// frame count, and its first frame as RGBA. Pillow decodes animations
-// with libwebp's WebPAnimDecoder.
-func pillow(t testing.TB, data []byte) (size image.Point, mode string, frames int, first image.Image) {
-	t.Helper()
-	py := testimage.Tool(t, "/usr/bin/python3")
-	dir := t.TempDir()
-	in, out := filepath.Join(dir, "anim.webp"), filepath.Join(dir, "first.png")
-	if err := os.WriteFile(in, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	const script = `import sys
-from PIL import Image, features
-if not features.check("webp_anim"):
-    sys.exit("Pillow without animated WebP")
-im = Image.open(sys.argv[1])
-print(im.size[0], im.size[1], im.mode, getattr(im, "n_frames", 1))
-im.seek(0)
-im.convert("RGBA").save(sys.argv[2])
-`
-	b, err := exec.Command(py, "-c", script, in, out).CombinedOutput()
-	if err != nil {
-		if os.Getenv("BLOBIMAGE_REQUIRE_TOOLS") != "1" {
-			t.Skipf("Pillow cannot read animated WebP (install python3-pil): %v: %s", err, b)
-		}
-		t.Fatalf("Pillow: %v: %s", err, b)
-	}
-	if _, err := fmt.Sscan(string(b), &size.X, &size.Y, &mode, &frames); err != nil {
-		t.Fatalf("Pillow printed %q: %v", b, err)
-	}
-	return size, mode, frames, readPNG(t, out)
-}
-
-// frames returns n w×h pictures that differ from one another, with an
-// alpha ramp and a transparent corner when alpha is set.
-func frames(n, w, h int, alpha bool) []image.Image {
-	var out []image.Image
-	for i := range n {
-		p := testimage.Photo(w+7*i, h)
-		m := image.NewNRGBA(image.Rect(0, 0, w, h))
-		for y := range h {
-			copy(m.Pix[y*m.Stride:(y+1)*m.Stride], p.Pix[y*p.Stride+4*7*i:])
-		}
-		if alpha {
-			m = testimage.WithAlpha(m)
-		}
-		out = append(out, m)
-	}
-	return out
-}
+// Tests of the still an animation decodes to (Decode): its first frame
+// on its canvas. Fixtures and references: see animhelpers_test.go.
 
 // TestAnimatedFirstFrame decodes the first frame of animations made by
 // img2webp and webpmux, lossy and lossless, with and without alpha, full
@@ -173,16 +41,16 @@ func TestAnimatedFirstFrame(t *testing.T) {
 		at       image.Point // where webpmux was told to put frame 1
 	}{
 		{"img2webp lossless alpha", func(t *testing.T) []byte {
-			return img2webp(t, frames(3, 96, 64, true), "-lossless")
+			return img2webp(t, frames(3, 96, 64, true), nil, "-lossless")
 		}, true, image.Rect(0, 0, 96, 64), image.Point{}},
 		{"img2webp lossless opaque", func(t *testing.T) []byte {
-			return img2webp(t, frames(2, 80, 48, false), "-lossless")
+			return img2webp(t, frames(2, 80, 48, false), nil, "-lossless")
 		}, true, image.Rect(0, 0, 80, 48), image.Point{}},
 		{"img2webp lossy", func(t *testing.T) []byte {
-			return img2webp(t, frames(3, 640, 480, false), "-lossy", "-q", "80")
+			return img2webp(t, frames(3, 640, 480, false), nil, "-lossy", "-q", "80")
 		}, false, image.Rect(0, 0, 640, 480), image.Point{}},
 		{"img2webp lossy alpha", func(t *testing.T) []byte {
-			return img2webp(t, frames(2, 640, 480, true), "-lossy", "-q", "90")
+			return img2webp(t, frames(2, 640, 480, true), nil, "-lossy", "-q", "90")
 		}, false, image.Rect(0, 0, 640, 480), image.Point{}},
 		{"webpmux lossless alpha at an offset", func(t *testing.T) []byte {
 			return webpmux(t,
@@ -220,7 +88,8 @@ func TestAnimatedFirstFrame(t *testing.T) {
 			}
 			ref := dwebp(t, frame)
 			rect := image.Rectangle{Min: at, Max: at.Add(ref.Bounds().Size())}
-			size, mode, n, pil := pillow(t, data)
+			p := pillow(t, data, 1)
+			size, mode, n, pil := p.size, p.mode, p.n, p.frames[0]
 			if size != tc.canvas.Size() || n < 2 {
 				t.Errorf("Pillow reads %v with %d frames, want the %v canvas and several", size, n, tc.canvas)
 			}
@@ -315,33 +184,47 @@ func TestAnimatedOffsetCanvas(t *testing.T) {
 	}
 }
 
-// TestAnimatedTolerated: what libwebp's demuxer reads past, or what lies
-// after the first frame, does not refuse the file.
+// TestAnimatedTolerated: what libwebp's demuxer reads past, and a file
+// that ends early, are accepted: the still is the first frame; DecodeAll
+// gives the frames up to the first one that cannot be decoded (a damaged
+// bitstream, or one cut short), as browsers show them.
 func TestAnimatedTolerated(t *testing.T) {
 	c := color.NRGBA{10, 200, 30, 255}
 	frame1 := anmf(2, 2, 4, 4, "VP8L", solidVP8L(4, 4, c))
+	frame2 := anmf(0, 0, 8, 8, "VP8L", solidVP8L(8, 8, color.NRGBA{1, 2, 3, 255}))
+	head := []any{"VP8X", vp8x(vp8xAnim, 8, 8), "ANIM", anim(0)}
 	for _, tc := range []struct {
 		name string
 		data []byte
+		// counted is Info.Frames, decoded how many frames DecodeAll gives.
+		counted, decoded int
 	}{
 		// Unknown chunks before the frames and after the image inside an
 		// ANMF; ICCP, EXIF and XMP chunks as in real files.
-		{"unknown chunks", riff("VP8X", vp8x(1<<1, 8, 8), "ICCP", []byte("not a profile"), "ANIM", anim(0),
-			"JUNK", []byte{1, 2, 3}, "ANMF", anmf(2, 2, 4, 4, "VP8L", solidVP8L(4, 4, c), "JUNK", []byte{4}), "EXIF", []byte("II*\x00"))},
+		{"unknown chunks", riff("VP8X", vp8x(vp8xAnim, 8, 8), "ICCP", []byte("not a profile"), "ANIM", anim(0),
+			"JUNK", []byte{1, 2, 3}, "ANMF", anmf(2, 2, 4, 4, "VP8L", solidVP8L(4, 4, c), "JUNK", []byte{4}), "EXIF", []byte("II*\x00")), 1, 1},
 		// An ANMF chunk without an image is no frame to libwebp.
-		{"empty ANMF first", riff("VP8X", vp8x(1<<1, 8, 8), "ANIM", anim(0), "ANMF", anmf(0, 0, 8, 8), "ANMF", frame1)},
+		{"empty ANMF first", riff(append(head, "ANMF", anmf(0, 0, 8, 8), "ANMF", frame1, "ANMF", frame2)...), 2, 2},
+		// A second ANIM chunk is skipped.
+		{"two ANIM chunks", riff(append(head, "ANMF", frame1, "ANIM", animLoops(0, 9), "ANMF", frame2)...), 2, 2},
 		// The frame's size is its bitstream's, as libwebp's demuxer takes
 		// it; the ANMF header's is not used.
-		{"ANMF size differs from the bitstream's", riff("VP8X", vp8x(1<<1, 8, 8), "ANIM", anim(0),
-			"ANMF", anmf(2, 2, 1, 1, "VP8L", solidVP8L(4, 4, c)))},
-		// Later frames are not read: a damaged second frame, or a file
-		// cut after the first one.
-		{"damaged second frame", riff("VP8X", vp8x(1<<1, 8, 8), "ANIM", anim(0), "ANMF", frame1,
-			"ANMF", anmf(0, 0, 8, 8, "VP8L", []byte{0x2f, 0xff, 0xff, 0xff, 0xff, 0xff}), "VP8 ", []byte("junk"))},
-		{"file cut after the first frame", func() []byte {
-			b := riff("VP8X", vp8x(1<<1, 8, 8), "ANIM", anim(0), "ANMF", frame1, "ANMF", anmf(0, 0, 8, 8, "VP8L", solidVP8L(8, 8, c)))
+		{"ANMF size differs from the bitstream's", riff(append(head, "ANMF", anmf(2, 2, 1, 1, "VP8L", solidVP8L(4, 4, c)))...), 1, 1},
+		// A second frame whose header is sound but whose data is not.
+		{"damaged second frame", riff(append(head, "ANMF", frame1,
+			"ANMF", anmf(0, 0, 8, 8, "VP8L", solidVP8L(8, 8, c)[:5]), "ANMF", frame2)...), 3, 1},
+		{"file cut in the second frame", func() []byte {
+			b := riff(append(head, "ANMF", frame1, "ANMF", frame2)...)
 			return b[:len(b)-10]
-		}()},
+		}(), 1, 1},
+		{"file cut in the second frame's header", func() []byte {
+			b := riff(append(head, "ANMF", frame1, "ANMF", frame2)...)
+			return b[:len(b)-len(frame2)+4]
+		}(), 1, 1},
+		{"file cut after the second frame", func() []byte {
+			b := riff(append(head, "ANMF", frame1, "ANMF", frame2, "EXIF", make([]byte, 100))...)
+			return b[:len(b)-50]
+		}(), 2, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := nrgbaOf(t, tc.data, 8, 8)
@@ -350,6 +233,13 @@ func TestAnimatedTolerated(t *testing.T) {
 			}
 			if g := got.NRGBAAt(0, 0); g != (color.NRGBA{}) {
 				t.Errorf("canvas pixel %v, want transparent", g)
+			}
+			a, info := decodeAll(t, tc.data)
+			if info.Frames != tc.counted || len(a.Frames) != tc.decoded {
+				t.Errorf("Info.Frames %d, %d frames decoded; want %d and %d", info.Frames, len(a.Frames), tc.counted, tc.decoded)
+			}
+			if d := diff(a.Frames[0], got, true); d != "" {
+				t.Errorf("DecodeAll's first frame differs from Decode's: %s", d)
 			}
 		})
 	}
@@ -383,6 +273,18 @@ func TestAnimatedRefused(t *testing.T) {
 			return b
 		}(), codecs.ErrCorrupt},
 		{"image outside a frame", riff("VP8X", vp8x(1<<1, 16, 16), "ANIM", anim(0), "VP8L", red), codecs.ErrCorrupt},
+		// What libwebp's demuxer refuses in a later frame refuses the
+		// file, as it does for Pillow, libvips and browsers.
+		{"second frame outside the canvas", riff("VP8X", vp8x(1<<1, 16, 16), "ANIM", anim(0),
+			"ANMF", anmf(0, 0, 4, 4, "VP8L", red), "ANMF", anmf(14, 14, 4, 4, "VP8L", red)), codecs.ErrCorrupt},
+		{"image after the frames", riff("VP8X", vp8x(1<<1, 16, 16), "ANIM", anim(0),
+			"ANMF", anmf(0, 0, 4, 4, "VP8L", red), "VP8L", red), codecs.ErrCorrupt},
+		{"second frame with ALPH and VP8L", riff("VP8X", vp8x(1<<1, 16, 16), "ANIM", anim(0),
+			"ANMF", anmf(0, 0, 4, 4, "VP8L", red), "ANMF", anmf(0, 0, 4, 4, "ALPH", make([]byte, 17), "VP8L", red)), codecs.ErrCorrupt},
+		{"second frame without a VP8L header", riff("VP8X", vp8x(1<<1, 16, 16), "ANIM", anim(0),
+			"ANMF", anmf(0, 0, 4, 4, "VP8L", red), "ANMF", anmf(0, 0, 4, 4, "VP8L", []byte{0x2f, 0xff, 0xff, 0xff, 0xff, 0xff})), codecs.ErrCorrupt},
+		{"second VP8X", riff("VP8X", vp8x(1<<1, 16, 16), "ANIM", anim(0),
+			"ANMF", anmf(0, 0, 4, 4, "VP8L", red), "VP8X", vp8x(1<<1, 16, 16)), codecs.ErrCorrupt},
 		{"ALPH with VP8L", riff("VP8X", vp8x(1<<1|1<<4, 16, 16), "ANIM", anim(0),
 			"ANMF", anmf(0, 0, 4, 4, "ALPH", make([]byte, 17), "VP8L", red)), codecs.ErrCorrupt},
 		{"ALPH without image", riff("VP8X", vp8x(1<<1|1<<4, 16, 16), "ANIM", anim(0),
@@ -398,13 +300,17 @@ func TestAnimatedRefused(t *testing.T) {
 			"ANMF", anmf(0, 0, 4, 4, "VP8L", red)), codecs.ErrTooLarge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var perr, err error
+			var perr, err, aerr error
 			alloc := allocatedBy(func() {
 				_, perr = codecs.Probe(tc.data, codecs.Limits{})
 				_, _, err = codecs.Decode(context.Background(), tc.data, codecs.Limits{})
+				_, _, aerr = codecs.DecodeAll(context.Background(), tc.data, codecs.Limits{})
 			})
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Decode: %v, want %v", err, tc.want)
+			}
+			if !errors.Is(aerr, tc.want) {
+				t.Fatalf("DecodeAll: %v, want %v", aerr, tc.want)
 			}
 			corrupt := errors.Is(tc.want, codecs.ErrCorrupt) && !strings.Contains(tc.name, "damaged")
 			if corrupt && !errors.Is(perr, tc.want) {
@@ -440,8 +346,8 @@ func TestAnimatedMemory(t *testing.T) {
 		name string
 		make func(t *testing.T) []byte
 	}{
-		{"lossless alpha", func(t *testing.T) []byte { return img2webp(t, frames(2, 640, 480, true), "-lossless") }},
-		{"lossy alpha", func(t *testing.T) []byte { return img2webp(t, frames(2, 640, 480, true), "-lossy") }},
+		{"lossless alpha", func(t *testing.T) []byte { return img2webp(t, frames(2, 640, 480, true), nil, "-lossless") }},
+		{"lossy alpha", func(t *testing.T) []byte { return img2webp(t, frames(2, 640, 480, true), nil, "-lossy") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := tc.make(t)
@@ -460,136 +366,4 @@ func TestAnimatedMemory(t *testing.T) {
 			}
 		})
 	}
-}
-
-// nrgbaOf decodes data, an animation of a w×h canvas, and returns the
-// *image.NRGBA.
-func nrgbaOf(t *testing.T, data []byte, w, h int) *image.NRGBA {
-	t.Helper()
-	img, info := decode(t, data)
-	m, ok := img.(*image.NRGBA)
-	if !ok || m.Rect != image.Rect(0, 0, w, h) || info.Width != w || info.Height != h {
-		t.Fatalf("decoded %T %v (info %d×%d), want a %d×%d *image.NRGBA", img, img.Bounds(), info.Width, info.Height, w, h)
-	}
-	return m
-}
-
-// allocatedBy returns the bytes allocated while f runs.
-func allocatedBy(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
-// riff wraps chunks (alternating FourCC and payload) in a RIFF WEBP
-// container, padding odd payloads.
-func riff(chunks ...any) []byte {
-	body := chunkBytes(chunks...)
-	b := append([]byte("RIFF"), 0, 0, 0, 0)
-	binary.LittleEndian.PutUint32(b[4:], uint32(4+len(body)))
-	return append(append(b, "WEBP"...), body...)
-}
-
-// chunkBytes returns chunks (alternating FourCC and payload) one after
-// the other, odd payloads padded.
-func chunkBytes(chunks ...any) []byte {
-	var b []byte
-	for i := 0; i < len(chunks); i += 2 {
-		p := chunks[i+1].([]byte)
-		b = append(b, chunks[i].(string)...)
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(p)))
-		b = append(b, p...)
-		if len(p)%2 == 1 {
-			b = append(b, 0)
-		}
-	}
-	return b
-}
-
-// vp8x returns a VP8X payload: flags (animation 1<<1, alpha 1<<4) and the
-// canvas size.
-func vp8x(flags byte, w, h int) []byte {
-	return append(append([]byte{flags, 0, 0, 0}, le24(w-1)...), le24(h-1)...)
-}
-
-// anim returns an ANIM payload: background colour (ARGB, little-endian
-// as BGRA) and loop count 0.
-func anim(bg uint32) []byte {
-	return append(binary.LittleEndian.AppendUint32(nil, bg), 0, 0)
-}
-
-// anmf returns an ANMF payload: the frame at (x, y) (even), its declared
-// w×h, 100 ms, no blending, and its chunks.
-func anmf(x, y, w, h int, chunks ...any) []byte {
-	b := append(le24(x/2), le24(y/2)...)
-	b = append(append(b, le24(w-1)...), le24(h-1)...)
-	b = append(append(b, le24(100)...), 1<<1)
-	return append(b, chunkBytes(chunks...)...)
-}
-
-func le24(v int) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16)} }
-
-// solidVP8L returns a VP8L payload of w×h pixels (1–16384 each) all of
-// colour c: every prefix code has one symbol, so the pixels take no bits
-// and the payload is a few bytes whatever the size.
-func solidVP8L(w, h int, c color.NRGBA) []byte {
-	var bw bits
-	bw.put(0x2f, 8)
-	bw.put(uint32(w-1), 14)
-	bw.put(uint32(h-1), 14)
-	bw.put(1, 1) // alpha is used
-	bw.put(0, 3) // version
-	bw.put(0, 1) // no transform
-	bw.put(0, 1) // no colour cache
-	bw.put(0, 1) // no meta prefix codes
-	for _, v := range []uint8{c.G, c.R, c.B, c.A} {
-		bw.put(1, 1) // simple code
-		bw.put(0, 1) // one symbol
-		bw.put(1, 1) // 8-bit symbol
-		bw.put(uint32(v), 8)
-	}
-	bw.put(1, 1) // distance code: simple, one 1-bit symbol, 0
-	bw.put(0, 1)
-	bw.put(0, 1)
-	bw.put(0, 1)
-	return bw.buf
-}
-
-// bits writes bits least significant first, as VP8L reads them.
-type bits struct {
-	buf []byte
-	n   int
-}
-
-func (w *bits) put(v uint32, n int) {
-	for i := range n {
-		if w.n%8 == 0 {
-			w.buf = append(w.buf, 0)
-		}
-		w.buf[len(w.buf)-1] |= byte(v>>i&1) << (w.n % 8)
-		w.n++
-	}
-}
-
-// readFile reads a file the test wrote.
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// readPNG reads a PNG file a tool wrote.
-func readPNG(t testing.TB, path string) image.Image {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(readFile(t, path)))
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return img
 }

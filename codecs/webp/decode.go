@@ -3,7 +3,6 @@ package webp
 import (
 	"bufio"
 	"image"
-	"image/color"
 	"io"
 
 	xwebp "golang.org/x/image/webp"
@@ -32,16 +31,14 @@ func animated(head []byte) bool {
 
 // DecodeConfig reads the dimensions and colour model of a WebP: YCbCr for
 // lossy, NYCbCrA for lossy with alpha, NRGBA for lossless. For an animated
-// WebP it is the canvas size (the VP8X chunk's) and NRGBA, once the chunks
-// up to the end of the first frame have been checked (anim.go).
+// WebP it is the canvas size (the VP8X chunk's) and NRGBA, once every
+// chunk has been checked as libwebp's demuxer checks them (anim.go): a
+// broken container is refused whichever frame is broken, while a file
+// that ends early is accepted when it holds its first frame whole.
 func DecodeConfig(r io.Reader) (image.Config, error) {
 	br := bufio.NewReader(r)
 	if head, _ := br.Peek(21); animated(head) {
-		a, err := readAnimation(br, false)
-		if err != nil {
-			return image.Config{}, err
-		}
-		return image.Config{ColorModel: color.NRGBAModel, Width: a.canvas.X, Height: a.canvas.Y}, nil
+		return config(br)
 	}
 	return xwebp.DecodeConfig(br)
 }
@@ -52,11 +49,11 @@ func DecodeConfig(r io.Reader) (image.Config, error) {
 // range Go's colour conversions assume (levels.go); a lossless (VP8L)
 // image is an *image.NRGBA. An animated WebP gives its first frame on its
 // canvas, an *image.NRGBA transparent outside the frame, as libwebp's
-// WebPAnimDecoder makes it (anim.go); later frames are not read.
+// WebPAnimDecoder makes it (animdecode.go); later frames are not read.
 func Decode(r io.Reader) (image.Image, error) {
 	br := bufio.NewReader(r)
 	if head, _ := br.Peek(21); animated(head) {
-		return decodeAnimation(br)
+		return decodeFirst(br)
 	}
 	m, err := xwebp.Decode(br)
 	if err != nil {

@@ -8,9 +8,14 @@
 // brought from VP8's limited range (Y' 16–235, chroma 16–240) to the
 // full range image.YCbCr means, so its pixels are the ones libwebp's own
 // decoder (dwebp) produces, up to rounding and chroma upsampling; without
-// that step a lossy WebP loses about 14% of its contrast. An animated WebP
-// gives a still image of its first frame on the animation's canvas, as
-// Pillow, libvips and imgproxy give it (see anim.go).
+// that step a lossy WebP loses about 14% of its contrast.
+//
+// An animated WebP decodes (Decode) to a still image of its first frame on
+// the animation's canvas, as Pillow, libvips and imgproxy give it; its
+// frames are counted from the container (codecs.Info.Frames), and
+// codecs.DecodeAll gives every frame composited as libwebp's
+// WebPAnimDecoder composites them (see anim.go and animdecode.go).
+// codecs.EncodeAll writes one (EncodeAll).
 //
 // Encoding is libwebp's, by one of two engines (see Engine and EngineEnv):
 // the system's libwebp when it is loaded (dynamically linked binaries),
@@ -33,5 +38,7 @@ func init() {
 		Memory:        memory,
 		Encode:        Encode,
 		EncodeContext: EncodeContext,
+		Frames:        frameCount,
+		DecodeAll:     decodeAll,
 	})
 }
