@@ -347,7 +347,8 @@ func readPNG(t testing.TB, path string) image.Image {
 
 // sprites returns n w×h frames in which a 24×16 patch, half transparent
 // at its edges, moves 5 pixels right and 3 down a frame over a still
-// background: a photo, or nothing (transparent) when bg is false. Encoders
+// background: a photo it is drawn over (the frames are opaque), or
+// nothing (transparent) when bg is false. Encoders
 // code such frames as sub-rectangles, blended or not, disposed or not.
 func sprites(n, w, h int, bg bool) []image.Image {
 	back := image.NewNRGBA(image.Rect(0, 0, w, h))
@@ -368,9 +369,10 @@ func sprites(n, w, h int, bg bool) []image.Image {
 				} else {
 					c.A = 255
 				}
-				if c.A > 0 || !bg {
-					m.SetNRGBA(at.X+x, at.Y+y, c)
+				if bg {
+					c = over(c, m.NRGBAAt(at.X+x, at.Y+y))
 				}
+				m.SetNRGBA(at.X+x, at.Y+y, c)
 			}
 		}
 		out = append(out, m)
@@ -386,3 +388,68 @@ const (
 	vp8xAnim  = 1 << 1
 	vp8xAlpha = 1 << 4
 )
+
+// muxInfo is what webpmux -info says of an animation.
+type muxInfo struct {
+	canvas   image.Point
+	features string // e.g. "animation transparency"
+	bg       string // e.g. "0x00000000"
+	loops    int
+	frames   []muxInfoFrame
+}
+
+// muxInfoFrame is a frame line of webpmux -info.
+type muxInfoFrame struct {
+	rect           image.Rectangle
+	alpha          bool
+	duration       int
+	dispose, blend string
+	size           int
+	compression    string
+}
+
+// webpmuxInfo runs webpmux -info on data, and checks that webpinfo finds
+// no error in it.
+func webpmuxInfo(t testing.TB, data []byte) muxInfo {
+	t.Helper()
+	dir := t.TempDir()
+	in := testimage.WriteFile(t, dir, "anim.webp", data)
+	if out, err := exec.Command(testimage.Tool(t, "webpinfo"), in).CombinedOutput(); err != nil || !strings.Contains(string(out), "No error detected.") {
+		t.Errorf("webpinfo: %v\n%s", err, out)
+	}
+	out, err := exec.Command(testimage.Tool(t, "webpmux"), "-info", in).CombinedOutput()
+	if err != nil {
+		t.Fatalf("webpmux -info: %v\n%s", err, out)
+	}
+	var m muxInfo
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case strings.HasPrefix(line, "Canvas size:"):
+			fmt.Sscanf(line, "Canvas size: %d x %d", &m.canvas.X, &m.canvas.Y)
+		case strings.HasPrefix(line, "Features present:"):
+			m.features = strings.TrimSpace(strings.TrimPrefix(line, "Features present:"))
+		case strings.HasPrefix(line, "Background color"):
+			fmt.Sscanf(line, "Background color : %s  Loop Count : %d", &m.bg, &m.loops)
+		case len(f) == 11 && strings.HasSuffix(f[0], ":") && f[0] != "No.:":
+			var fr muxInfoFrame
+			var w, h, x, y int
+			fmt.Sscan(strings.Join(f[1:3], " "), &w, &h)
+			fmt.Sscan(strings.Join(f[4:7], " "), &x, &y, &fr.duration)
+			fmt.Sscan(f[9], &fr.size)
+			fr.rect = image.Rect(x, y, x+w, y+h)
+			fr.alpha, fr.dispose, fr.blend, fr.compression = f[3] == "yes", f[7], f[8], f[10]
+			m.frames = append(m.frames, fr)
+		}
+	}
+	if len(m.frames) == 0 {
+		t.Fatalf("webpmux -info lists no frame:\n%s", out)
+	}
+	return m
+}
+
+// over returns c drawn over the opaque colour bg.
+func over(c, bg color.NRGBA) color.NRGBA {
+	mix := func(a, b uint8) uint8 { return uint8((int(a)*int(c.A) + int(b)*(255-int(c.A)) + 127) / 255) }
+	return color.NRGBA{mix(c.R, bg.R), mix(c.G, bg.G), mix(c.B, bg.B), 255}
+}

@@ -40,5 +40,6 @@ func init() {
 		EncodeContext: EncodeContext,
 		Frames:        frameCount,
 		DecodeAll:     decodeAll,
+		EncodeAll:     EncodeAll,
 	})
 }
