@@ -58,6 +58,12 @@ var hostile = []struct {
 	{"animated webp without frames", func(*testing.T) []byte {
 		return riffWebP("VP8X", vp8xChunk(1<<1, 16, 16), "ANIM", make([]byte, 6))
 	}, codecs.Limits{}, codecs.ErrCorrupt, "", false},
+	{"animated webp second frame past the canvas", func(*testing.T) []byte {
+		frame := func(x int) []byte {
+			return append([]byte{byte(x / 2), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 0, 0, 0}, riffWebP("VP8L", webpSolid(4, 4, color.NRGBA{})[20:])[12:]...)
+		}
+		return riffWebP("VP8X", vp8xChunk(1<<1, 16, 16), "ANIM", make([]byte, 6), "ANMF", frame(0), "ANMF", frame(14))
+	}, codecs.Limits{}, codecs.ErrCorrupt, "", false},
 	{"animated webp canvas 16383x16383, frame 1x1", func(*testing.T) []byte {
 		frame := append(make([]byte, 16), riffWebP("VP8L", webpSolid(1, 1, color.NRGBA{})[20:])[12:]...)
 		return riffWebP("VP8X", vp8xChunk(1<<1, 16383, 16383), "ANIM", make([]byte, 6), "ANMF", frame)

@@ -148,6 +148,17 @@ func (c *chunks) read(n uint32) ([]byte, error) {
 	return b, c.pad(n)
 }
 
+// readSmall reads a payload of n ≤ len(buf) bytes (the caller checked it
+// is within the container) into buf, and its padding byte.
+func (c *chunks) readSmall(n uint32, buf []byte) ([]byte, error) {
+	b := buf[:n]
+	if _, err := io.ReadFull(c.r, b); err != nil {
+		return nil, truncated("chunk", err)
+	}
+	c.left -= int64(n)
+	return b, c.pad(n)
+}
+
 // skip skips a payload of n bytes and its padding byte.
 func (c *chunks) skip(n uint32) error {
 	if _, err := c.r.Discard(int(n)); err != nil {
@@ -196,7 +207,8 @@ func walk(r *bufio.Reader, payloads bool, each func(h *header, f *frame) error) 
 	if err != nil || id != "VP8X" || size < vp8xLen {
 		return nil, 0, errCorrupt("no VP8X chunk first (%q, %d bytes, %v)", id, size, err)
 	}
-	vp8x, err := riff.read(vp8xLen)
+	var buf [anmfLen]byte
+	vp8x, err := riff.readSmall(vp8xLen, buf[:])
 	if err == nil {
 		err = riff.skip(size - vp8xLen)
 	}
@@ -226,7 +238,7 @@ func walk(r *bufio.Reader, payloads bool, each func(h *header, f *frame) error) 
 			if anim {
 				break // later ANIM chunks are skipped, as libwebp does
 			}
-			b, err := riff.read(animLen)
+			b, err := riff.readSmall(animLen, buf[:])
 			if err == nil {
 				err = riff.skip(size - animLen)
 			}
@@ -279,7 +291,8 @@ func noFrame(err error, n int) error {
 // that does not start with an ALPH, VP8 or VP8L chunk holds no frame, as
 // libwebp's demuxer reads it: readFrame skips it and returns no frame.
 func readFrame(riff *chunks, size uint32, canvas image.Point, payloads bool, each func(*frame) error) (*frame, error) {
-	hdr, err := riff.read(anmfLen)
+	var buf [anmfLen]byte
+	hdr, err := riff.readSmall(anmfLen, buf[:])
 	if err != nil {
 		return nil, err
 	}

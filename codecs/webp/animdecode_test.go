@@ -2,6 +2,7 @@ package webp_test
 
 import (
 	"context"
+	"errors"
 	"image"
 	"image/color"
 	"os"
@@ -269,6 +270,130 @@ func TestDecodeAllMatchesPillowBuilt(t *testing.T) {
 				if psnr < 38 {
 					t.Errorf("frame %d: %.2f dB from Pillow's, want ≥ 38", i, psnr)
 				}
+			}
+		})
+	}
+}
+
+// manyFrames returns an animation of n 1×1 lossless frames on a w×h
+// canvas: a few dozen bytes a frame.
+func manyFrames(n, w, h int) []byte {
+	chunks := []any{"VP8X", vp8x(vp8xAnim, w, h), "ANIM", anim(0)}
+	for i := range n {
+		chunks = append(chunks, "ANMF", anmf(2*(i%(w/2)), 0, 1, 1, "VP8L", solidVP8L(1, 1, color.NRGBA{uint8(i), 0, 0, 255})))
+	}
+	return riff(chunks...)
+}
+
+// TestDecodeAllLimits: an animation whose frames are too many, or whose
+// frames × canvas pixels are over MaxPixels, is refused from its
+// container, small as it is, before any frame is decoded; its still is
+// not.
+func TestDecodeAllLimits(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		data   []byte
+		lim    codecs.Limits
+		frames int
+		limit  string
+	}{
+		{"1001 frames", manyFrames(1001, 64, 64), codecs.Limits{}, 1001, "max_frames"},
+		{"10 frames, max_frames 9", manyFrames(10, 64, 64), codecs.Limits{MaxFrames: 9}, 10, "max_frames"},
+		{"4 frames of 4000×4000", manyFrames(4, 4000, 4000), codecs.Limits{}, 4, "max_pixels"},
+		{"100 frames of 1000×1000", manyFrames(100, 1000, 1000), codecs.Limits{}, 100, "max_pixels"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			var info codecs.Info
+			start := time.Now()
+			alloc := allocatedBy(func() { _, info, err = codecs.DecodeAll(context.Background(), tc.data, tc.lim) })
+			var le *codecs.LimitError
+			if !errors.Is(err, codecs.ErrTooLarge) || !errors.As(err, &le) || le.Limit != tc.limit {
+				t.Fatalf("DecodeAll: %v, want a %s LimitError", err, tc.limit)
+			}
+			if info.Frames != tc.frames {
+				t.Errorf("Info.Frames %d, want %d", info.Frames, tc.frames)
+			}
+			if d := time.Since(start); d > 200*time.Millisecond || alloc > 1<<20 {
+				t.Errorf("took %v and %d bytes (file %d bytes) to refuse it", d, alloc, len(tc.data))
+			}
+			if _, _, err := codecs.Decode(context.Background(), tc.data, tc.lim); err != nil {
+				t.Errorf("Decode (the first frame): %v", err)
+			}
+		})
+	}
+	a, _, err := codecs.DecodeAll(context.Background(), manyFrames(1000, 64, 64), codecs.Limits{})
+	if err != nil || len(a.Frames) != 1000 {
+		t.Fatalf("1000 frames: %v", err)
+	}
+}
+
+// countdown is a context whose Err reports it cancelled from its n-th
+// call on.
+type countdown struct {
+	context.Context
+	n int
+}
+
+func (c *countdown) Err() error {
+	if c.n--; c.n <= 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestDecodeAllContext: a done context stops DecodeAll before the first
+// frame, between frames and while a frame is read; a decode_timeout
+// reached is ErrTooLarge.
+func TestDecodeAllContext(t *testing.T) {
+	data := manyFrames(50, 64, 64)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := codecs.DecodeAll(ctx, data, codecs.Limits{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("done context: %v, want context.Canceled", err)
+	}
+	if _, _, err := codecs.DecodeAll(context.Background(), data, codecs.Limits{DecodeTimeout: 1}); !errors.Is(err, codecs.ErrTooLarge) {
+		t.Errorf("1 ns decode_timeout: %v, want ErrTooLarge", err)
+	}
+	c, _ := codecs.Lookup(codecs.WebP)
+	info, err := codecs.Probe(data, codecs.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 2, 5, 17, 60} {
+		a, err := c.DecodeAll(&countdown{context.Background(), n}, data, info, codecs.Limits{})
+		if !errors.Is(err, context.Canceled) || a != nil {
+			t.Errorf("context cancelled at its check %d: %v, %v; want context.Canceled and no animation", n, a, err)
+		}
+	}
+}
+
+// TestDecodeAllMemory: beyond the displayed frames, what DecodeAll
+// allocates for each frame fits in the two canvases
+// codecs.AnimationMemory allows besides them, 8 B per canvas pixel
+// (measured: 6.3 and 5.9 B for whole lossy-with-alpha and lossless
+// frames).
+func TestDecodeAllMemory(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []string
+	}{
+		{"lossy alpha", []string{"-lossy", "-q", "75"}},
+		{"lossless alpha", []string{"-lossless"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const n, w, h = 6, 320, 240
+			data := img2webp(t, frames(n, w, h, true), nil, tc.opts...)
+			var err error
+			alloc := allocatedBy(func() { _, _, err = codecs.DecodeAll(context.Background(), data, codecs.Limits{}) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			canvas := float64(4 * w * h)
+			perFrame := (float64(alloc) - n*canvas) / n
+			t.Logf("allocated %d bytes: %.1f B per canvas pixel and frame beyond the frames", alloc, perFrame/(w*h))
+			if perFrame > 2*canvas || int64(alloc) > codecs.AnimationMemory(w, h, n)+n*int64(2*canvas) {
+				t.Errorf("allocated %d bytes, %.0f a frame beyond the frames: over two canvases (%.0f)", alloc, perFrame, 2*canvas)
 			}
 		})
 	}
