@@ -182,3 +182,28 @@ func TestEncodeAllRefused(t *testing.T) {
 		t.Errorf("done context: %v, want context.Canceled", err)
 	}
 }
+
+// TestEncodeAllReencode: an animation img2webp made with sub-frames,
+// blending and disposal, decoded and encoded again losslessly, decodes to
+// the same frames, delays and loop count; a still WebP counts one frame
+// and DecodeAll gives Decode's image.
+func TestEncodeAllReencode(t *testing.T) {
+	data := img2webp(t, sprites(6, 90, 60, false), []int{30, 70, 110}, "-lossless", "-loop", "4")
+	a, _ := decodeAll(t, data)
+	again, _ := decodeAll(t, encodeAll(t, a, codecs.EncodeOptions{Lossless: true}))
+	if len(again.Frames) != len(a.Frames) || again.Loops != 4 {
+		t.Fatalf("%d frames, loops %d; want %d and 4", len(again.Frames), again.Loops, len(a.Frames))
+	}
+	for i := range a.Frames {
+		if d := diff(a.Frames[i], again.Frames[i], true); d != "" || again.Delays[i] != a.Delays[i] {
+			t.Errorf("frame %d: %s; delay %v, want %v", i, d, again.Delays[i], a.Delays[i])
+		}
+	}
+
+	still := testimage.WebP(testimage.Pattern(8, 6), nil)
+	sa, info := decodeAll(t, still)
+	img, _ := decode(t, still)
+	if info.Frames != 1 || len(sa.Frames) != 1 || diff(img, sa.Frames[0], true) != "" {
+		t.Errorf("still: Info.Frames %d, %d frames", info.Frames, len(sa.Frames))
+	}
+}
