@@ -14,8 +14,14 @@
 // the animation's canvas, as Pillow, libvips and imgproxy give it; its
 // frames are counted from the container (codecs.Info.Frames), and
 // codecs.DecodeAll gives every frame composited as libwebp's
-// WebPAnimDecoder composites them (see anim.go and animdecode.go).
-// codecs.EncodeAll writes one (EncodeAll).
+// WebPAnimDecoder composites them (see anim.go and animdecode.go). A
+// container that libwebp's demuxer refuses is refused whichever frame is
+// broken, as Pillow, libvips and browsers refuse it; a file cut short
+// keeps its whole frames, and a later frame whose bitstream is damaged
+// ends the animation there, as browsers show such files (libwebp's
+// animation decoder, and Pillow, fail the whole animation). The first
+// frame cut short or damaged is ErrCorrupt. codecs.EncodeAll writes an
+// animated WebP (EncodeAll).
 //
 // Encoding is libwebp's, by one of two engines (see Engine and EngineEnv):
 // the system's libwebp when it is loaded (dynamically linked binaries),
