@@ -229,7 +229,8 @@ func frameCount(data []byte) int {
 }
 
 // decodeAll decodes every frame of an animated WebP as displayed
-// (Codec.DecodeAll), at most i.Frames of them (the count Probe checked
+// (Codec.DecodeAll; a still WebP is one frame, Decode's image as an
+// *image.NRGBA), at most i.Frames of them (the count Probe checked
 // against the limits). It checks ctx before each frame and while reading
 // each. A frame after the first that cannot be decoded (its bitstream
 // damaged, or cut short by the end of the file) ends the animation with
@@ -242,9 +243,12 @@ func decodeAll(ctx context.Context, data []byte, i codecs.Info, _ codecs.Limits)
 	if !animated(data) {
 		img, err := Decode(&ctxReader{ctx: ctx, r: bytes.NewReader(data)})
 		if err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				return nil, fmt.Errorf("webp: %w", cerr)
+			}
 			return nil, err
 		}
-		return &codecs.Animation{Frames: []image.Image{img}, Delays: []time.Duration{0}}, nil
+		return &codecs.Animation{Frames: []image.Image{nrgba(img)}, Delays: []time.Duration{0}}, nil
 	}
 	a := &codecs.Animation{}
 	var c compositor
@@ -322,4 +326,19 @@ func memory(data []byte, cfg image.Config) int64 {
 		return errStop
 	})
 	return n
+}
+
+// nrgba returns img as an *image.NRGBA at the origin, converted as Go's
+// colour models convert it unless it is one already.
+func nrgba(img image.Image) *image.NRGBA {
+	b := img.Bounds()
+	if m, ok := img.(*image.NRGBA); ok && b.Min == (image.Point{}) {
+		return m
+	}
+	m := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	read := rgba.Rows(img, rgba.Straight)
+	for y := range b.Dy() {
+		read(m.Pix[y*m.Stride:], b.Min.Y+y)
+	}
+	return m
 }

@@ -200,10 +200,13 @@ func TestEncodeAllReencode(t *testing.T) {
 		}
 	}
 
-	still := testimage.WebP(testimage.Pattern(8, 6), nil)
-	sa, info := decodeAll(t, still)
-	img, _ := decode(t, still)
-	if info.Frames != 1 || len(sa.Frames) != 1 || diff(img, sa.Frames[0], true) != "" {
-		t.Errorf("still: Info.Frames %d, %d frames", info.Frames, len(sa.Frames))
+	for _, still := range [][]byte{testimage.WebP(testimage.Pattern(8, 6), nil), encode(t, testimage.Photo(64, 48), codecs.EncodeOptions{})} {
+		sa, info := decodeAll(t, still)
+		img, _ := decode(t, still)
+		if info.Frames != 1 || len(sa.Frames) != 1 || diff(img, sa.Frames[0], true) != "" {
+			t.Errorf("still: Info.Frames %d, %d frames", info.Frames, len(sa.Frames))
+		} else if _, ok := sa.Frames[0].(*image.NRGBA); !ok {
+			t.Errorf("still: DecodeAll gives a %T, want *image.NRGBA", sa.Frames[0])
+		}
 	}
 }
