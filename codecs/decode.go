@@ -197,11 +197,14 @@ func ReduceScale(i Info, min image.Point) int {
 // The checks run in this order: the size of data against MaxBytes (before
 // anything is parsed), Sniff, DecodeConfig (a failure or a panic in it is
 // ErrCorrupt, unless the codec classified it as ErrUnsupportedFormat, e.g.
-// an animated WebP), zero width or height (ErrCorrupt), the longer side
-// against MaxSide and width × height against MaxPixels. A limit error is a
-// *LimitError that also carries the header's dimensions. A JPEG whose
-// marker structure declares more than MaxScans scans is refused as ErrCorrupt,
-// as each progressive scan costs a pass over the whole image.
+// a HEIF whose primary image is coded with neither HEVC nor AV1), zero
+// width or height (ErrCorrupt), the longer side against MaxSide and
+// width × height against MaxPixels. A limit error is a *LimitError that
+// also carries the header's dimensions. A JPEG whose marker structure
+// declares more than MaxScans scans is refused as ErrCorrupt, as each
+// progressive scan costs a pass over the whole image. For an animation,
+// the dimensions are its canvas's, and Info.Frames counts its frames
+// (Codec.Frames) without decoding any.
 //
 // On error, Info holds what was learned before the failure: the format once
 // sniffed, the dimensions once the header was read.

@@ -55,9 +55,19 @@ var hostile = []struct {
 	{"webp vp8x 1x1 hiding a 16384x16384 vp8l", func(*testing.T) []byte {
 		return riffWebP("VP8X", vp8xChunk(0, 1, 1), "VP8L", webpSolid(16384, 16384, color.NRGBA{})[20:])
 	}, codecs.Limits{}, codecs.ErrCorrupt, "", true},
-	{"animated webp", func(*testing.T) []byte {
+	{"animated webp without frames", func(*testing.T) []byte {
 		return riffWebP("VP8X", vp8xChunk(1<<1, 16, 16), "ANIM", make([]byte, 6))
-	}, codecs.Limits{}, codecs.ErrUnsupportedFormat, "", false},
+	}, codecs.Limits{}, codecs.ErrCorrupt, "", false},
+	{"animated webp second frame past the canvas", func(*testing.T) []byte {
+		frame := func(x int) []byte {
+			return append([]byte{byte(x / 2), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 0, 0, 0}, riffWebP("VP8L", webpSolid(4, 4, color.NRGBA{})[20:])[12:]...)
+		}
+		return riffWebP("VP8X", vp8xChunk(1<<1, 16, 16), "ANIM", make([]byte, 6), "ANMF", frame(0), "ANMF", frame(14))
+	}, codecs.Limits{}, codecs.ErrCorrupt, "", false},
+	{"animated webp canvas 16383x16383, frame 1x1", func(*testing.T) []byte {
+		frame := append(make([]byte, 16), riffWebP("VP8L", webpSolid(1, 1, color.NRGBA{})[20:])[12:]...)
+		return riffWebP("VP8X", vp8xChunk(1<<1, 16383, 16383), "ANIM", make([]byte, 6), "ANMF", frame)
+	}, codecs.Limits{}, codecs.ErrTooLarge, "max_pixels", false},
 	{"jpeg with 600 scans", func(*testing.T) []byte { return manyScans(600) }, codecs.Limits{}, codecs.ErrCorrupt, "", false},
 }
 

@@ -2,13 +2,10 @@ package webp
 
 import (
 	"bufio"
-	"fmt"
 	"image"
 	"io"
 
 	xwebp "golang.org/x/image/webp"
-
-	"github.com/blobimage/blobimage/codecs"
 )
 
 // match matches a RIFF container of form type WEBP whose first chunk is one
@@ -32,39 +29,31 @@ func animated(head []byte) bool {
 	return len(head) > 20 && string(head[12:16]) == "VP8X" && head[20]&animationBit != 0
 }
 
-// peek wraps r in a buffered reader and refuses animated WebP, which
-// golang.org/x/image/webp cannot decode, as unsupported rather than
-// corrupt.
-func peek(r io.Reader) (io.Reader, error) {
-	br := bufio.NewReader(r)
-	head, _ := br.Peek(21)
-	if animated(head) {
-		return nil, fmt.Errorf("%w: animated webp", codecs.ErrUnsupportedFormat)
-	}
-	return br, nil
-}
-
 // DecodeConfig reads the dimensions and colour model of a WebP: YCbCr for
-// lossy, NYCbCrA for lossy with alpha, NRGBA for lossless. An animated WebP
-// is refused with an error matching codecs.ErrUnsupportedFormat.
+// lossy, NYCbCrA for lossy with alpha, NRGBA for lossless. For an animated
+// WebP it is the canvas size (the VP8X chunk's) and NRGBA, once every
+// chunk has been checked as libwebp's demuxer checks them (anim.go): a
+// broken container is refused whichever frame is broken, while a file
+// that ends early is accepted when it holds its first frame whole.
 func DecodeConfig(r io.Reader) (image.Config, error) {
-	br, err := peek(r)
-	if err != nil {
-		return image.Config{}, err
+	br := bufio.NewReader(r)
+	if head, _ := br.Peek(21); animated(head) {
+		return config(br)
 	}
 	return xwebp.DecodeConfig(br)
 }
 
-// Decode decodes a still WebP with golang.org/x/image/webp. A lossy (VP8)
+// Decode decodes a WebP with golang.org/x/image/webp. A lossy (VP8)
 // image comes back as an *image.YCbCr, or an *image.NYCbCrA with alpha,
 // whose samples have been brought from VP8's limited range to the full
 // range Go's colour conversions assume (levels.go); a lossless (VP8L)
-// image is an *image.NRGBA. An animated WebP is refused with an error
-// matching codecs.ErrUnsupportedFormat.
+// image is an *image.NRGBA. An animated WebP gives its first frame on its
+// canvas, an *image.NRGBA transparent outside the frame, as libwebp's
+// WebPAnimDecoder makes it (animdecode.go); later frames are not read.
 func Decode(r io.Reader) (image.Image, error) {
-	br, err := peek(r)
-	if err != nil {
-		return nil, err
+	br := bufio.NewReader(r)
+	if head, _ := br.Peek(21); animated(head) {
+		return decodeFirst(br)
 	}
 	m, err := xwebp.Decode(br)
 	if err != nil {

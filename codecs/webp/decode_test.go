@@ -3,7 +3,6 @@ package webp_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"image"
 	"testing"
 
@@ -133,15 +132,6 @@ func TestDecodeLosslessMatchesDwebp(t *testing.T) {
 				t.Error("pixels differ from the source")
 			}
 		})
-	}
-}
-
-func TestDecodeAnimatedRefused(t *testing.T) {
-	// A VP8X header with the animation flag, as img2webp writes.
-	data := []byte("RIFF\x1e\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x02\x00\x00\x00\x0f\x00\x00\x0f\x00\x00ANIM\x06\x00\x00\x00\x00\x00\x00\x00\x00\x00")
-	_, err := codecs.Probe(data, codecs.Limits{})
-	if !errors.Is(err, codecs.ErrUnsupportedFormat) {
-		t.Fatalf("err = %v, want ErrUnsupportedFormat", err)
 	}
 }
 

@@ -74,17 +74,7 @@ func EncodeContext(ctx context.Context, w io.Writer, img image.Image, o codecs.E
 	if b.Dx() > MaxSide || b.Dy() > MaxSide {
 		return fmt.Errorf("webp: encode %d×%d: %w: WebP allows at most %d pixels a side", b.Dx(), b.Dy(), codecs.ErrTooLarge, MaxSide)
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("webp: encode: %w", err)
-	}
-	p := settings(o)
-	var out []byte
-	var err error
-	if Engine() == EngineSystem {
-		out, err = encodeSystem(ctx, img, p)
-	} else {
-		out, _, err = encodeWasm(ctx, img, p, WasmMemory(b.Dx(), b.Dy(), o.Lossless, !codecs.Opaque(img)))
-	}
+	out, err := encodeStill(ctx, img, o)
 	if err != nil {
 		return err
 	}
@@ -92,4 +82,19 @@ func EncodeContext(ctx context.Context, w io.Writer, img image.Image, o codecs.E
 		return fmt.Errorf("webp: encode: write: %w", err)
 	}
 	return nil
+}
+
+// encodeStill encodes img, non-empty and within MaxSide, as a still WebP
+// by the engine Engine reports, and returns the file.
+func encodeStill(ctx context.Context, img image.Image, o codecs.EncodeOptions) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("webp: encode: %w", err)
+	}
+	p := settings(o)
+	if Engine() == EngineSystem {
+		return encodeSystem(ctx, img, p)
+	}
+	b := img.Bounds()
+	out, _, err := encodeWasm(ctx, img, p, WasmMemory(b.Dx(), b.Dy(), o.Lossless, !codecs.Opaque(img)))
+	return out, err
 }

@@ -3,13 +3,25 @@
 //
 //	import _ "github.com/blobimage/blobimage/codecs/webp"
 //
-// Decoding is golang.org/x/image/webp's (pure Go), for still images; an
-// animated WebP is refused as codecs.ErrUnsupportedFormat. A lossy (VP8)
-// picture is returned as an image.YCbCr (NYCbCrA with alpha) whose samples
-// are brought from VP8's limited range (Y' 16–235, chroma 16–240) to the
+// Decoding is golang.org/x/image/webp's (pure Go). A lossy (VP8) picture
+// is returned as an image.YCbCr (NYCbCrA with alpha) whose samples are
+// brought from VP8's limited range (Y' 16–235, chroma 16–240) to the
 // full range image.YCbCr means, so its pixels are the ones libwebp's own
 // decoder (dwebp) produces, up to rounding and chroma upsampling; without
 // that step a lossy WebP loses about 14% of its contrast.
+//
+// An animated WebP decodes (Decode) to a still image of its first frame on
+// the animation's canvas, as Pillow, libvips and imgproxy give it; its
+// frames are counted from the container (codecs.Info.Frames), and
+// codecs.DecodeAll gives every frame composited as libwebp's
+// WebPAnimDecoder composites them (see anim.go and animdecode.go). A
+// container that libwebp's demuxer refuses is refused whichever frame is
+// broken, as Pillow, libvips and browsers refuse it; a file cut short
+// keeps its whole frames, and a later frame whose bitstream is damaged
+// ends the animation there, as browsers show such files (libwebp's
+// animation decoder, and Pillow, fail the whole animation). The first
+// frame cut short or damaged is ErrCorrupt. codecs.EncodeAll writes an
+// animated WebP (EncodeAll).
 //
 // Encoding is libwebp's, by one of two engines (see Engine and EngineEnv):
 // the system's libwebp when it is loaded (dynamically linked binaries),
@@ -29,7 +41,11 @@ func init() {
 		Match:         match,
 		DecodeConfig:  DecodeConfig,
 		Decode:        Decode,
+		Memory:        memory,
 		Encode:        Encode,
 		EncodeContext: EncodeContext,
+		Frames:        frameCount,
+		DecodeAll:     decodeAll,
+		EncodeAll:     EncodeAll,
 	})
 }
