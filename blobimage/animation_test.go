@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/gif"
 	"testing"
+	"time"
 
 	"github.com/blobimage/blobimage/blobimage"
 	"github.com/blobimage/blobimage/codecs"
@@ -142,4 +143,61 @@ func TestAnimatedVariantLimits(t *testing.T) {
 			t.Errorf("%s: without animated variants: %+v", tc.name, f)
 		}
 	}
+}
+
+// checkAnimation decodes the animation at key (codecs.DecodeAll) and
+// checks its format, frames, timing and colours.
+func checkAnimation(t *testing.T, s *blobimage.Store, key string, format codecs.Format, w, h int) {
+	t.Helper()
+	data, err := s.Bucket.ReadAll(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, info, err := codecs.DecodeAll(context.Background(), data, codecs.Limits{})
+	if err != nil || info.Format != format || info.Frames != len(frameColours) || a.Size() != image.Pt(w, h) || a.Loops != 0 {
+		t.Fatalf("%s: %v %s, %d frames, %v, loops %d; want a %d×%d %s of %d frames looping forever",
+			key, err, info.Format, info.Frames, a.Size(), a.Loops, w, h, format, len(frameColours))
+	}
+	for i, frame := range a.Frames {
+		if want := time.Duration(i+1) * 100 * time.Millisecond; a.Delays[i] != want {
+			t.Errorf("%s: frame %d shows %v, want %v", key, i, a.Delays[i], want)
+		}
+		if c := frame.At(w/2, h/2); !testimage.Near(c, frameColours[i], 12) {
+			t.Errorf("%s: frame %d is %v, want %v", key, i, c, frameColours[i])
+		}
+	}
+}
+
+// TestAnimatedWebP: a GIF's animated variant with format webp is an
+// animated WebP; an animated WebP upload keeps its frames in WebP by
+// default and in GIF when asked, and counts them on its ImageFile.
+func TestAnimatedWebP(t *testing.T) {
+	fit := []variants.Processor{variants.Fit{Width: 20, Height: 20}}
+	cfg := config{Config: variants.Config{Rules: []variants.Rule{{Match: "**", Variants: []variants.Spec{
+		{Name: "webp", Processors: fit, Animated: true, Format: codecs.WebP, Lossless: true},
+		{Name: "same", Processors: fit, Animated: true},
+		{Name: "gif", Processors: fit, Animated: true, Format: codecs.GIF},
+	}}}}}
+	s, _ := newStore(t, cfg)
+	put(t, s, "a.gif", animatedGIF(t, 40, 30))
+	f := imageFile(t, s, "a.gif")
+	checkAnimation(t, s, f.Variants["webp"].Key, codecs.WebP, 20, 15)
+	checkAnimation(t, s, f.Variants["same"].Key, codecs.GIF, 20, 15)
+
+	// An animated WebP upload, made from the GIF's frames.
+	src, _, err := codecs.DecodeAll(context.Background(), animatedGIF(t, 40, 30), codecs.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := codecs.EncodeAll(context.Background(), &buf, src, codecs.WebP, codecs.EncodeOptions{Lossless: true}); err != nil {
+		t.Fatal(err)
+	}
+	put(t, s, "b.webp", buf.Bytes())
+	f = imageFile(t, s, "b.webp")
+	if f.Frames != 3 || f.Format != codecs.WebP || f.Width != 40 {
+		t.Errorf("animated WebP upload: %d frames, %s %d×%d", f.Frames, f.Format, f.Width, f.Height)
+	}
+	checkAnimation(t, s, f.Variants["same"].Key, codecs.WebP, 20, 15)
+	checkAnimation(t, s, f.Variants["gif"].Key, codecs.GIF, 20, 15)
 }
