@@ -38,6 +38,14 @@ var tools = map[string]struct {
 	"heif-enc":     {"libheif-examples", dashOIn},
 	"heif-convert": {"libheif-examples", inOut},
 	"heif-info":    {"libheif-examples", inOut},
+	// Tools run by hand (Run), listed for the package to install.
+	"img2webp": {"webp", inOut},
+	"webpmux":  {"webp", inOut},
+	"webpinfo": {"webp", inOut},
+	"djpeg":    {"libjpeg-turbo-progs", inOut},
+	"cjpeg":    {"libjpeg-turbo-progs", inOut},
+	"jpegtran": {"libjpeg-turbo-progs", inOut},
+	"python3":  {"python3-pil", inOut},
 }
 
 // Tool returns the path of the command-line tool name (for Debian's tools,
