@@ -57,7 +57,7 @@ func ErrorCode(err error) gcerrors.ErrorCode {
 		return gcerrors.ResourceExhausted
 	case errors.Is(err, ErrNotImage), errors.Is(err, ErrUnsupportedFormat),
 		errors.Is(err, ErrCorrupt), errors.Is(err, ErrReservedKey), errors.Is(err, ErrInvalidKey),
-		errors.Is(err, errBadResume):
+		errors.Is(err, errBadResume), errors.Is(err, ErrWidthNotAllowed):
 		return gcerrors.InvalidArgument
 	case errors.Is(err, syscall.ENAMETOOLONG):
 		// A backend on a file system (fileblob) refusing a key.

@@ -542,6 +542,13 @@ func (s *Store) makeOne(ctx context.Context, key, vk string) (bool, error) {
 		return slices.Contains(m.keysOf(s.prefix, key, mv), vk)
 	})
 	if idx < 0 {
+		// An on-demand rendition, deleted out of band or not made yet.
+		if r, f, ok := renditionOf(s.prefix, key, m, rule, vk); ok {
+			if _, err := s.makeRendition(ctx, key, m, r, f, vk); err != nil {
+				return false, err
+			}
+			return true, nil
+		}
 		return false, nil
 	}
 	// A flight that ended, or another process, may have made it since the

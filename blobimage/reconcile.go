@@ -419,12 +419,18 @@ func (s *Store) referenced(ctx context.Context, key string) (map[string]bool, er
 	for _, k := range m.keys(s.prefix, key) {
 		refs[k] = true
 	}
-	if rule := s.match(key); rule != nil && samePolicy(m.Rule, rule) {
+	rule := s.match(key)
+	if rule != nil && samePolicy(m.Rule, rule) {
 		for _, mv := range expected(m, rule) {
 			for _, k := range m.keysOf(s.prefix, key, mv) {
 				refs[k] = true
 			}
 		}
+	}
+	// Renditions of the widths and formats the config allows now; others
+	// are orphans.
+	for _, k := range renditionKeys(s.prefix, key, m, rule) {
+		refs[k] = true
 	}
 	return refs, nil
 }

@@ -3,6 +3,7 @@ package blobimage
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
@@ -23,6 +24,7 @@ func (s *Store) delete(ctx context.Context, key string, opts *blob.DeleteOptions
 	}
 	if m != nil {
 		s.deleteQuietly(ctx, m.keys(s.prefix, key))
+		s.deleteRenditions(ctx, key, m)
 	}
 	return nil
 }
@@ -139,6 +141,19 @@ func (s *Store) copySet(ctx context.Context, dstKey, srcKey string, m *manifest,
 				tx.rollback(ctx)
 				return fmt.Errorf("blobimage: copy %q to %q: variant %s: %w", srcKey, dstKey, v.Name, err)
 			}
+		}
+	}
+	// The renditions made so far come along, under the same names.
+	objs, err := s.versionRenditions(ctx, srcKey, m)
+	if err != nil {
+		tx.rollback(ctx)
+		return fmt.Errorf("blobimage: copy %q to %q: list renditions: %w", srcKey, dstKey, err)
+	}
+	srcDir, dstDir := versionDir(s.prefix, srcKey, m.Hash, m.Token), versionDir(s.prefix, dstKey, nm.Hash, nm.Token)
+	for _, o := range objs {
+		if err := tx.copy(ctx, dstDir+strings.TrimPrefix(o.Key, srcDir), o.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+			tx.rollback(ctx)
+			return fmt.Errorf("blobimage: copy %q to %q: rendition: %w", srcKey, dstKey, err)
 		}
 	}
 	wo.ContentType = m.Format.MediaType()

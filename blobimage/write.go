@@ -462,6 +462,9 @@ func (s *Store) commit(ctx context.Context, key string, tx *txn, m *manifest, or
 			}
 		}
 		s.deleteQuietly(ctx, stale)
+		if prev.Token != m.Token {
+			s.deleteRenditions(ctx, key, prev)
+		}
 	}
 	return nil
 }

@@ -112,6 +112,23 @@ func (h *imageHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		obj, contentType = f.Key, f.ContentType
+		if ws := q.Get("w"); ws != "" {
+			// An on-demand width (the rule's on_demand): made on the
+			// first request and stored, then served from the bucket.
+			width, err := strconv.Atoi(ws)
+			if err != nil || width <= 0 || q.Has("variant") {
+				h.fail(w, r, fmt.Errorf("%w: w=%q: a positive width, and no variant", ErrBadRequest, ws))
+				return
+			}
+			e, err := h.s.Rendition(r.Context(), f.Key, width, r.Header.Get("Accept"))
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			w.Header().Set("Vary", "Accept")
+			h.serve(w, r, e.Key, e.ContentType)
+			return
+		}
 		if name := q.Get("variant"); name != "" && name != "original" {
 			v, ok := f.Variants[name]
 			if !ok {

@@ -2,6 +2,7 @@ package imagehttp
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"html/template"
@@ -38,6 +39,16 @@ type MarkupOptions struct {
 	// descriptors assume one picture at several sizes), and width and
 	// height are then the widest one's.
 	Variants []string
+	// Widths, when set, makes the ladder of on-demand widths instead of
+	// variants (the widths a rule's on_demand allows, e.g.
+	// store.Rule(key).OnDemand.Widths): one candidate per width, those
+	// wider than the picture given as its own width, each URL asking the
+	// image handler for ?w=W, which picks the format by the Accept header
+	// (so no <source> is needed). URL is not used for them; WidthURL is.
+	Widths []int
+	// WidthURL returns the URL of an on-demand width; nil means the image
+	// handler's at ImagePrefix.
+	WidthURL func(f *blobimage.ImageFile, w int) string
 	// Original adds the original to the ladder, as its widest candidate,
 	// when its format is one browsers read (JPEG, PNG, GIF, WebP, AVIF).
 	// It is used anyway when no variant qualifies.
@@ -110,6 +121,7 @@ type candidate struct {
 	variant string // "" for the original
 	width   int
 	v       blobimage.Variant
+	ask     int // the on-demand width to ask for (width is what comes)
 }
 
 // Responsive returns the markup of f's image as the options say.
@@ -120,6 +132,16 @@ func Responsive(f *blobimage.ImageFile, o MarkupOptions) Markup {
 		url = defaultURL(o.ImagePrefix)
 	}
 	ladder := ladderOf(f, o)
+	widthURL := func(w int) string {
+		if o.WidthURL != nil {
+			return o.WidthURL(f, w)
+		}
+		path, query := KeyPath(f.Key)
+		if query != "" {
+			query += "&"
+		}
+		return cmp.Or(o.ImagePrefix, "/img/") + path + "?" + query + "w=" + strconv.Itoa(w)
+	}
 	widest := ladder[len(ladder)-1]
 	if widest.variant != "" && !nearSameAspect(widest.v.Width, widest.v.Height, f.Width, f.Height) {
 		m.Width, m.Height = widest.v.Width, widest.v.Height // a ladder of crops
@@ -141,6 +163,11 @@ func Responsive(f *blobimage.ImageFile, o MarkupOptions) Markup {
 	}
 	m.Src = url(f, src.variant, "")
 	m.Srcset = srcset(ladder, func(c candidate) string { return url(f, c.variant, "") })
+	if len(o.Widths) > 0 && src.variant == "" {
+		// On-demand widths: the handler negotiates the format, so there
+		// are no sources.
+		m.Src, m.Srcset = widthURL(src.ask), srcset(ladder, func(c candidate) string { return widthURL(c.ask) })
+	}
 	// One <source> per alternate format, in the order of preference of
 	// the first variant that has it; each lists the candidates encoded in
 	// it (all of them, when the variants share their formats).
@@ -172,6 +199,19 @@ func Responsive(f *blobimage.ImageFile, o MarkupOptions) Markup {
 // original is the last resort).
 func ladderOf(f *blobimage.ImageFile, o MarkupOptions) []candidate {
 	var ladder []candidate
+	if len(o.Widths) > 0 {
+		for _, w := range o.Widths {
+			if w > 0 {
+				ladder = append(ladder, candidate{width: min(w, f.Width), ask: w})
+			}
+		}
+		// Narrowest first; of the widths a picture narrower than them
+		// gets whole, the first asked for.
+		slices.SortStableFunc(ladder, func(a, b candidate) int { return cmp.Or(a.width-b.width, a.ask-b.ask) })
+		if ladder = slices.CompactFunc(ladder, func(a, b candidate) bool { return a.width == b.width }); len(ladder) > 0 {
+			return ladder
+		}
+	}
 	names := o.Variants
 	if names == nil {
 		for name, v := range f.Variants {

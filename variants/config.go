@@ -54,6 +54,9 @@ type Rule struct {
 	Original Original `json:"original,omitzero"`
 	// Variants are made from every accepted upload.
 	Variants []Spec `json:"variants,omitempty"`
+	// OnDemand, when set, allows sizes made on first request (see
+	// OnDemand).
+	OnDemand *OnDemand `json:"on_demand,omitempty"`
 }
 
 // Mode is what happens to the uploaded file.
@@ -129,6 +132,7 @@ type ruleJSON struct {
 	Formats  []codecs.Format   `json:"formats"`
 	Original json.RawMessage   `json:"original"`
 	Variants []json.RawMessage `json:"variants"`
+	OnDemand json.RawMessage   `json:"on_demand"`
 }
 
 // ParseConfig reads a config from YAML or JSON (JSON is YAML). Unknown
@@ -231,6 +235,12 @@ func decodeConfig(data []byte) (*Config, error) {
 				return nil, withPath(prefix+".original", err)
 			}
 		}
+		if isPresent(rj.OnDemand) {
+			r.OnDemand = &OnDemand{}
+			if err := decodeStrict(rj.OnDemand, r.OnDemand); err != nil {
+				return nil, withPath(prefix+".on_demand", err)
+			}
+		}
 		for j, raw := range rj.Variants {
 			var s Spec
 			if err := s.UnmarshalJSON(raw); err != nil {
@@ -314,7 +324,7 @@ func (c *Config) Validate() error {
 		name string
 		v    int64
 	}{{"max_bytes", c.Limits.MaxBytes}, {"max_pixels", c.Limits.MaxPixels}, {"max_side", int64(c.Limits.MaxSide)},
-		{"max_scans", int64(c.Limits.MaxScans)}, {"decode_timeout", int64(c.Limits.DecodeTimeout)}} {
+		{"max_scans", int64(c.Limits.MaxScans)}, {"max_frames", int64(c.Limits.MaxFrames)}, {"decode_timeout", int64(c.Limits.DecodeTimeout)}} {
 		if l.v < 0 {
 			return fieldErr("limits."+l.name, "must not be negative")
 		}
@@ -378,6 +388,11 @@ func (r *Rule) validate() error {
 			return fieldErr(prefix+".name", fmt.Sprintf("%q is already the name of variants[%d]", s.Name, k))
 		}
 		seen[s.Name] = j
+	}
+	if r.OnDemand != nil {
+		if err := r.OnDemand.validate(); err != nil {
+			return withPath("on_demand", err)
+		}
 	}
 	return nil
 }
