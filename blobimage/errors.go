@@ -39,6 +39,12 @@ var (
 	// ErrNoURL: the bucket cannot sign URLs and no public URL is
 	// configured.
 	ErrNoURL = errors.New("no URL: the bucket cannot sign URLs and no public_url is configured")
+	// ErrWidthNotAllowed: a rendition width the key's rule does not allow
+	// (or any width, when it allows none). See Store.Rendition.
+	ErrWidthNotAllowed = errors.New("width not allowed")
+	// ErrInvalidTransform: a transform outside the limits, or one that
+	// does not make sense (fill without a height). See Store.Transform.
+	ErrInvalidTransform = errors.New("invalid transform")
 )
 
 // ErrorCode returns the gcerrors code of an error returned by blobimage or
@@ -57,7 +63,7 @@ func ErrorCode(err error) gcerrors.ErrorCode {
 		return gcerrors.ResourceExhausted
 	case errors.Is(err, ErrNotImage), errors.Is(err, ErrUnsupportedFormat),
 		errors.Is(err, ErrCorrupt), errors.Is(err, ErrReservedKey), errors.Is(err, ErrInvalidKey),
-		errors.Is(err, errBadResume), errors.Is(err, ErrWidthNotAllowed):
+		errors.Is(err, errBadResume), errors.Is(err, ErrWidthNotAllowed), errors.Is(err, ErrInvalidTransform):
 		return gcerrors.InvalidArgument
 	case errors.Is(err, syscall.ENAMETOOLONG):
 		// A backend on a file system (fileblob) refusing a key.

@@ -362,6 +362,7 @@ func (r *reconciler) orphans(ctx context.Context, objs []*blob.ListObject) {
 	var (
 		lastKey string
 		refs    map[string]bool
+		live    string
 		refErr  error
 	)
 	for _, o := range objs {
@@ -371,10 +372,10 @@ func (r *reconciler) orphans(ctx context.Context, objs []*blob.ListObject) {
 		key, ok := originalOf(r.s.prefix, o.Key)
 		if ok && (key != lastKey || refs == nil) {
 			lastKey = key
-			refs, refErr = r.s.referenced(ctx, key)
+			refs, live, refErr = r.s.referenced(ctx, key)
 		}
-		if ok && (refErr != nil || refs[o.Key]) {
-			continue // referenced, or not known not to be
+		if ok && (refErr != nil || refs[o.Key] || (live != "" && isTransform(o.Key, live))) {
+			continue // referenced (a live version's transforms too), or not known not to be
 		}
 		if r.opts.OrphanAge > 0 && time.Since(o.ModTime) < r.opts.OrphanAge {
 			continue
@@ -401,20 +402,22 @@ func (r *reconciler) orphans(ctx context.Context, objs []*blob.ListObject) {
 }
 
 // referenced returns the variant keys of the original at key that may
-// exist legitimately: those its manifest lists, and those a read may make
-// lazily under the current config.
-func (s *Store) referenced(ctx context.Context, key string) (map[string]bool, error) {
+// exist legitimately: those its manifest lists, those a read may make
+// lazily under the current config, and the renditions the config allows;
+// and the folder of its live version ("" when there is none), whose
+// signed transforms are kept too (they are bounded by MaxTransforms).
+func (s *Store) referenced(ctx context.Context, key string) (map[string]bool, string, error) {
 	a, err := s.inner.Attributes(ctx, key)
 	if gcerrors.Code(err) == gcerrors.NotFound {
-		return map[string]bool{}, nil
+		return map[string]bool{}, "", nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	refs := map[string]bool{}
 	m := s.manifestOf(ctx, key, a)
 	if m == nil {
-		return refs, nil
+		return refs, "", nil
 	}
 	for _, k := range m.keys(s.prefix, key) {
 		refs[k] = true
@@ -432,5 +435,5 @@ func (s *Store) referenced(ctx context.Context, key string) (map[string]bool, er
 	for _, k := range renditionKeys(s.prefix, key, m, rule) {
 		refs[k] = true
 	}
-	return refs, nil
+	return refs, versionDir(s.prefix, key, m.Hash, m.Token), nil
 }

@@ -7,10 +7,8 @@ import (
 	"image"
 	"io"
 	"slices"
-	"strings"
 
 	"gocloud.dev/blob"
-	"gocloud.dev/gcerrors"
 
 	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/variants"
@@ -26,11 +24,6 @@ import (
 // an overwrite or delete removes the version's folder with its renditions,
 // a copy copies them, a read remakes one deleted out of band, and regen
 // removes those the config no longer allows (they are then unreferenced).
-
-// ErrWidthNotAllowed is returned for a rendition width the key's rule does
-// not allow (or any width when it allows none). gcerrors.Code gives
-// InvalidArgument; the HTTP handlers answer 400.
-var ErrWidthNotAllowed = errors.New("width not allowed")
 
 // rendition is one on-demand rendering of a version: its spec (for the
 // effective width) and fingerprint.
@@ -125,32 +118,7 @@ func (s *Store) rendition(ctx context.Context, key string, w int, accept string)
 			r = c
 		}
 	}
-	fs := r.formats(m)
-	f := fs[len(fs)-1]
-	named := acceptedTypes(accept)
-	for _, g := range fs[:len(fs)-1] {
-		if named[strings.ToLower(g.MediaType())] {
-			f = g
-			break
-		}
-	}
-	vk := r.key(s.prefix, key, m, f)
-	e := Encoding{Format: f, ContentType: f.MediaType(), Key: vk}
-	if va, err := s.inner.Attributes(ctx, vk); err == nil {
-		e.Size = va.Size
-		return e, nil
-	} else if gcerrors.Code(err) != gcerrors.NotFound {
-		return Encoding{}, err
-	}
-	v, err, _ := s.flight.Do(vk, func() (any, error) {
-		// The flight outlives any one caller's cancellation.
-		return s.makeRendition(context.WithoutCancel(ctx), key, m, r, f, vk)
-	})
-	if err != nil {
-		return Encoding{}, err
-	}
-	e.Size = v.(int64)
-	return e, nil
+	return s.serveRendition(ctx, key, m, r, accept, false)
 }
 
 // makeRendition makes rendition r of the version m of key in format f,
@@ -159,7 +127,10 @@ func (s *Store) makeRendition(ctx context.Context, key string, m *manifest, r re
 	if a, err := s.inner.Attributes(ctx, vk); err == nil {
 		return a.Size, nil // made by a flight that ended since the miss
 	}
-	srcKey := s.renditionSource(ctx, key, m, r.spec.Processors[0].(variants.Resize).Width)
+	// The source need only be as large as the rendering's resampling
+	// asks (variants.Need).
+	need := variants.Need(image.Pt(m.Width, m.Height), []variants.Spec{r.spec})
+	srcKey := s.renditionSource(ctx, key, m, need)
 	data, err := s.inner.ReadAll(ctx, srcKey)
 	if err != nil {
 		return 0, err
@@ -201,14 +172,14 @@ func (s *Store) makeRendition(ctx context.Context, key string, m *manifest, r re
 	return int64(len(enc)), nil
 }
 
-// renditionSource returns the key to make a rendition w pixels wide from:
-// the smallest ready variant of the version that shows the whole picture
-// (its aspect, within rounding) at least w wide, in its fallback encoding,
-// else the original.
-func (s *Store) renditionSource(ctx context.Context, key string, m *manifest, w int) string {
+// renditionSource returns the key to make a rendition that needs a source
+// of need pixels from: the smallest ready variant of the version that
+// shows the whole picture (its aspect, within rounding) at least that
+// large, in its fallback encoding, else the original.
+func (s *Store) renditionSource(ctx context.Context, key string, m *manifest, need image.Point) string {
 	best, bestW := key, m.Width+1
 	for _, mv := range m.Variants {
-		if mv.Pending || mv.Width < w || mv.Width >= bestW || !sameAspect(mv.Width, mv.Height, m.Width, m.Height) {
+		if mv.Pending || mv.Width < need.X || mv.Height < need.Y || mv.Width >= bestW || !sameAspect(mv.Width, mv.Height, m.Width, m.Height) {
 			continue
 		}
 		keys := m.keysOf(s.prefix, key, mv)

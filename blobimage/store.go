@@ -84,6 +84,10 @@ type Options struct {
 	FanOut FanOut
 	// Jobs receives a Job for each image write when FanOut is Background.
 	Jobs JobSender
+	// MaxTransforms bounds the signed transforms (Store.Transform) kept
+	// per version of an original: making one more deletes the oldest.
+	// 0 means DefaultMaxTransforms.
+	MaxTransforms int
 	// URLSigner, when set, makes the URLs of ImageFile and Store.URL
 	// (unless the config's public_url is set): URLs to the application's
 	// own image handler, signed so that it serves them without asking
@@ -219,6 +223,9 @@ func Wrap(bucket *blob.Bucket, cfg *variants.Config, opts *Options) (*Store, err
 	}
 	if s.cfg.CleanupTimeout <= 0 {
 		s.cfg.CleanupTimeout = 30 * time.Second
+	}
+	if s.cfg.MaxTransforms <= 0 {
+		s.cfg.MaxTransforms = DefaultMaxTransforms
 	}
 	s.expiry = time.Duration(cfg.URLExpiry)
 	if s.expiry <= 0 {

@@ -1,6 +1,7 @@
 package imagehttp
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -28,6 +29,10 @@ type ImageOptions struct {
 	// and adjacent ones are merged; a request with more gets the whole
 	// object. 0 means DefaultMaxRanges.
 	MaxRanges int
+	// TransformKey, when set, lets URLs signed with it ask for any
+	// transform within the limits (see TransformURL); without it only
+	// the widths a rule's on_demand allows can be asked for (?w=W).
+	TransformKey []byte
 	// Logger receives server errors (5xx); nil logs nothing.
 	Logger *slog.Logger
 }
@@ -77,6 +82,15 @@ func (h *imageHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("%w: %s", errMethod, r.Method))
 		return
 	}
+	if q := r.URL.Query(); asksTransform(q) {
+		key := RequestKey(r)
+		if key == "" || strings.HasPrefix(key, h.prefix) || q.Has("variant") {
+			h.fail(w, r, fmt.Errorf("%w: a transform is of an original, without variant", ErrBadRequest))
+			return
+		}
+		h.serveTransform(w, r, key)
+		return
+	}
 	signed := false
 	if h.o.Signer != nil && Signed(r) {
 		if err := h.o.Signer.Verify(r); err != nil {
@@ -121,6 +135,10 @@ func (h *imageHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			e, err := h.s.Rendition(r.Context(), f.Key, width, r.Header.Get("Accept"))
+			if errors.Is(err, blobimage.ErrWidthNotAllowed) && len(h.o.TransformKey) > 0 {
+				// Another width needs a signed transform URL.
+				err = fmt.Errorf("%w (w=%d is not an allowed width)", errNoSignature, width)
+			}
 			if err != nil {
 				h.fail(w, r, err)
 				return

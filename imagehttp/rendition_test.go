@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gocloud.dev/blob"
 
@@ -229,5 +230,122 @@ func TestRenditionMarkup(t *testing.T) {
 		if resp.StatusCode != 200 || err != nil || img.Bounds().Dx() != w {
 			t.Errorf("%s: %d %v", u, resp.StatusCode, err)
 		}
+	}
+}
+
+// TestSignedTransforms: with a signing key, a signed URL may ask for any
+// size, fitted or filled; unsigned or badly signed ones answer 403 (400
+// without a key) and make nothing; a version keeps at most MaxTransforms
+// of them, the oldest dropped first; they go with their version.
+func TestSignedTransforms(t *testing.T) {
+	ctx := context.Background()
+	key := []byte("a transform signing key")
+	cfg := renditionConfig()
+	cfg.MaxTransforms = 3
+	s, inner := memStore(t, cfg)
+	srv := serve(t, s, imagehttp.ImageOptions{TransformKey: key}, imagehttp.UploadOptions{})
+	plain := serve(t, s, imagehttp.ImageOptions{}, imagehttp.UploadOptions{})
+	put(t, s, "photos/a.jpg", photo(400, 300))
+	put(t, s, "raw/b.jpg", photo(400, 300))
+	transforms := func() []string { // photos/a.jpg's; raw/b.jpg's count apart
+		var out []string
+		for _, k := range keysOf(t, inner) {
+			if strings.Contains(k, "/t-") && strings.Contains(k, "/photos/a.jpg/") {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+
+	for _, tc := range []struct {
+		key  string
+		tr   blobimage.Transform
+		w, h int
+	}{
+		{"photos/a.jpg", blobimage.Transform{Width: 500}, 400, 300},                                              // never enlarged
+		{"photos/a.jpg", blobimage.Transform{Width: 100, Height: 100}, 100, 75},                                  // fit
+		{"photos/a.jpg", blobimage.Transform{Width: 90, Height: 30, Op: "fill", Anchor: variants.Smart}, 90, 30}, // fill
+		{"raw/b.jpg", blobimage.Transform{Height: 60, Quality: 50}, 80, 60},                                      // a rule without on_demand
+	} {
+		u := imagehttp.TransformURL("/img/", key, tc.key, tc.tr)
+		if !strings.HasSuffix(strings.SplitN(u, "&sig=", 2)[0], "") || !strings.Contains(u, "&sig=") {
+			t.Fatalf("TransformURL %q", u)
+		}
+		resp, body := get(t, srv.URL+u, "Accept", "image/webp")
+		img, info, err := codecs.Decode(ctx, body, codecs.Limits{})
+		if resp.StatusCode != 200 || err != nil || img.Bounds().Dx() != tc.w || img.Bounds().Dy() != tc.h || resp.Header.Get("Vary") != "Accept" {
+			t.Errorf("%s: %d %v %v", u, resp.StatusCode, err, img)
+			continue
+		}
+		if want := codecs.WebP; tc.key == "raw/b.jpg" {
+			if info.Format != codecs.JPEG {
+				t.Errorf("%s: %s, want the source's family (no on_demand formats)", u, info.Format)
+			}
+		} else if info.Format != want {
+			t.Errorf("%s: %s, want %s", u, info.Format, want)
+		}
+	}
+	if n := len(transforms()); n != 3 {
+		t.Errorf("%d transforms stored, want 3", n)
+	}
+
+	// Refusals make nothing.
+	before := transforms()
+	good := imagehttp.TransformURL("/img/", key, "photos/a.jpg", blobimage.Transform{Width: 77})
+	for _, tc := range []struct {
+		srv    string
+		target string
+		status int
+	}{
+		{srv.URL, "/img/photos/a.jpg?w=77", http.StatusForbidden},                 // not allowed, unsigned
+		{srv.URL, "/img/photos/a.jpg?w=77&h=10", http.StatusForbidden},            // unsigned
+		{srv.URL, strings.Replace(good, "w=77", "w=78", 1), http.StatusForbidden}, // tampered
+		{srv.URL, good[:len(good)-2] + "xx", http.StatusForbidden},                // bad sig
+		{srv.URL, imagehttp.TransformURL("/img/", []byte("another key"), "photos/a.jpg", blobimage.Transform{Width: 77}), http.StatusForbidden},
+		{srv.URL, imagehttp.TransformURL("/img/", key, "photos/a.jpg", blobimage.Transform{Width: 99999}), http.StatusBadRequest}, // over the limits
+		{srv.URL, imagehttp.TransformURL("/img/", key, "photos/a.jpg", blobimage.Transform{Width: 50, Op: "fill"}), http.StatusBadRequest},
+		{plain.URL, good, http.StatusBadRequest}, // no key set
+		{plain.URL, "/img/photos/a.jpg?w=77", http.StatusBadRequest},
+	} {
+		if resp, body := get(t, tc.srv+tc.target); resp.StatusCode != tc.status {
+			t.Errorf("%s: %d %s, want %d", tc.target, resp.StatusCode, body, tc.status)
+		}
+	}
+	if after := transforms(); !slices.Equal(after, before) {
+		t.Errorf("refused requests changed the transforms: %q → %q", before, after)
+	}
+
+	// The cap: one more drops the oldest.
+	oldest, at := "", time.Time{}
+	for _, k := range before {
+		a, err := inner.Attributes(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if oldest == "" || a.ModTime.Before(at) {
+			oldest, at = k, a.ModTime
+		}
+	}
+	if resp, _ := get(t, srv.URL+good); resp.StatusCode != 200 {
+		t.Fatalf("%s: %d", good, resp.StatusCode)
+	}
+	if after := transforms(); len(after) != 3 || slices.Contains(after, oldest) {
+		t.Errorf("after one more: %q, want 3 without the oldest %s", after, oldest)
+	}
+
+	// regen keeps the live version's transforms; delete removes them.
+	if _, err := s.Reconcile(ctx, blobimage.ReconcileOptions{OrphanAge: -1}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(transforms()); n != 3 {
+		t.Errorf("regen left %d transforms, want 3", n)
+	}
+	for _, k := range []string{"photos/a.jpg", "raw/b.jpg"} {
+		if err := s.Bucket.Delete(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if left := transforms(); len(left) != 0 {
+		t.Errorf("delete left %q", left)
 	}
 }

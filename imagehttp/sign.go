@@ -73,10 +73,36 @@ func (s *Signer) SignedURL(_ context.Context, key string, expiry time.Duration) 
 }
 
 // mac is the signature of msg.
-func (s *Signer) mac(msg string) string {
-	m := hmac.New(sha256.New, s.key)
+func (s *Signer) mac(msg string) string { return macOf(s.key, msg) }
+
+// macOf is the unpadded base64url HMAC-SHA256 of msg under key: the sig of
+// signed URLs and of signed transforms.
+func macOf(key []byte, msg string) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(msg))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// verifySig checks that r's URL ends in a sig parameter that signs, under
+// key, the URL's escaped path and query exactly as sent up to "&sig=".
+func verifySig(r *http.Request, key []byte) error {
+	uri := r.RequestURI
+	if uri == "" {
+		uri = r.URL.RequestURI()
+	}
+	i := strings.LastIndex(uri, "&sig=")
+	if i < 0 {
+		return errNoSignature
+	}
+	msg, sig := uri[:i], uri[i+len("&sig="):]
+	if strings.ContainsAny(sig, "&#") {
+		return fmt.Errorf("%w: sig must be the last parameter", errBadSig)
+	}
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || !hmac.Equal(got, mustDecode(macOf(key, msg))) {
+		return errBadSig
+	}
+	return nil
 }
 
 // Errors of Verify, all matching ErrForbidden.
@@ -92,21 +118,8 @@ func Signed(r *http.Request) bool { return r.URL.Query().Has("sig") }
 // Verify checks the signature and expiry of r's URL: nil, or an error
 // matching ErrForbidden that says what is wrong.
 func (s *Signer) Verify(r *http.Request) error {
-	uri := r.RequestURI
-	if uri == "" {
-		uri = r.URL.RequestURI()
-	}
-	i := strings.LastIndex(uri, "&sig=")
-	if i < 0 {
-		return errNoSignature
-	}
-	msg, sig := uri[:i], uri[i+len("&sig="):]
-	if strings.ContainsAny(sig, "&#") {
-		return fmt.Errorf("%w: sig must be the last parameter", errBadSig)
-	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, mustDecode(s.mac(msg))) {
-		return errBadSig
+	if err := verifySig(r, s.key); err != nil {
+		return err
 	}
 	exp, err := strconv.ParseInt(r.URL.Query().Get("exp"), 10, 64)
 	if err != nil {

@@ -53,7 +53,7 @@ from a gocloud pubsub subscription until interrupted; a job is
 acknowledged only once its manifest is written.
 `,
 	"serve": `
-usage: blobimage serve [--addr HOST:PORT] [--auth USER:PASSWORD] [--auth-all] [--host NAME]...
+usage: blobimage serve [--addr HOST:PORT] [--auth USER:PASSWORD] [--auth-all] [--host NAME]... [--sign-key KEY]
 
 Serves an upload page, a gallery and the images of the bucket over HTTP,
 and prints the address it listens on (127.0.0.1:8080 by default).
@@ -61,6 +61,8 @@ With --auth (or BLOBIMAGE_AUTH) uploads and deletes need HTTP Basic
 authentication, and with --auth-all every page does. Without credentials
 on an address that is not loopback the server is read-only. Requests must
 name the server by a loopback name, its listen address or a --host NAME.
+/img/KEY?w=W serves the widths a rule's on_demand allows; with --sign-key
+(or BLOBIMAGE_SIGN_KEY) URLs signed with that key may ask for any size.
 Ctrl-C stops it gracefully.
 `,
 }

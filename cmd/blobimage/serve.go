@@ -59,7 +59,10 @@ import (
 //	GET  /img/{key...}        imagehttp's image handler: the original, or
 //	                          ?variant=NAME in the first of its formats the Accept
 //	                          header names (Vary: Accept), ETag, Range, nosniff
-//	                          and a sandbox CSP; a pending variant is made on read
+//	                          and a sandbox CSP; a pending variant is made on read;
+//	                          ?w=W an on-demand width (the rule's on_demand), and
+//	                          with --sign-key any signed transform (w, h, op,
+//	                          anchor, q, sig), made on first request and stored
 //	POST /delete/{key...}     delete the original with its variants; 303 to /
 //
 // Safe to expose (see guard): it listens on 127.0.0.1:8080 unless --addr
@@ -79,6 +82,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	authAll := fs.Bool("auth-all", false, "ask for the credentials on every route, not only on writes")
 	var hosts hostList
 	fs.Var(&hosts, "host", "a `NAME` clients may use in the Host header besides the loopback names and the listen address (repeatable)")
+	signKey := fs.String("sign-key", os.Getenv("BLOBIMAGE_SIGN_KEY"), "`KEY` whose signed URLs may ask /img/KEY for any transform (w, h, op, anchor, q; default $BLOBIMAGE_SIGN_KEY)")
 	memory := fs.String("memory", "1GiB", "the `SIZE` the server process may take (KiB, MiB, GiB): 80% is the budget for images and uploads, the rest the runtime's")
 	rest, err := e.parse(fs, args)
 	if err != nil {
@@ -120,6 +124,9 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	}
 	logger := log.New(e.stderr, "blobimage serve: ", log.LstdFlags)
 	o := serveOptions{Log: logger, Auth: creds, AuthAll: *authAll, Hosts: hosts, Listen: ln.Addr().String()}
+	if *signKey != "" {
+		o.SignKey = []byte(*signKey)
+	}
 	if creds == nil && !isLoopback(ln.Addr()) {
 		o.ReadOnly = true
 	}
@@ -217,6 +224,9 @@ type serveOptions struct {
 	// answers.
 	Listen string
 	Hosts  []string
+	// SignKey, when set, lets URLs signed with it ask /img/ for any
+	// transform (imagehttp.ImageOptions.TransformKey).
+	SignKey []byte
 }
 
 // server holds what the handlers share.
@@ -249,7 +259,7 @@ func serveHandler(s *blobimage.Store, o serveOptions) http.Handler {
 		Overwrite: func(r *http.Request) bool { return imagehttp.FormValue(r, "overwrite") != "" },
 		Logger:    logger,
 	})
-	h.img = imagehttp.NewImageHandler(s, imagehttp.ImageOptions{Logger: logger})
+	h.img = imagehttp.NewImageHandler(s, imagehttp.ImageOptions{Logger: logger, TransformKey: o.SignKey})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.gallery)
 	mux.HandleFunc("POST /upload", h.upload)
