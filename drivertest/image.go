@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,8 +42,9 @@ var azureMetadataName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // ImageConfig is the configuration RunImageConformance wraps each backend
 // with: the ★ config's photos rule (originals kept with GPS stripped; small,
-// medium and thumb variants) and a 3000-pixel side limit, so that refusals
-// can be tested with small uploads.
+// medium and thumb variants; widths 320, 640 and 2000 on demand in WebP or
+// JPEG) and a 3000-pixel side limit, so that refusals can be tested with
+// small uploads.
 func ImageConfig() *variants.Config {
 	return &variants.Config{
 		Rules: []variants.Rule{{
@@ -53,6 +55,7 @@ func ImageConfig() *variants.Config {
 				{Name: "medium", Processors: []variants.Processor{variants.Fit{Width: 1000, Height: 1000}}},
 				{Name: "thumb", Processors: []variants.Processor{variants.Fill{Width: 50, Height: 50, Anchor: variants.Center}}},
 			},
+			OnDemand: &variants.OnDemand{Widths: []int{320, 640, 2000}, Formats: []codecs.Format{codecs.WebP, codecs.JPEG}},
 		}},
 		Limits: codecs.Limits{MaxSide: 3000},
 	}
@@ -78,6 +81,9 @@ var imageSizes = map[string]image.Point{"small": {400, 300}, "medium": {1000, 75
 // space) store nothing and leave the previous version intact; and, where the
 // backend signs URLs, that each variant's URL is fetchable over HTTP with
 // Backend.HTTPClient (the subtest skips where SignedURL is Unimplemented);
+// that on-demand renditions and transforms are made once under
+// concurrent first requests and follow their version through overwrite,
+// copy and delete;
 // and that a GPS position the rule strips is in no stored object's
 // metadata and, where the backend signs URLs, in no header or body of the
 // backend's own GET responses for the original and its variants.
@@ -97,6 +103,7 @@ func RunImageConformance(t *testing.T, newBackend BackendMaker) {
 		{"RefusalsStoreNothing", testRefusals},
 		{"SignedURLs", testSignedURLs},
 		{"PositionNotServed", testPositionNotServed},
+		{"RenditionsFollowTheirVersion", testRenditions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -725,4 +732,100 @@ func fetchWithHeader(ctx context.Context, client *http.Client, u string) ([]byte
 		return nil, nil, fmt.Errorf("GET %s: %s: %.200s", u, resp.Status, body)
 	}
 	return body, resp.Header, nil
+}
+
+// renditionKeys lists the inner bucket's rendition and transform objects.
+func (e *imageEnv) renditionKeys(t *testing.T) []string {
+	var out []string
+	for _, k := range e.innerKeys(t) {
+		name := k[strings.LastIndexByte(k, '/')+1:]
+		if strings.HasPrefix(name, "w") || strings.HasPrefix(name, "t-") {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func testRenditions(t *testing.T, e *imageEnv) {
+	e.put(t, "photos/a.jpg", photo(1600, 1200, nil))
+	decoded := func(key string) (image.Point, codecs.Format) {
+		t.Helper()
+		data, err := e.s.Bucket.ReadAll(e.ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, info, err := codecs.Decode(e.ctx, data, codecs.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img.Bounds().Size(), info.Format
+	}
+	// Twenty concurrent first requests for one rendition make one object.
+	var wg sync.WaitGroup
+	encs := make([]blobimage.Encoding, 20)
+	for i := range encs {
+		wg.Go(func() {
+			var err error
+			if encs[i], err = e.s.Rendition(e.ctx, "photos/a.jpg", 640, "image/webp"); err != nil {
+				t.Errorf("Rendition: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if size, f := decoded(encs[0].Key); size != image.Pt(640, 480) || f != codecs.WebP || encs[0].Format != codecs.WebP {
+		t.Errorf("640 in WebP: %v %s", size, f)
+	}
+	for _, enc := range encs[1:] {
+		if enc.Key != encs[0].Key {
+			t.Errorf("concurrent renditions: %s and %s", enc.Key, encs[0].Key)
+		}
+	}
+	if got := e.renditionKeys(t); len(got) != 1 {
+		t.Errorf("after 20 concurrent first requests: %q", got)
+	}
+	// Wider than the picture: its own width; JPEG for a client naming no
+	// other format.
+	wide, err := e.s.Rendition(e.ctx, "photos/a.jpg", 2000, "*/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size, f := decoded(wide.Key); size != image.Pt(1600, 1200) || f != codecs.JPEG {
+		t.Errorf("2000 of a 1600-wide picture: %v %s", size, f)
+	}
+	if _, err := e.s.Rendition(e.ctx, "photos/a.jpg", 500, ""); !errors.Is(err, blobimage.ErrWidthNotAllowed) || gcerrors.Code(err) != gcerrors.InvalidArgument {
+		t.Errorf("a width not allowed: %v", err)
+	}
+	tr, err := e.s.Transform(e.ctx, "photos/a.jpg", blobimage.Transform{Width: 90, Height: 90, Op: blobimage.OpFill}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size, _ := decoded(tr.Key); size != image.Pt(90, 90) {
+		t.Errorf("fill 90×90: %v", size)
+	}
+	made := e.renditionKeys(t)
+	if len(made) != 3 {
+		t.Fatalf("renditions and transforms: %q", made)
+	}
+	// A copy has them; an overwrite drops the old version's; a delete
+	// leaves none.
+	if err := e.s.Bucket.Copy(e.ctx, "photos/b.jpg", "photos/a.jpg", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.renditionKeys(t); len(got) != 6 {
+		t.Errorf("after a copy: %q", got)
+	}
+	e.put(t, "photos/a.jpg", photo(800, 600, nil))
+	for _, k := range e.renditionKeys(t) {
+		if slices.Contains(made, k) {
+			t.Errorf("the overwrite left %s", k)
+		}
+	}
+	for _, k := range []string{"photos/a.jpg", "photos/b.jpg"} {
+		if err := e.s.Bucket.Delete(e.ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.innerKeys(t); len(got) != 0 {
+		t.Errorf("after deletes the inner bucket holds %q", got)
+	}
 }
