@@ -349,3 +349,38 @@ func TestSignedTransforms(t *testing.T) {
 		t.Errorf("delete left %q", left)
 	}
 }
+
+// TestRenditionBusy: first requests wait for room in the memory budget and
+// then answer 503 with Retry-After, making nothing; a cached rendition is
+// served without any.
+func TestRenditionBusy(t *testing.T) {
+	cfg := renditionConfig()
+	cfg.MemoryBudget, cfg.MemoryWait = 8<<20, 20*time.Millisecond
+	s, inner := memStore(t, cfg)
+	srv := serve(t, s, imagehttp.ImageOptions{}, imagehttp.UploadOptions{})
+	put(t, s, "photos/a.jpg", photo(400, 300))
+	if resp, _ := get(t, srv.URL+"/img/photos/a.jpg?w=64", "Accept", "image/jpeg"); resp.StatusCode != 200 {
+		t.Fatalf("first rendition: %d", resp.StatusCode)
+	}
+	before := renditionKeys(t, inner)
+	release, err := s.Reserve(context.Background(), cfg.MemoryBudget) // the whole budget, held elsewhere
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []int{128, 640} {
+		resp, _ := get(t, srv.URL+fmt.Sprintf("/img/photos/a.jpg?w=%d", w), "Accept", "image/jpeg")
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("w=%d with the budget spent: %d, Retry-After %q; want 503 with Retry-After", w, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+	}
+	if resp, _ := get(t, srv.URL+"/img/photos/a.jpg?w=64", "Accept", "image/jpeg"); resp.StatusCode != 200 {
+		t.Errorf("a stored rendition with the budget spent: %d, want 200", resp.StatusCode)
+	}
+	if after := renditionKeys(t, inner); !slices.Equal(after, before) {
+		t.Errorf("busy requests made %q", after)
+	}
+	release()
+	if resp, _ := get(t, srv.URL+"/img/photos/a.jpg?w=128", "Accept", "image/jpeg"); resp.StatusCode != 200 {
+		t.Errorf("after the budget is back: %d", resp.StatusCode)
+	}
+}
