@@ -4,11 +4,13 @@
 // variants all there), the latency of each phase (median, p99), its
 // throughput, and the server process's peak RSS (VmHWM from /proc, sampled
 // with VmRSS while it runs). The server runs as its own process, built from
-// this module, on a fresh file:// bucket with the default config and the
-// default 1 GiB memory budget.
+// this module, on a fresh file:// bucket with the default config (plus an
+// on_demand rule when the cached phase runs, see below) and the default
+// 1 GiB memory budget.
 //
-//	go run ./bench/serveload                      # both phases below
+//	go run ./bench/serveload                      # burst and bombs
 //	go run ./bench/serveload -phases burst -n 200 # one phase, 200 uploads
+//	BLOBIMAGE_CORPUS=/work/shared/corpus go run ./bench/serveload -phases cached -clients 8 -duration 10s
 //
 // Phases (-phases):
 //
@@ -16,7 +18,20 @@
 //     (2048×1536, photo-like, about 1 MB each);
 //   - bombs: -bombs (default 8) concurrent uploads of one 49 MP 16-bit
 //     PNG (7000×7000, a smooth gradient that deflates to well under a
-//     megabyte: the decoder allocates 392 MB for each).
+//     megabyte: the decoder allocates 392 MB for each);
+//   - cached (not run by default): requests/s and latency of a stored
+//     on-demand rendition. The server's config is then the default
+//     variants, small (fit 400) and medium (fit 1000), with on_demand
+//     widths 320, 640 and 1280 in WebP or JPEG (cachedConfig). One photo
+//     (-photo, default $BLOBIMAGE_CORPUS/nikond3100_14mp.jpg, 4608×3072;
+//     the phase is skipped without one) is uploaded and its variants
+//     checked; one warm-up GET /img/KEY?w=640 makes the rendition; then
+//     -clients (default 8) clients, each on its own kept-alive
+//     connection, send that request back to back for -duration (default
+//     10s) with the -accept header (default image/jpeg). It prints the
+//     requests/s, p50 and p99 latency, and the machine (nproc and the CPU
+//     model from /proc/cpuinfo): the clients share its cores with the
+//     server.
 //
 // Linux only (it reads /proc). The server is started with GOMEMLIMIT unset,
 // as a user would start it.
@@ -39,6 +54,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +69,10 @@ func main() {
 	phases := flag.String("phases", "burst,bombs", "phases to run, comma-separated")
 	keep := flag.Bool("keep", false, "keep the bucket folder")
 	memlimit := flag.String("gomemlimit", "", "GOMEMLIMIT for the server (default: unset)")
+	photoPath := flag.String("photo", "", "the photo of the cached phase (default $BLOBIMAGE_CORPUS/"+corpusPhoto+")")
+	clients := flag.Int("clients", 8, "concurrent clients in the cached phase")
+	duration := flag.Duration("duration", 10*time.Second, "how long the cached phase's clients send requests")
+	accept := flag.String("accept", "image/jpeg", "Accept header of the cached phase's requests")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -73,7 +93,14 @@ func main() {
 	if err := os.Mkdir(bucket, 0o755); err != nil {
 		log.Fatal(err)
 	}
-	srv, err := startServer(bin, bucket, *memlimit)
+	cfg := ""
+	if slices.Contains(strings.Split(*phases, ","), "cached") {
+		cfg = filepath.Join(dir, "config.yaml")
+		if err := os.WriteFile(cfg, []byte(cachedConfig), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	srv, err := startServer(bin, bucket, *memlimit, cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -88,6 +115,19 @@ func main() {
 			for i := range *n {
 				uploads = append(uploads, upload{key: fmt.Sprintf("burst/%03d.jpg", i), data: photo(2048, 1536, i)})
 			}
+		case "cached":
+			data, name, err := cachedPhoto(*photoPath)
+			if err != nil {
+				fmt.Printf("cached: skipped: %v\n", err)
+				continue
+			}
+			fmt.Printf("cached: uploading %s (%.1f MiB)...\n", name, mib(int64(len(data))))
+			l, err := srv.load(data, *clients, *duration, *accept)
+			if err != nil {
+				log.Fatalf("cached: %v", err)
+			}
+			l.print()
+			continue
 		case "bombs":
 			fmt.Printf("bombs: making a 49 MP 16-bit PNG...\n")
 			data := gradient16(7000, 7000)
@@ -117,8 +157,14 @@ type server struct {
 	done   chan struct{}
 }
 
-func startServer(bin, bucket, memlimit string) (*server, error) {
-	cmd := exec.Command(bin, "--bucket", "file://"+bucket, "serve", "--addr", "127.0.0.1:0")
+// startServer starts bin's serve on a free loopback port, with the config
+// file cfg unless it is "".
+func startServer(bin, bucket, memlimit, cfg string) (*server, error) {
+	args := []string{"--bucket", "file://" + bucket}
+	if cfg != "" {
+		args = append(args, "--config", cfg)
+	}
+	cmd := exec.Command(bin, append(args, "serve", "--addr", "127.0.0.1:0")...)
 	env := []string{}
 	for _, e := range os.Environ() {
 		if !strings.HasPrefix(e, "GOMEMLIMIT=") && !strings.HasPrefix(e, "BLOBIMAGE_") {
@@ -380,4 +426,161 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// The cached phase.
+
+// corpusPhoto is the cached phase's default photo, in $BLOBIMAGE_CORPUS.
+const corpusPhoto = "nikond3100_14mp.jpg"
+
+// cachedConfig is the server's config when the cached phase runs: the
+// default config's rule with on_demand widths (as imagehttp's rendition
+// benchmarks use).
+const cachedConfig = `rules:
+  - match: "**"
+    variants:
+      - {name: small, op: fit, width: 400, height: 400}
+      - {name: medium, op: fit, width: 1000, height: 1000}
+    on_demand: {widths: [320, 640, 1280], formats: [webp, jpeg]}
+`
+
+// cachedPhoto reads the photo at path, else the corpus photo.
+func cachedPhoto(path string) (data []byte, name string, err error) {
+	if path == "" {
+		dir := os.Getenv("BLOBIMAGE_CORPUS")
+		if dir == "" {
+			return nil, "", fmt.Errorf("no -photo and BLOBIMAGE_CORPUS is not set")
+		}
+		path = filepath.Join(dir, corpusPhoto)
+	}
+	data, err = os.ReadFile(path)
+	return data, filepath.Base(path), err
+}
+
+// loadResult is what the cached phase's clients got back.
+type loadResult struct {
+	target, accept string
+	contentType    string
+	size           int64 // bytes of each response
+	clients        int
+	statuses       map[int]int
+	latencies      []time.Duration // of every request, sorted
+	wall           time.Duration
+	peak           int64
+	failures       []string
+}
+
+// load uploads data, makes its w=640 rendition with one warm-up request,
+// then has clients clients send that request back to back on their own
+// kept-alive connections for d.
+func (s *server) load(data []byte, clients int, d time.Duration, accept string) (*loadResult, error) {
+	const key = "cached/photo.jpg"
+	if r := s.run([]upload{{key: key, data: data}}); r.complete != 1 {
+		return nil, fmt.Errorf("upload of %s: %v %q", key, r.statuses, r.failures)
+	}
+	l := &loadResult{target: s.base + "/img/" + key + "?w=640", accept: accept, clients: clients, statuses: map[int]int{}}
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: time.Minute}
+	get := func() (status int, ctype string, n int64, err error) {
+		req, err := http.NewRequest("GET", l.target, nil)
+		if err != nil {
+			return 0, "", 0, err
+		}
+		req.Header.Set("Accept", accept)
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, "", 0, err
+		}
+		defer resp.Body.Close()
+		n, err = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), n, err
+	}
+	status, ctype, n, err := get()
+	if err != nil || status != http.StatusOK || n == 0 {
+		return nil, fmt.Errorf("warm-up GET %s: %d, %d bytes, %v", l.target, status, n, err)
+	}
+	l.contentType, l.size = ctype, n
+
+	s.peak.Store(s.rss())
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	start := time.Now()
+	deadline := start.Add(d)
+	for range clients {
+		wg.Go(func() {
+			var lat []time.Duration
+			statuses := map[int]int{}
+			var failures []string
+			for time.Now().Before(deadline) {
+				t0 := time.Now()
+				status, _, n, err := get()
+				lat = append(lat, time.Since(t0))
+				switch {
+				case err != nil:
+					statuses[-1]++
+					failures = append(failures, err.Error())
+				case status != http.StatusOK || n != l.size:
+					failures = append(failures, fmt.Sprintf("%d with %d bytes, want 200 with %d", status, n, l.size))
+					fallthrough
+				default:
+					statuses[status]++
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			l.latencies = append(l.latencies, lat...)
+			for c, k := range statuses {
+				l.statuses[c] += k
+			}
+			l.failures = append(l.failures, failures...)
+		})
+	}
+	wg.Wait()
+	l.wall = time.Since(start)
+	l.peak = s.peak.Load()
+	slices.Sort(l.latencies)
+	return l, nil
+}
+
+func (l *loadResult) print() {
+	var codes []int
+	for c := range l.statuses {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	var parts []string
+	for _, c := range codes {
+		name := strconv.Itoa(c)
+		if c == -1 {
+			name = "no answer"
+		}
+		parts = append(parts, fmt.Sprintf("%s ×%d", name, l.statuses[c]))
+	}
+	q := func(p float64) time.Duration {
+		return l.latencies[min(len(l.latencies)-1, int(p*float64(len(l.latencies))))]
+	}
+	fmt.Printf("cached: GET %s (Accept %s: %s, %d bytes), %d clients for %v: %d requests (%s); %.0f req/s; latency p50 %v, p99 %v; peak RSS during the phase %.0f MiB\n",
+		l.target, l.accept, l.contentType, l.size, l.clients, l.wall.Round(time.Millisecond), len(l.latencies), strings.Join(parts, ", "),
+		float64(len(l.latencies))/l.wall.Seconds(), q(0.5).Round(time.Microsecond), q(0.99).Round(time.Microsecond), mib(l.peak))
+	fmt.Printf("cached: machine: nproc %d, %s (server and clients share it)\n", runtime.NumCPU(), cpuModel())
+	for i, f := range l.failures {
+		if i == 10 {
+			fmt.Printf("  ... and %d more\n", len(l.failures)-i)
+			break
+		}
+		fmt.Println("  FAIL", f)
+	}
+}
+
+// cpuModel is the first "model name" of /proc/cpuinfo.
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "CPU model unknown"
+	}
+	if m := regexp.MustCompile(`(?m)^model name\s*:\s*(.+)$`).FindSubmatch(b); m != nil {
+		return string(m[1])
+	}
+	return "CPU model unknown"
 }
