@@ -103,13 +103,9 @@ func (s *Store) rendition(ctx context.Context, key string, w int, accept string)
 	if rule == nil || !rule.OnDemand.Allows(w) {
 		return Encoding{}, ErrWidthNotAllowed
 	}
-	a, err := s.inner.Attributes(ctx, key)
+	m, err := s.originalManifest(ctx, key)
 	if err != nil {
 		return Encoding{}, err
-	}
-	m := s.manifestOf(ctx, key, a)
-	if m == nil {
-		return Encoding{}, ErrUnmanaged
 	}
 	eff := variants.Width(w, m.Width)
 	var r rendition
@@ -251,4 +247,18 @@ func renditionOf(prefix, key string, m *manifest, rule *compiledRule, vk string)
 		}
 	}
 	return rendition{}, "", false
+}
+
+// originalManifest returns the manifest of the original at key: the
+// backend's error for a missing object, ErrUnmanaged for an object
+// without one.
+func (s *Store) originalManifest(ctx context.Context, key string) (*manifest, error) {
+	a, err := s.inner.Attributes(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if m := s.manifestOf(ctx, key, a); m != nil {
+		return m, nil
+	}
+	return nil, ErrUnmanaged
 }

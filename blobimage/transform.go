@@ -112,13 +112,9 @@ func (s *Store) transform(ctx context.Context, key string, t Transform, accept s
 		spec.Formats = slices.Clone(od.Formats)
 		spec.Quality = cmp.Or(spec.Quality, od.Quality)
 	}
-	a, err := s.inner.Attributes(ctx, key)
+	m, err := s.originalManifest(ctx, key)
 	if err != nil {
 		return Encoding{}, err
-	}
-	m := s.manifestOf(ctx, key, a)
-	if m == nil {
-		return Encoding{}, ErrUnmanaged
 	}
 	r := rendition{spec: spec, fp: spec.Fingerprint()[:fpLen]}
 	return s.serveRendition(ctx, key, m, r, accept, true)
