@@ -48,18 +48,16 @@ func renditionKeys(t *testing.T, b *blob.Bucket) []string {
 }
 
 // TestRenditions drives on-demand widths through the image handler on
-// memblob and fileblob: sizes, formats by Accept, pixels against a named
+// memblob, fileblob and S3 (gofakes3, through s3blob): sizes, formats by Accept, pixels against a named
 // variant of the same fit, 400 for widths not allowed, one object after
 // concurrent first requests, then the lifecycle (read restores, overwrite,
 // copy, regen, delete).
 func TestRenditions(t *testing.T) {
-	for _, backend := range []string{"mem", "file"} {
+	for _, backend := range []string{"mem", "file", "s3"} {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			open := memStore
-			if backend == "file" {
-				open = fileStore
-			}
+			open := map[string]func(testing.TB, config) (*blobimage.Store, *blob.Bucket){
+				"mem": memStore, "file": fileStore, "s3": s3Store}[backend]
 			s, inner := open(t, renditionConfig())
 			srv := serve(t, s, imagehttp.ImageOptions{}, imagehttp.UploadOptions{})
 			put(t, s, "photos/a.jpg", photo(400, 300))
