@@ -156,6 +156,26 @@ func halvePixels(dst []byte, ds int, src []byte, ss, w, h, c int) {
 // addRow adds the sums of each k-pixel block of row (c channels per
 // pixel) to acc.
 func addRow(acc []uint32, row []byte, k, c int) {
+	if c == 1 {
+		// A plane (YCbCr, Gray): one sum per block, without the channel
+		// loop, which is most of the work for the usual k of 3 to 8.
+		n := len(row) / k * k
+		for X, x := 0, 0; x < n; X, x = X+1, x+k {
+			var sum uint32
+			for _, v := range row[x : x+k : x+k] {
+				sum += uint32(v)
+			}
+			acc[X] += sum
+		}
+		if n < len(row) {
+			var sum uint32
+			for _, v := range row[n:] {
+				sum += uint32(v)
+			}
+			acc[n/k] += sum
+		}
+		return
+	}
 	step := k * c
 	for x0, X := 0, 0; x0 < len(row); x0, X = x0+step, X+c {
 		a := acc[X : X+c : X+c]
