@@ -120,25 +120,13 @@ func (d *decoder) arithDCDiff(c *decComponent, t uint8) (int32, error) {
 	}
 	sign := ar.decode(br, &st[s0+1])
 	// The magnitude category: m = 2^(cat−1), 0 for |diff| = 1.
-	s := s0 + 2 + int(sign)
-	m := int32(0)
-	if ar.decode(br, &st[s]) != 0 {
-		m = 1
-		s = 20
-		for ar.decode(br, &st[s]) != 0 {
-			if m <<= 1; m == 1<<15 {
-				return 0, errDecBadArith
-			}
-			s++
+	v := int32(1) // |diff|
+	if ar.decode(br, &st[s0+2+int(sign)]) != 0 {
+		var err error
+		if v, err = arithMagnitude(ar, br, st[:], 1, 20); err != nil {
+			return 0, err
 		}
 	}
-	v := m
-	for bit := m >> 1; bit != 0; bit >>= 1 {
-		if ar.decode(br, &st[s+14]) != 0 {
-			v |= bit
-		}
-	}
-	v++ // |diff|
 
 	// Conditioning for the next difference (F.1.4.4.1.2): zero up to
 	// 2^(L−1) (or 0 when L = 0), large over 2^U, small between; each sign
@@ -186,30 +174,20 @@ func (d *decoder) arithACValue(t uint8, k int) (int32, error) {
 	st := &d.arith.acStats[t]
 	sign := ar.decodeFixed(br)
 	s := 3*(k-1) + 2
-	m := int32(0)
+	v := int32(1) // |value|
 	if ar.decode(br, &st[s]) != 0 {
-		m = 1
+		v = 2
 		if ar.decode(br, &st[s]) != 0 {
-			m = 2
 			s = 189
 			if k > d.arith.kx(t) {
 				s = 217
 			}
-			for ar.decode(br, &st[s]) != 0 {
-				if m <<= 1; m == 1<<15 {
-					return 0, errDecBadArith
-				}
-				s++
+			var err error
+			if v, err = arithMagnitude(ar, br, st[:], 2, s); err != nil {
+				return 0, err
 			}
 		}
 	}
-	v := m
-	for bit := m >> 1; bit != 0; bit >>= 1 {
-		if ar.decode(br, &st[s+14]) != 0 {
-			v |= bit
-		}
-	}
-	v++
 	if sign != 0 {
 		v = -v
 	}
@@ -316,4 +294,26 @@ func (d *decoder) arithACRefine(zz *[64]int16, t uint8, ss, se int, al uint) (se
 		}
 	}
 	return set, nil
+}
+
+// arithMagnitude reads the rest of a coefficient's magnitude, the Decode_V
+// procedure shared by DC differences and AC values (F.1.4.4.1.2, F.2.4.2):
+// from m, the power of two of the magnitude category read so far (1 or
+// 2), it doubles m while the bins from s on say so, then reads the bits
+// below m with the bins 14 further on, and returns the magnitude (those
+// bits plus one).
+func arithMagnitude(ar *decArith, br *decBitReader, st []uint8, m int32, s int) (int32, error) {
+	for ar.decode(br, &st[s]) != 0 {
+		if m <<= 1; m == 1<<15 {
+			return 0, errDecBadArith
+		}
+		s++
+	}
+	v := m
+	for bit := m >> 1; bit != 0; bit >>= 1 {
+		if ar.decode(br, &st[s+14]) != 0 {
+			v |= bit
+		}
+	}
+	return v + 1, nil
 }
