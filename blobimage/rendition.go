@@ -175,7 +175,7 @@ func (s *Store) makeRendition(ctx context.Context, key string, m *manifest, r re
 func (s *Store) renditionSource(ctx context.Context, key string, m *manifest, need image.Point) string {
 	best, bestW := key, m.Width+1
 	for _, mv := range m.Variants {
-		if mv.Pending || mv.Width < need.X || mv.Height < need.Y || mv.Width >= bestW || !sameAspect(mv.Width, mv.Height, m.Width, m.Height) {
+		if mv.Pending || mv.Width < need.X || mv.Height < need.Y || mv.Width >= bestW || !variants.SameAspect(mv.Width, mv.Height, m.Width, m.Height) {
 			continue
 		}
 		keys := m.keysOf(s.prefix, key, mv)
@@ -184,16 +184,6 @@ func (s *Store) renditionSource(ctx context.Context, key string, m *manifest, ne
 		}
 	}
 	return best
-}
-
-// sameAspect reports whether a w×h picture is W×H scaled with its sides
-// rounded to whole pixels.
-func sameAspect(w, h, W, H int) bool {
-	if w <= 0 || h <= 0 || W <= 0 || H <= 0 {
-		return false
-	}
-	d := func(a, b int) int { return max(a-b, b-a) }
-	return d(w*H, h*W) <= max(W, H)
 }
 
 // versionRenditions lists the rendition objects stored for the version m

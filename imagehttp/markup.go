@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"image/png"
-	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"github.com/blobimage/blobimage/blobimage"
 	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/thumbhash"
+	"github.com/blobimage/blobimage/variants"
 )
 
 // Responsive markup: what a page needs to let the browser pick the right
@@ -143,7 +143,7 @@ func Responsive(f *blobimage.ImageFile, o MarkupOptions) Markup {
 		return cmp.Or(o.ImagePrefix, "/img/") + path + "?" + query + "w=" + strconv.Itoa(w)
 	}
 	widest := ladder[len(ladder)-1]
-	if widest.variant != "" && !nearSameAspect(widest.v.Width, widest.v.Height, f.Width, f.Height) {
+	if widest.variant != "" && !variants.SameAspect(widest.v.Width, widest.v.Height, f.Width, f.Height) {
 		m.Width, m.Height = widest.v.Width, widest.v.Height // a ladder of crops
 	}
 	m.Sizes = o.Sizes
@@ -215,7 +215,7 @@ func ladderOf(f *blobimage.ImageFile, o MarkupOptions) []candidate {
 	names := o.Variants
 	if names == nil {
 		for name, v := range f.Variants {
-			if nearSameAspect(v.Width, v.Height, f.Width, f.Height) {
+			if variants.SameAspect(v.Width, v.Height, f.Width, f.Height) {
 				names = append(names, name)
 			}
 		}
@@ -231,24 +231,13 @@ func ladderOf(f *blobimage.ImageFile, o MarkupOptions) []candidate {
 	ladder = slices.CompactFunc(ladder, func(a, b candidate) bool { return a.width == b.width })
 	if len(ladder) > 0 {
 		w := ladder[len(ladder)-1].v
-		ladder = slices.DeleteFunc(ladder, func(c candidate) bool { return !nearSameAspect(c.v.Width, c.v.Height, w.Width, w.Height) })
+		ladder = slices.DeleteFunc(ladder, func(c candidate) bool { return !variants.SameAspect(c.v.Width, c.v.Height, w.Width, w.Height) })
 	}
-	whole := len(ladder) == 0 || nearSameAspect(ladder[0].v.Width, ladder[0].v.Height, f.Width, f.Height)
+	whole := len(ladder) == 0 || variants.SameAspect(ladder[0].v.Width, ladder[0].v.Height, f.Width, f.Height)
 	if len(ladder) == 0 || (o.Original && whole && browserFormat(f.Format) && f.Width > ladder[len(ladder)-1].width) {
 		ladder = append(ladder, candidate{width: f.Width})
 	}
 	return ladder
-}
-
-// nearSameAspect reports whether a w×h picture is W×H scaled, its sides
-// rounded to whole pixels (a 1000×667 fit of 3000×2000): h is within a
-// pixel of w·H/W, or w of h·W/H.
-func nearSameAspect(w, h, W, H int) bool {
-	if w <= 0 || h <= 0 || W <= 0 || H <= 0 {
-		return false
-	}
-	return math.Abs(float64(w)*float64(H)/float64(W)-float64(h)) <= 1 ||
-		math.Abs(float64(h)*float64(W)/float64(H)-float64(w)) <= 1
 }
 
 // browserFormat reports whether browsers show format f in an <img>.

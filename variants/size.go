@@ -1,6 +1,9 @@
 package variants
 
-import "image"
+import (
+	"image"
+	"math"
+)
 
 // Sizer is implemented by processors whose output size follows from their
 // input size alone, so the size of a variant is known before it is made
@@ -69,3 +72,15 @@ func (Grayscale) OutputSize(in image.Point) (image.Point, bool) { return in, tru
 func (Adjust) OutputSize(in image.Point) (image.Point, bool) { return in, true }
 
 func pt(x, y int) image.Point { return image.Pt(x, y) }
+
+// SameAspect reports whether a w×h picture is the W×H one scaled, its
+// sides rounded to whole pixels (a 1000×667 fit of 3000×2000): h is
+// within a pixel of w·H/W, or w of h·W/H. A variant that passes shows the
+// whole picture, as a srcset candidate or a rendition's source must.
+func SameAspect(w, h, W, H int) bool {
+	if w <= 0 || h <= 0 || W <= 0 || H <= 0 {
+		return false
+	}
+	return math.Abs(float64(w)*float64(H)/float64(W)-float64(h)) <= 1 ||
+		math.Abs(float64(h)*float64(W)/float64(H)-float64(w)) <= 1
+}

@@ -50,3 +50,21 @@ func TestOutputSize(t *testing.T) {
 		}
 	}
 }
+
+func TestSameAspect(t *testing.T) {
+	for _, tc := range []struct {
+		w, h, W, H int
+		want       bool
+	}{
+		{1000, 667, 3000, 2000, true},
+		{1000, 666, 3000, 2000, true},
+		{1000, 700, 3000, 2000, false},
+		{50, 50, 400, 300, false},
+		{3, 2, 3000, 2000, true},
+		{0, 2, 3000, 2000, false},
+	} {
+		if got := variants.SameAspect(tc.w, tc.h, tc.W, tc.H); got != tc.want {
+			t.Errorf("SameAspect(%d×%d, %d×%d) = %v", tc.w, tc.h, tc.W, tc.H, got)
+		}
+	}
+}
