@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -226,15 +225,11 @@ func (s *Store) plan(ctx context.Context, key, token string) (*Outcome, *regenPl
 
 	// Which objects of this version exist, with their sizes.
 	p.sizes = map[string]int64{}
-	iter := s.inner.List(&blob.ListOptions{Prefix: versionDir(s.prefix, key, m.Hash, m.Token)})
-	for {
-		o, err := iter.Next(ctx)
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return out, nil, fmt.Errorf("blobimage: regenerate %q: list variants: %w", key, err)
-		}
+	objs, err := s.versionObjects(ctx, key, m, "")
+	if err != nil {
+		return out, nil, fmt.Errorf("blobimage: regenerate %q: list variants: %w", key, err)
+	}
+	for _, o := range objs {
 		p.sizes[o.Key] = o.Size
 	}
 

@@ -186,17 +186,13 @@ func (s *Store) renditionSource(ctx context.Context, key string, m *manifest, ne
 	return best
 }
 
-// versionRenditions lists the rendition objects stored for the version m
-// of key (those of any width: a rendition of a width the config has since
-// dropped is still the version's), when its rule allows renditions or
-// allowed them.
-func (s *Store) versionRenditions(ctx context.Context, key string, m *manifest) ([]*blob.ListObject, error) {
-	listed := map[string]bool{}
-	for _, k := range m.keys(s.prefix, key) {
-		listed[k] = true
-	}
+// versionObjects lists the objects in the variant folder of the version
+// m of key whose names start with name ("" for all of them): variants,
+// renditions, transforms. Only objects of key itself are returned (a key
+// whose name looks like a version folder of key's cannot slip in).
+func (s *Store) versionObjects(ctx context.Context, key string, m *manifest, name string) ([]*blob.ListObject, error) {
 	var out []*blob.ListObject
-	it := s.inner.List(&blob.ListOptions{Prefix: versionDir(s.prefix, key, m.Hash, m.Token)})
+	it := s.inner.List(&blob.ListOptions{Prefix: versionDir(s.prefix, key, m.Hash, m.Token) + name})
 	for {
 		o, err := it.Next(ctx)
 		if errors.Is(err, io.EOF) {
@@ -205,10 +201,20 @@ func (s *Store) versionRenditions(ctx context.Context, key string, m *manifest) 
 		if err != nil {
 			return out, err
 		}
-		if k, ok := originalOf(s.prefix, o.Key); ok && k == key && !listed[o.Key] && !o.IsDir {
+		if k, ok := originalOf(s.prefix, o.Key); ok && k == key && !o.IsDir {
 			out = append(out, o)
 		}
 	}
+}
+
+// versionRenditions lists the rendition and transform objects stored for
+// the version m of key: the folder's objects the manifest does not list
+// (of any width: a rendition of a width the config has since dropped is
+// still the version's).
+func (s *Store) versionRenditions(ctx context.Context, key string, m *manifest) ([]*blob.ListObject, error) {
+	objs, err := s.versionObjects(ctx, key, m, "")
+	listed := m.keys(s.prefix, key)
+	return slices.DeleteFunc(objs, func(o *blob.ListObject) bool { return slices.Contains(listed, o.Key) }), err
 }
 
 // deleteRenditions removes the rendition objects of the version m of key,

@@ -3,9 +3,7 @@ package blobimage
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -160,17 +158,9 @@ func (s *Store) serveRendition(ctx context.Context, key string, m *manifest, r r
 // makeRoom deletes the oldest transforms of the version m of key until
 // one more fits under Options.MaxTransforms.
 func (s *Store) makeRoom(ctx context.Context, key string, m *manifest) error {
-	var ts []*blob.ListObject
-	it := s.inner.List(&blob.ListOptions{Prefix: versionDir(s.prefix, key, m.Hash, m.Token) + transformName + "-"})
-	for {
-		o, err := it.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		ts = append(ts, o)
+	ts, err := s.versionObjects(ctx, key, m, transformName+"-")
+	if err != nil {
+		return err
 	}
 	if len(ts) < s.cfg.MaxTransforms {
 		return nil
