@@ -158,49 +158,11 @@ func gifHeader(w, h uint16) []byte {
 	return append(b, 0, 0, 0)
 }
 
-// bitWriter writes a VP8L bit stream: least significant bit first.
-type bitWriter struct {
-	buf []byte
-	n   uint
-}
-
-func (w *bitWriter) write(v uint32, bits uint) {
-	for i := range bits {
-		if w.n%8 == 0 {
-			w.buf = append(w.buf, 0)
-		}
-		if v>>i&1 != 0 {
-			w.buf[len(w.buf)-1] |= 1 << (w.n % 8)
-		}
-		w.n++
-	}
-}
-
 // webpSolid returns a complete lossless WebP of w×h pixels (1–16384 each)
-// all of colour c. Every prefix code has a single symbol, so pixels take no
-// bits at all: the file is 32 bytes whatever its size, which makes it a
-// decompression bomb when w×h is large.
+// all of colour c: testimage.SolidVP8L in a RIFF container, 32 bytes
+// whatever its size (a decompression bomb when w×h is large).
 func webpSolid(w, h int, c color.NRGBA) []byte {
-	var bw bitWriter
-	bw.write(0x2f, 8) // VP8L signature
-	bw.write(uint32(w-1), 14)
-	bw.write(uint32(h-1), 14)
-	bw.write(1, 1) // alpha is used
-	bw.write(0, 3) // version
-	bw.write(0, 1) // no transform
-	bw.write(0, 1) // no colour cache
-	bw.write(0, 1) // no meta prefix codes
-	for _, v := range []uint8{c.G, c.R, c.B, c.A} {
-		bw.write(1, 1) // simple code
-		bw.write(0, 1) // one symbol
-		bw.write(1, 1) // 8-bit symbol
-		bw.write(uint32(v), 8)
-	}
-	bw.write(1, 1) // distance code: simple, one 1-bit symbol, 0
-	bw.write(0, 1)
-	bw.write(0, 1)
-	bw.write(0, 1)
-	return riffWebP("VP8L", bw.buf)
+	return riffWebP("VP8L", testimage.SolidVP8L(w, h, c))
 }
 
 // riffWebP wraps chunks (alternating FourCC and payload) in a RIFF WEBP

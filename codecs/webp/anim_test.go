@@ -168,8 +168,8 @@ func isInf(f float64) bool { return f > 1e300 }
 func TestAnimatedOffsetCanvas(t *testing.T) {
 	c := color.NRGBA{200, 100, 50, 180}
 	data := riff("VP8X", vp8x(1<<1|1<<4, 30, 20), "ANIM", anim(0xffffffff),
-		"ANMF", anmf(6, 4, 10, 8, "VP8L", solidVP8L(10, 8, c)),
-		"ANMF", anmf(0, 0, 30, 20, "VP8L", solidVP8L(30, 20, color.NRGBA{1, 2, 3, 255})))
+		"ANMF", anmf(6, 4, 10, 8, "VP8L", testimage.SolidVP8L(10, 8, c)),
+		"ANMF", anmf(0, 0, 30, 20, "VP8L", testimage.SolidVP8L(30, 20, color.NRGBA{1, 2, 3, 255})))
 	got := nrgbaOf(t, data, 30, 20)
 	for y := range 20 {
 		for x := range 30 {
@@ -190,8 +190,8 @@ func TestAnimatedOffsetCanvas(t *testing.T) {
 // bitstream, or one cut short), as browsers show them.
 func TestAnimatedTolerated(t *testing.T) {
 	c := color.NRGBA{10, 200, 30, 255}
-	frame1 := anmf(2, 2, 4, 4, "VP8L", solidVP8L(4, 4, c))
-	frame2 := anmf(0, 0, 8, 8, "VP8L", solidVP8L(8, 8, color.NRGBA{1, 2, 3, 255}))
+	frame1 := anmf(2, 2, 4, 4, "VP8L", testimage.SolidVP8L(4, 4, c))
+	frame2 := anmf(0, 0, 8, 8, "VP8L", testimage.SolidVP8L(8, 8, color.NRGBA{1, 2, 3, 255}))
 	head := []any{"VP8X", vp8x(vp8xAnim, 8, 8), "ANIM", anim(0)}
 	for _, tc := range []struct {
 		name string
@@ -202,17 +202,17 @@ func TestAnimatedTolerated(t *testing.T) {
 		// Unknown chunks before the frames and after the image inside an
 		// ANMF; ICCP, EXIF and XMP chunks as in real files.
 		{"unknown chunks", riff("VP8X", vp8x(vp8xAnim, 8, 8), "ICCP", []byte("not a profile"), "ANIM", anim(0),
-			"JUNK", []byte{1, 2, 3}, "ANMF", anmf(2, 2, 4, 4, "VP8L", solidVP8L(4, 4, c), "JUNK", []byte{4}), "EXIF", []byte("II*\x00")), 1, 1},
+			"JUNK", []byte{1, 2, 3}, "ANMF", anmf(2, 2, 4, 4, "VP8L", testimage.SolidVP8L(4, 4, c), "JUNK", []byte{4}), "EXIF", []byte("II*\x00")), 1, 1},
 		// An ANMF chunk without an image is no frame to libwebp.
 		{"empty ANMF first", riff(append(head, "ANMF", anmf(0, 0, 8, 8), "ANMF", frame1, "ANMF", frame2)...), 2, 2},
 		// A second ANIM chunk is skipped.
 		{"two ANIM chunks", riff(append(head, "ANMF", frame1, "ANIM", animLoops(0, 9), "ANMF", frame2)...), 2, 2},
 		// The frame's size is its bitstream's, as libwebp's demuxer takes
 		// it; the ANMF header's is not used.
-		{"ANMF size differs from the bitstream's", riff(append(head, "ANMF", anmf(2, 2, 1, 1, "VP8L", solidVP8L(4, 4, c)))...), 1, 1},
+		{"ANMF size differs from the bitstream's", riff(append(head, "ANMF", anmf(2, 2, 1, 1, "VP8L", testimage.SolidVP8L(4, 4, c)))...), 1, 1},
 		// A second frame whose header is sound but whose data is not.
 		{"damaged second frame", riff(append(head, "ANMF", frame1,
-			"ANMF", anmf(0, 0, 8, 8, "VP8L", solidVP8L(8, 8, c)[:5]), "ANMF", frame2)...), 3, 1},
+			"ANMF", anmf(0, 0, 8, 8, "VP8L", testimage.SolidVP8L(8, 8, c)[:5]), "ANMF", frame2)...), 3, 1},
 		{"file cut in the second frame", func() []byte {
 			b := riff(append(head, "ANMF", frame1, "ANMF", frame2)...)
 			return b[:len(b)-10]
@@ -249,7 +249,7 @@ func TestAnimatedTolerated(t *testing.T) {
 // canvases over the limits as too large, from the headers, fast and
 // without allocating what they declare.
 func TestAnimatedRefused(t *testing.T) {
-	red := solidVP8L(4, 4, color.NRGBA{255, 0, 0, 255})
+	red := testimage.SolidVP8L(4, 4, color.NRGBA{255, 0, 0, 255})
 	valid := riff("VP8X", vp8x(1<<1, 16, 16), "ANIM", anim(0), "ANMF", anmf(0, 0, 4, 4, "VP8L", red))
 	for _, tc := range []struct {
 		name string
@@ -261,10 +261,10 @@ func TestAnimatedRefused(t *testing.T) {
 		{"ANMF before ANIM", riff("VP8X", vp8x(1<<1, 16, 16), "ANMF", anmf(0, 0, 4, 4, "VP8L", red), "ANIM", anim(0)), codecs.ErrCorrupt},
 		{"frame outside the canvas", riff("VP8X", vp8x(1<<1, 16, 16), "ANIM", anim(0), "ANMF", anmf(14, 0, 4, 4, "VP8L", red)), codecs.ErrCorrupt},
 		{"frame larger than the canvas", riff("VP8X", vp8x(1<<1, 16, 16), "ANIM", anim(0),
-			"ANMF", anmf(0, 0, 16, 16, "VP8L", solidVP8L(32, 16, color.NRGBA{}))), codecs.ErrCorrupt},
+			"ANMF", anmf(0, 0, 16, 16, "VP8L", testimage.SolidVP8L(32, 16, color.NRGBA{}))), codecs.ErrCorrupt},
 		// A 1×1 ANMF hiding a 16384×16384 bitstream: a 32-byte bomb.
 		{"small ANMF hiding a huge VP8L", riff("VP8X", vp8x(1<<1, 16, 16), "ANIM", anim(0),
-			"ANMF", anmf(0, 0, 1, 1, "VP8L", solidVP8L(16384, 16384, color.NRGBA{}))), codecs.ErrCorrupt},
+			"ANMF", anmf(0, 0, 1, 1, "VP8L", testimage.SolidVP8L(16384, 16384, color.NRGBA{}))), codecs.ErrCorrupt},
 		{"truncated ANMF", valid[:len(valid)-6], codecs.ErrCorrupt},
 		{"truncated ANMF header", valid[:len(valid)-len(red)-10], codecs.ErrCorrupt},
 		{"ANMF past the RIFF end", func() []byte {
@@ -331,7 +331,7 @@ func TestAnimatedRefused(t *testing.T) {
 // canvas plus one of its first frame, and the decode allocates no more.
 func TestAnimatedMemory(t *testing.T) {
 	data := riff("VP8X", vp8x(1<<1, 300, 200), "ANIM", anim(0),
-		"ANMF", anmf(20, 10, 100, 50, "VP8L", solidVP8L(100, 50, color.NRGBA{9, 8, 7, 6})))
+		"ANMF", anmf(20, 10, 100, 50, "VP8L", testimage.SolidVP8L(100, 50, color.NRGBA{9, 8, 7, 6})))
 	info, err := codecs.Probe(data, codecs.Limits{})
 	if err != nil {
 		t.Fatal(err)

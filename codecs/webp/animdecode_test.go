@@ -133,7 +133,7 @@ func TestDecodeAllCompositing(t *testing.T) {
 		red    = color.NRGBA{255, 0, 0, 255}
 		none   = color.NRGBA{}
 	)
-	solid := func(w, h int, c color.NRGBA) []any { return []any{"VP8L", solidVP8L(w, h, c)} }
+	solid := func(w, h int, c color.NRGBA) []any { return []any{"VP8L", testimage.SolidVP8L(w, h, c)} }
 	type probe struct {
 		frame, x, y int
 		want        color.NRGBA
@@ -280,7 +280,7 @@ func TestDecodeAllMatchesPillowBuilt(t *testing.T) {
 func manyFrames(n, w, h int) []byte {
 	chunks := []any{"VP8X", vp8x(vp8xAnim, w, h), "ANIM", anim(0)}
 	for i := range n {
-		chunks = append(chunks, "ANMF", anmf(2*(i%(w/2)), 0, 1, 1, "VP8L", solidVP8L(1, 1, color.NRGBA{uint8(i), 0, 0, 255})))
+		chunks = append(chunks, "ANMF", anmf(2*(i%(w/2)), 0, 1, 1, "VP8L", testimage.SolidVP8L(1, 1, color.NRGBA{uint8(i), 0, 0, 255})))
 	}
 	return riff(chunks...)
 }

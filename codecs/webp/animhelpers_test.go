@@ -283,48 +283,6 @@ func imageChunks(t testing.TB, data []byte) []any {
 
 func le24(v int) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16)} }
 
-// solidVP8L returns a VP8L payload of w×h pixels (1–16384 each) all of
-// colour c: every prefix code has one symbol, so the pixels take no bits
-// and the payload is a few bytes whatever the size.
-func solidVP8L(w, h int, c color.NRGBA) []byte {
-	var bw bits
-	bw.put(0x2f, 8)
-	bw.put(uint32(w-1), 14)
-	bw.put(uint32(h-1), 14)
-	bw.put(1, 1) // alpha is used
-	bw.put(0, 3) // version
-	bw.put(0, 1) // no transform
-	bw.put(0, 1) // no colour cache
-	bw.put(0, 1) // no meta prefix codes
-	for _, v := range []uint8{c.G, c.R, c.B, c.A} {
-		bw.put(1, 1) // simple code
-		bw.put(0, 1) // one symbol
-		bw.put(1, 1) // 8-bit symbol
-		bw.put(uint32(v), 8)
-	}
-	bw.put(1, 1) // distance code: simple, one 1-bit symbol, 0
-	bw.put(0, 1)
-	bw.put(0, 1)
-	bw.put(0, 1)
-	return bw.buf
-}
-
-// bits writes bits least significant first, as VP8L reads them.
-type bits struct {
-	buf []byte
-	n   int
-}
-
-func (w *bits) put(v uint32, n int) {
-	for i := range n {
-		if w.n%8 == 0 {
-			w.buf = append(w.buf, 0)
-		}
-		w.buf[len(w.buf)-1] |= byte(v>>i&1) << (w.n % 8)
-		w.n++
-	}
-}
-
 // readFile reads a file the test wrote.
 func readFile(t testing.TB, path string) []byte {
 	t.Helper()

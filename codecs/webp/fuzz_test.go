@@ -26,7 +26,7 @@ var fuzzLimits = codecs.Limits{MaxBytes: 1 << 20, MaxPixels: 1 << 20, MaxSide: 2
 func FuzzDecodeAnimated(f *testing.F) {
 	c := color.NRGBA{10, 200, 30, 128}
 	head := []any{"VP8X", vp8x(vp8xAnim|vp8xAlpha, 16, 12), "ANIM", animLoops(0, 3)}
-	solid := func(w, h int, c color.NRGBA) []byte { return solidVP8L(w, h, c) }
+	solid := func(w, h int, c color.NRGBA) []byte { return testimage.SolidVP8L(w, h, c) }
 	for _, seed := range [][]byte{
 		riff(append(head, "ANMF", anmfWith(0, 0, 16, 12, 10, noBlend, "VP8L", solid(16, 12, color.NRGBA{200, 100, 50, 255})),
 			"ANMF", anmfWith(2, 2, 8, 6, 20, dispose, "VP8L", solid(8, 6, c)),

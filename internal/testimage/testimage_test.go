@@ -575,3 +575,22 @@ func TestWebPPanics(t *testing.T) {
 		}()
 	}
 }
+
+// TestSolidVP8L: x/image/webp reads the payload, in a RIFF container, as
+// w×h pixels of the colour.
+func TestSolidVP8L(t *testing.T) {
+	c := color.NRGBA{R: 10, G: 20, B: 30, A: 40}
+	payload := testimage.SolidVP8L(37, 21, c)
+	padded := len(payload) + len(payload)%2
+	file := append([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(12+padded))...)
+	file = append(append(file, "WEBPVP8L"...), binary.LittleEndian.AppendUint32(nil, uint32(len(payload)))...)
+	file = append(file, payload...)
+	file = append(file, make([]byte, padded-len(payload))...)
+	img, err := webp.Decode(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds() != image.Rect(0, 0, 37, 21) || color.NRGBAModel.Convert(img.At(36, 20)) != c {
+		t.Errorf("decoded %v, %v; want 37×21 of %v", img.Bounds(), img.At(36, 20), c)
+	}
+}

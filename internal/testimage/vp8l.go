@@ -184,3 +184,33 @@ func riffChunk(buf []byte, fourCC string, payload []byte) []byte {
 	}
 	return buf
 }
+
+// SolidVP8L returns the payload of a VP8L chunk of w×h pixels (1–16384
+// each) all of colour c. Every prefix code has a single symbol, so the
+// pixels take no bits at all: the payload is a few bytes whatever the
+// size, which makes it a decompression bomb when w×h is large.
+func SolidVP8L(w, h int, c color.NRGBA) []byte {
+	if w < 1 || h < 1 || w > vp8lMaxSize || h > vp8lMaxSize {
+		panic(fmt.Sprintf("testimage.SolidVP8L: %d×%d is outside 1–%d", w, h, vp8lMaxSize))
+	}
+	var bw bitWriter
+	bw.write(0x2f, 8) // signature
+	bw.write(uint32(w-1), 14)
+	bw.write(uint32(h-1), 14)
+	bw.write(1, 1) // alpha is used
+	bw.write(0, 3) // version
+	bw.write(0, 1) // no transform
+	bw.write(0, 1) // no colour cache
+	bw.write(0, 1) // no meta prefix codes
+	for _, v := range []uint8{c.G, c.R, c.B, c.A} {
+		bw.write(1, 1) // simple code
+		bw.write(0, 1) // one symbol
+		bw.write(1, 1) // 8-bit symbol
+		bw.write(uint32(v), 8)
+	}
+	bw.write(1, 1) // distance code: simple, one 1-bit symbol, 0
+	bw.write(0, 1)
+	bw.write(0, 1)
+	bw.write(0, 1)
+	return bw.bytes()
+}
