@@ -48,6 +48,7 @@ import (
 	"image/png"
 	"io"
 	"log"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -337,23 +338,9 @@ func (s *server) checkComplete(key string) error {
 }
 
 func (r *result) print(phase string, uploads []upload) {
-	var codes []int
-	for c := range r.statuses {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	var parts []string
-	for _, c := range codes {
-		name := strconv.Itoa(c)
-		if c == -1 {
-			name = "no answer"
-		}
-		parts = append(parts, fmt.Sprintf("%s ×%d", name, r.statuses[c]))
-	}
+	parts := statusCounts(r.statuses)
 	slices.Sort(r.latencies)
-	q := func(p float64) time.Duration {
-		return r.latencies[min(len(r.latencies)-1, int(p*float64(len(r.latencies))))]
-	}
+	q := func(p float64) time.Duration { return quantile(r.latencies, p) }
 	var bytesIn int
 	for _, u := range uploads {
 		bytesIn += len(u.data)
@@ -544,22 +531,8 @@ func (s *server) load(data []byte, clients int, d time.Duration, accept string) 
 }
 
 func (l *loadResult) print() {
-	var codes []int
-	for c := range l.statuses {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	var parts []string
-	for _, c := range codes {
-		name := strconv.Itoa(c)
-		if c == -1 {
-			name = "no answer"
-		}
-		parts = append(parts, fmt.Sprintf("%s ×%d", name, l.statuses[c]))
-	}
-	q := func(p float64) time.Duration {
-		return l.latencies[min(len(l.latencies)-1, int(p*float64(len(l.latencies))))]
-	}
+	parts := statusCounts(l.statuses)
+	q := func(p float64) time.Duration { return quantile(l.latencies, p) }
 	fmt.Printf("cached: GET %s (Accept %s: %s, %d bytes), %d clients for %v: %d requests (%s); %.0f req/s; latency p50 %v, p99 %v; peak RSS during the phase %.0f MiB\n",
 		l.target, l.accept, l.contentType, l.size, l.clients, l.wall.Round(time.Millisecond), len(l.latencies), strings.Join(parts, ", "),
 		float64(len(l.latencies))/l.wall.Seconds(), q(0.5).Round(time.Microsecond), q(0.99).Round(time.Microsecond), mib(l.peak))
@@ -583,4 +556,24 @@ func cpuModel() string {
 		return string(m[1])
 	}
 	return "CPU model unknown"
+}
+
+// statusCounts describes how many answers had each status, in order of
+// status ("no answer" for -1), e.g. ["200 ×96", "503 ×4"].
+func statusCounts(statuses map[int]int) []string {
+	codes := slices.Sorted(maps.Keys(statuses))
+	parts := make([]string, 0, len(codes))
+	for _, c := range codes {
+		name := strconv.Itoa(c)
+		if c == -1 {
+			name = "no answer"
+		}
+		parts = append(parts, fmt.Sprintf("%s ×%d", name, statuses[c]))
+	}
+	return parts
+}
+
+// quantile returns the p-quantile of sorted latencies (not empty).
+func quantile(sorted []time.Duration, p float64) time.Duration {
+	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
 }
