@@ -52,19 +52,17 @@ func toNRGBA(img image.Image) *image.NRGBA {
 	}
 	b := img.Bounds()
 	out := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	at := func(x, y int) color.NRGBA { return color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA) }
+	if m, ok := img.(*image.YCbCr); ok { // a JPEG's rendering: no allocation per pixel
+		at = func(x, y int) color.NRGBA {
+			yc := m.YCbCrAt(x, y)
+			r, g, b := color.YCbCrToRGB(yc.Y, yc.Cb, yc.Cr)
+			return color.NRGBA{R: r, G: g, B: b, A: 255}
+		}
+	}
 	for y := 0; y < b.Dy(); y++ {
-		row := out.Pix[y*out.Stride:][:4*b.Dx()]
 		for x := 0; x < b.Dx(); x++ {
-			var c color.NRGBA
-			switch m := img.(type) {
-			case *image.YCbCr: // a JPEG's rendering: no allocation per pixel
-				yc := m.YCbCrAt(b.Min.X+x, b.Min.Y+y)
-				c.R, c.G, c.B = color.YCbCrToRGB(yc.Y, yc.Cb, yc.Cr)
-				c.A = 255
-			default:
-				c = color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
-			}
-			copy(row[4*x:], []uint8{c.R, c.G, c.B, c.A})
+			out.SetNRGBA(x, y, at(b.Min.X+x, b.Min.Y+y))
 		}
 	}
 	return out
