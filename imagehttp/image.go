@@ -82,13 +82,14 @@ func (h *imageHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("%w: %s", errMethod, r.Method))
 		return
 	}
-	if q := r.URL.Query(); asksTransform(q) {
+	q := r.URL.Query()
+	if asksTransform(q) {
 		key := RequestKey(r)
 		if key == "" || strings.HasPrefix(key, h.prefix) || q.Has("variant") {
 			h.fail(w, r, fmt.Errorf("%w: a transform is of an original, without variant", ErrBadRequest))
 			return
 		}
-		h.serveTransform(w, r, key)
+		h.serveTransform(w, r, key, q)
 		return
 	}
 	signed := false
@@ -108,7 +109,6 @@ func (h *imageHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("%w: no key", ErrBadRequest))
 		return
 	}
-	q := r.URL.Query()
 	obj, contentType := "", ""
 	if strings.HasPrefix(key, h.prefix) {
 		// A variant object, by its own key: only through a signed URL

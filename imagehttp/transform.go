@@ -101,8 +101,9 @@ func TransformURL(prefix string, signKey []byte, key string, t blobimage.Transfo
 	return u + "&sig=" + macOf(signKey, u)
 }
 
-// serveTransform answers a transform request for the original at key.
-func (h *imageHandler) serveTransform(w http.ResponseWriter, r *http.Request, key string) {
+// serveTransform answers a transform request, with query q, for the
+// original at key.
+func (h *imageHandler) serveTransform(w http.ResponseWriter, r *http.Request, key string, q url.Values) {
 	if len(h.o.TransformKey) == 0 {
 		h.fail(w, r, fmt.Errorf("%w: transforms (h, op, anchor, q, or a width not allowed) need a signing key, and none is set", ErrBadRequest))
 		return
@@ -111,7 +112,7 @@ func (h *imageHandler) serveTransform(w http.ResponseWriter, r *http.Request, ke
 		h.fail(w, r, err)
 		return
 	}
-	t, err := parseTransform(r.URL.Query())
+	t, err := parseTransform(q)
 	if err != nil {
 		h.fail(w, r, err)
 		return
