@@ -105,13 +105,25 @@ func (v Variant) Fallback() Encoding {
 // fallback: a client that does not name AVIF may not decode it. A server
 // answering with the result must send "Vary: Accept".
 func (v Variant) Negotiate(accept string) Encoding {
-	named := acceptedTypes(accept)
+	fs := make([]codecs.Format, 0, len(v.Alternates)+1)
 	for _, e := range v.Alternates {
-		if named[strings.ToLower(e.ContentType)] {
-			return e
+		fs = append(fs, e.Format)
+	}
+	e, _ := v.Encoding(negotiate(append(fs, v.Format), accept))
+	return e
+}
+
+// negotiate returns the first of fs, but the last, whose media type accept
+// names explicitly with a q-value above 0, else the last (the fallback):
+// the rule of Variant.Negotiate, for renditions too.
+func negotiate(fs []codecs.Format, accept string) codecs.Format {
+	named := acceptedTypes(accept)
+	for _, f := range fs[:len(fs)-1] {
+		if named[strings.ToLower(f.MediaType())] {
+			return f
 		}
 	}
-	return v.Fallback()
+	return fs[len(fs)-1]
 }
 
 // Encoding returns v's encoding in format f (an alternate or the

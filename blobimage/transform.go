@@ -121,15 +121,7 @@ func (s *Store) transform(ctx context.Context, key string, t Transform, accept s
 // serveRendition returns the encoding of r for accept, making it when it
 // is missing; a transform (limited) first makes room under the cap.
 func (s *Store) serveRendition(ctx context.Context, key string, m *manifest, r rendition, accept string, limited bool) (Encoding, error) {
-	fs := r.formats(m)
-	f := fs[len(fs)-1]
-	named := acceptedTypes(accept)
-	for _, g := range fs[:len(fs)-1] {
-		if named[strings.ToLower(g.MediaType())] {
-			f = g
-			break
-		}
-	}
+	f := negotiate(r.formats(m), accept)
 	vk := r.key(s.prefix, key, m, f)
 	e := Encoding{Format: f, ContentType: f.MediaType(), Key: vk}
 	if va, err := s.inner.Attributes(ctx, vk); err == nil {
