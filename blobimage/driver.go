@@ -198,9 +198,9 @@ func blobWriterOptions(contentType string, o *driver.WriterOptions) *blob.Writer
 //
 // Whenever it can, it writes through the inner bucket's Upload, fed by a
 // pipe when the portable type calls Write: drivers keep their Upload fast
-// path, and gocloud.dev v0.47.0's azureblob, whose writer.Close panics (nil
-// pipe reader) when an upload fed by Write fails, is never driven through
-// Write. Upload needs a content type and no ContentMD5 check; otherwise
+// path, and an inner writer whose Close panics when an upload fed by Write
+// fails (gocloud.dev v0.47.0's azureblob did: a nil pipe reader; v0.49.0
+// checks it) is never driven through Write. Upload needs a content type and no ContentMD5 check; otherwise
 // the inner writer's Write path is used, and a panic of the inner Close is
 // turned into an error.
 type passWriter struct {

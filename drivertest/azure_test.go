@@ -173,8 +173,8 @@ func TestImageConformanceAzure(t *testing.T) {
 }
 
 // TestAzureFailedWriteReturnsError: gocloud.dev v0.47.0's azureblob writer
-// panics (nil pipe reader in writer.Close) when an upload that was fed by
-// Write fails; its Upload path does not. Every failed write through the
+// panicked (nil pipe reader in writer.Close) when an upload that was fed by
+// Write failed; v0.49.0 checks for it, and the wrapper still guards it. Every failed write through the
 // wrapper must come back as an error, whichever way it is written.
 func TestAzureFailedWriteReturnsError(t *testing.T) {
 	a := startAzurite(t)

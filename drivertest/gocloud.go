@@ -71,6 +71,9 @@ func (h *harness) HTTPClient() *http.Client         { return h.be.HTTPClient }
 func (h *harness) SupportsCopy() bool               { return h.be.SupportsCopy }
 func (h *harness) SupportsNonSlashDelimiters() bool { return h.be.SupportsNonSlashDelimiters }
 
+// SkipDownloadAt is false: every backend runs gocloud's DownloadAt test.
+func (h *harness) SkipDownloadAt() bool { return false }
+
 func (h *harness) Close() {
 	if h.be.Close != nil {
 		h.be.Close()

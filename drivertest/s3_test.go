@@ -36,6 +36,10 @@ func newS3Server(t *testing.T) *s3Server {
 	t.Setenv("AWS_PROFILE", "")
 	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	// gofakes3 answers a ranged GET with the whole object's CRC32 header,
+	// which the S3 SDK of gocloud.dev v0.49.0 checks against the part it got; real
+	// S3 sends no full-object checksum with a range.
+	t.Setenv("AWS_RESPONSE_CHECKSUM_VALIDATION", "when_required")
 	be := s3mem.New()
 	srv := httptest.NewServer(gofakes3.New(be).Server())
 	t.Cleanup(srv.Close)
