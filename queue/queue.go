@@ -37,12 +37,17 @@ import (
 // backfill over workers.
 type Sender struct {
 	Topic *pubsub.Topic
+	// BeforeSend, when set, is each message's pubsub.Message.BeforeSend:
+	// it may adjust the engine's own message type (through asFunc), for
+	// instance to make a RabbitMQ message persistent.
+	BeforeSend func(asFunc func(any) bool) error
 }
 
 // SendJob publishes job as a message whose body is job.Marshal() and whose
 // metadata carries the key, for engines that route or filter on it.
 func (s Sender) SendJob(ctx context.Context, job blobimage.Job) error {
-	err := s.Topic.Send(ctx, &pubsub.Message{Body: job.Marshal(), Metadata: map[string]string{"key": job.Key}})
+	err := s.Topic.Send(ctx, &pubsub.Message{Body: job.Marshal(), Metadata: map[string]string{"key": job.Key},
+		BeforeSend: s.BeforeSend})
 	if err != nil {
 		return fmt.Errorf("queue: send job for %q: %w", job.Key, err)
 	}

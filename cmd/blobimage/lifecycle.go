@@ -16,12 +16,10 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"gocloud.dev/blob"
-	"gocloud.dev/pubsub"
 	"gocloud.dev/pubsub/mempubsub"
 	"golang.org/x/term"
 
 	"github.com/blobimage/blobimage/blobimage"
-	_ "github.com/blobimage/blobimage/internal/natsjs" // natsjs://
 	"github.com/blobimage/blobimage/queue"
 )
 
@@ -32,7 +30,7 @@ const defaultQueue = "mem://blobimage-jobs"
 // jobs connects a command to the job queue: a topic to send fan-out jobs
 // to, and for an in-process (mem://) queue a worker that drains it.
 type jobs struct {
-	topic *pubsub.Topic
+	topic *openedTopic
 	// In-process queues only.
 	worker  *queue.Worker
 	mu      sync.Mutex
@@ -50,14 +48,15 @@ func openJobs(ctx context.Context, rawURL string) (*jobs, error) {
 	j := &jobs{}
 	j.idle = sync.NewCond(&j.mu)
 	if strings.HasPrefix(rawURL, "mem://") {
-		j.topic = mempubsub.NewTopic()
-		sub := mempubsub.NewSubscription(j.topic, time.Minute)
+		t := mempubsub.NewTopic()
+		j.topic = &openedTopic{Topic: t, close: func() {}}
+		sub := mempubsub.NewSubscription(t, time.Minute)
 		j.worker = &queue.Worker{Subscription: sub, Done: func(blobimage.Job, error) { j.finish() }}
 	}
 	if j.topic == nil {
-		t, err := pubsub.OpenTopic(ctx, rawURL)
+		t, err := openTopic(ctx, rawURL)
 		if err != nil {
-			return nil, fmt.Errorf("open queue %s: %w", rawURL, err)
+			return nil, fmt.Errorf("open queue %s: %w", redact(rawURL), err)
 		}
 		j.topic = t
 	}
@@ -71,7 +70,7 @@ func (j *jobs) SendJob(ctx context.Context, job blobimage.Job) error {
 		j.pending++
 		j.mu.Unlock()
 	}
-	err := queue.Sender{Topic: j.topic}.SendJob(ctx, job)
+	err := queue.Sender{Topic: j.topic.Topic, BeforeSend: j.topic.beforeSend}.SendJob(ctx, job)
 	if err != nil && j.worker != nil {
 		j.finish()
 	}
@@ -114,6 +113,7 @@ func (j *jobs) close() {
 		_ = j.worker.Subscription.Shutdown(context.Background())
 	}
 	_ = j.topic.Shutdown(context.Background())
+	j.topic.close()
 }
 
 // cmdRegen reconciles the bucket with the config.
@@ -323,14 +323,17 @@ func cmdWorker(ctx context.Context, e *env, args []string) int {
 		return exitFail
 	}
 	defer closeStore()
-	sub, err := pubsub.OpenSubscription(ctx, u)
+	sub, err := openSubscription(ctx, u, *conc)
 	if err != nil {
 		e.fail("worker: open %s: %v", redact(u), err)
 		return exitFail
 	}
-	defer func() { _ = sub.Shutdown(context.Background()) }()
+	defer func() {
+		_ = sub.Shutdown(context.Background())
+		sub.close()
+	}()
 	var mu sync.Mutex
-	w := &queue.Worker{Store: s, Subscription: sub, Concurrency: *conc,
+	w := &queue.Worker{Store: s, Subscription: sub.Subscription, Concurrency: *conc,
 		Done: func(job blobimage.Job, err error) {
 			mu.Lock()
 			defer mu.Unlock()
