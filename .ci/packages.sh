@@ -9,13 +9,15 @@
 # system libraries the native engines load (libheif-dev for libheif.so);
 # the peers of the benchmark harness (bench/): python3-pil for Pillow,
 # libvips-tools and libvips-dev for libvips (its CLI and, built by the
-# harness, a small C program against the library). Idempotent: installs
+# harness, a small C program against the library); rabbitmq-server for the
+# delivery tests on a real RabbitMQ (started as a plain process on a private
+# port by internal/rabbittest, never as a service). Idempotent: installs
 # only what dpkg does not already list as installed.
 set -euo pipefail
 
 want=(libturbojpeg0-dev python3-pil libvips-tools libvips-dev pkg-config
   libheif-examples libavif-bin webp libheif-dev libjpeg-turbo-progs
-  chromium chromium-driver)
+  chromium chromium-driver rabbitmq-server)
 missing=()
 for p in "${want[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
