@@ -49,7 +49,7 @@ func TestWorkerProcessKilled(t *testing.T) {
 	defer inner.Close()
 	const ackWait = time.Second
 	e := natsEngine(t, url, ackWait)
-	writer, err := blobimage.Wrap(inner, config(), options(queue.Sender{Topic: e.topic}))
+	writer, err := blobimage.Wrap(inner, config(), options(e.sender()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 // every worker opens its own connection and subscription on one durable
 // consumer, as separate worker processes would. A message not acked within
 // ackWait (a killed worker's) is redelivered to another.
-func natsEngine(t *testing.T, url string, ackWait time.Duration) engine {
+func natsEngine(t testing.TB, url string, ackWait time.Duration) engine {
 	ctx := context.Background()
 	connect := func() *nats.Conn {
 		nc, err := nats.Connect(url)
@@ -36,7 +36,7 @@ func natsEngine(t *testing.T, url string, ackWait time.Duration) engine {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = topic.Shutdown(context.Background()) })
-	return engine{topic: topic, sub: func(t *testing.T) *pubsub.Subscription {
+	return engine{topic: topic, sub: func(t testing.TB) *pubsub.Subscription {
 		sub := natsSubscription(t, connect(), ackWait)
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -48,7 +48,7 @@ func natsEngine(t *testing.T, url string, ackWait time.Duration) engine {
 }
 
 // natsSubscription opens a subscription on the workers' shared consumer.
-func natsSubscription(t *testing.T, nc *nats.Conn, ackWait time.Duration) *pubsub.Subscription {
+func natsSubscription(t testing.TB, nc *nats.Conn, ackWait time.Duration) *pubsub.Subscription {
 	sub, err := natsjs.OpenSubscription(nc, "BLOBIMAGE", "workers", &natsjs.SubscriptionOptions{AckWait: ackWait})
 	if err != nil {
 		t.Fatal(err)

@@ -27,15 +27,27 @@ import (
 // its own on a shared consumer).
 type engine struct {
 	topic *pubsub.Topic
-	sub   func(t *testing.T) *pubsub.Subscription
+	sub   func(t testing.TB) *pubsub.Subscription
+	// beforeSend adjusts each job's message for the engine.
+	beforeSend func(asFunc func(any) bool) error
+	// exit, when set, is what a worker process's exit does to its
+	// subscription (RabbitMQ: the connection closes and what the worker
+	// held unacknowledged goes back at once); engines without it redeliver
+	// after the ack deadline.
+	exit func(*pubsub.Subscription)
 }
 
-func memEngine(t *testing.T, ackDeadline time.Duration) engine {
+// sender sends jobs to the engine's topic.
+func (e engine) sender() queue.Sender {
+	return queue.Sender{Topic: e.topic, BeforeSend: e.beforeSend}
+}
+
+func memEngine(t testing.TB, ackDeadline time.Duration) engine {
 	topic := mempubsub.NewTopic()
 	t.Cleanup(func() { _ = topic.Shutdown(context.Background()) })
 	sub := mempubsub.NewSubscription(topic, ackDeadline)
 	t.Cleanup(func() { _ = sub.Shutdown(context.Background()) })
-	return engine{topic: topic, sub: func(*testing.T) *pubsub.Subscription { return sub }}
+	return engine{topic: topic, sub: func(testing.TB) *pubsub.Subscription { return sub }}
 }
 
 // config is the tests' config; options sends background jobs to jobs.
@@ -61,7 +73,7 @@ func runBackground(t *testing.T, e engine, n int) {
 	ctx := context.Background()
 	inner := memblob.OpenBucket(nil)
 	t.Cleanup(func() { _ = inner.Close() })
-	writer, err := blobimage.Wrap(inner, config(), options(queue.Sender{Topic: e.topic}))
+	writer, err := blobimage.Wrap(inner, config(), options(e.sender()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,11 +97,11 @@ func runBackground(t *testing.T, e engine, n int) {
 	defer killA()
 	faulty, faults := drivertest.NewFaultBucket(inner)
 	faults.Add(drivertest.Fault{Op: drivertest.OpWrite, N: 1, Cancel: killA})
-	storeA, err := blobimage.Wrap(faulty, config(), options(queue.Sender{Topic: e.topic}))
+	storeA, err := blobimage.Wrap(faulty, config(), options(e.sender()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	storeB, err := blobimage.Wrap(inner, config(), options(queue.Sender{Topic: e.topic}))
+	storeB, err := blobimage.Wrap(inner, config(), options(e.sender()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +129,8 @@ func runBackground(t *testing.T, e engine, n int) {
 			}
 		}
 	}
-	a := &queue.Worker{Store: storeA, Subscription: e.sub(t), Concurrency: 1, Done: record("a")}
+	subA := e.sub(t)
+	a := &queue.Worker{Store: storeA, Subscription: subA, Concurrency: 1, Done: record("a")}
 	aDone := make(chan error, 1)
 	go func() { aDone <- a.Run(aCtx) }()
 	// B starts once A has been killed, so A surely had a job.
@@ -128,6 +141,9 @@ func runBackground(t *testing.T, e engine, n int) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("worker a was never killed")
+	}
+	if e.exit != nil {
+		e.exit(subA)
 	}
 	bCtx, stopB := context.WithCancel(ctx)
 	defer stopB()
@@ -223,7 +239,7 @@ func TestJobForReplacedVersion(t *testing.T) {
 	e := memEngine(t, time.Second)
 	inner := memblob.OpenBucket(nil)
 	defer inner.Close()
-	s, err := blobimage.Wrap(inner, config(), options(queue.Sender{Topic: e.topic}))
+	s, err := blobimage.Wrap(inner, config(), options(e.sender()))
 	if err != nil {
 		t.Fatal(err)
 	}
