@@ -50,7 +50,11 @@ usage: blobimage worker [--subscription URL]
 
 Makes the variants of background jobs (put --fanout background) received
 from a gocloud pubsub subscription until interrupted; a job is
-acknowledged only once its manifest is written.
+acknowledged only once its manifest is written. Subscriptions: natsjs://,
+rabbit://NAME (the queue NAME, declared with its exchange if missing; at
+most 4 jobs per --concurrency slot are prefetched unless the URL sets
+prefetch_count), awssqs://, gcppubsub://. SIGINT hands the jobs under way
+back to the queue, acknowledges those finished and exits with status 0.
 `,
 	"serve": `
 usage: blobimage serve [--addr HOST:PORT] [--auth USER:PASSWORD] [--auth-all] [--host NAME]... [--sign-key KEY]

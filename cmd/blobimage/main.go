@@ -20,8 +20,9 @@
 // --fanout (or BLOBIMAGE_FANOUT) is eager (variants made during put, the
 // default), lazy (made on first read) or background (jobs sent to --queue,
 // or BLOBIMAGE_QUEUE, a gocloud pubsub topic URL: mem:// (the default,
-// drained by a worker inside the command) or natsjs://SUBJECT for NATS
-// JetStream, or any engine whose driver the binary includes).
+// drained by a worker inside the command), natsjs://SUBJECT for NATS
+// JetStream, rabbit://NAME for RabbitMQ (a durable exchange and queue NAME
+// are declared on first use), awssqs://, awssns:// or gcppubsub://).
 //
 // --bucket (or BLOBIMAGE_BUCKET) takes any gocloud URL: file:///dir, mem://,
 // s3://bucket?region=..., gs://bucket, azblob://container, and the same
@@ -82,7 +83,9 @@ commands:
 --config FILE  YAML or JSON config (also BLOBIMAGE_CONFIG); default: small 400, medium 1000
 --fanout MODE  eager (default), lazy or background (also BLOBIMAGE_FANOUT)
 --queue URL    pubsub topic for background jobs (also BLOBIMAGE_QUEUE); default mem://,
-               drained in-process; natsjs://SUBJECT for NATS JetStream ($NATS_SERVER_URL)
+               drained in-process; natsjs://SUBJECT ($NATS_SERVER_URL), rabbit://NAME
+               ($RABBIT_SERVER_URL; exchange and queue NAME declared), awssqs://, awssns://,
+               gcppubsub://
 `
 
 // run is the whole program, minus the process: tests call it directly.
