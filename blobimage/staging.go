@@ -79,7 +79,10 @@ var (
 // DirectUploadOptions tune DirectUpload.
 type DirectUploadOptions struct {
 	// ContentType is the media type the client will send, and the one
-	// the URL is signed for: the media type of one of the formats the
+	// the URL is signed for where the bucket can sign it (fileblob's
+	// URLSignerHMAC, GCS; not S3 through gocloud.dev v0.49.0's s3blob,
+	// whose URL is signed without it unless BeforeSign adds it): the
+	// media type of one of the formats the
 	// key's rule accepts ("image/jpeg", "image/png", …; parameters are
 	// dropped). It is required: a browser knows the type of the file it
 	// is about to send (File.type), and a URL signed for "any type" would
@@ -95,6 +98,11 @@ type DirectUploadOptions struct {
 	// Expiry is how long the URL may be used; 0 or less means
 	// DefaultDirectUploadExpiry.
 	Expiry time.Duration
+	// BeforeSign is passed to the bucket's SignedURL, to reach the
+	// driver's own request (s3blob: **s3.PutObjectInput, to set
+	// ContentType, which s3blob itself will not sign; gcsblob:
+	// **storage.SignedURLOptions), as blob.SignedURLOptions.BeforeSign.
+	BeforeSign func(asFunc func(any) bool) error
 	// IfNotExist makes Promote refuse (FailedPrecondition) to replace an
 	// image that exists at the final key by then; the staged upload is
 	// removed.
@@ -272,7 +280,16 @@ func (s *Store) DirectUpload(ctx context.Context, key string, opts *DirectUpload
 	}
 	stagingKey := s.stagingFolder() + seg + "/" + key
 	expires := time.Now().Add(expiry)
-	u, err := s.inner.SignedURL(ctx, stagingKey, &blob.SignedURLOptions{Method: http.MethodPut, ContentType: ct, Expiry: expiry})
+	so := &blob.SignedURLOptions{Method: http.MethodPut, ContentType: ct, Expiry: expiry, BeforeSign: opts.BeforeSign}
+	u, err := s.inner.SignedURL(ctx, stagingKey, so)
+	if gcerrors.Code(err) == gcerrors.Unimplemented {
+		// s3blob (gocloud.dev v0.49.0) cannot sign a PUT's content type:
+		// sign without it. The client still sends it and the bucket
+		// stores it, but does not hold the client to it; Promote decides
+		// by the bytes, whatever the type said.
+		so.ContentType = ""
+		u, err = s.inner.SignedURL(ctx, stagingKey, so)
+	}
 	if gcerrors.Code(err) == gcerrors.Unimplemented {
 		return fail(fmt.Errorf("%w: %w", ErrCannotSign, err))
 	}
