@@ -272,15 +272,37 @@ func (s *Store) DirectUpload(ctx context.Context, key string, opts *DirectUpload
 	if expiry <= 0 {
 		expiry = DefaultDirectUploadExpiry
 	}
-	var tok [stagingTokenLen / 2]byte
-	_, _ = rand.Read(tok[:]) // crypto/rand.Read never fails.
-	seg := hex.EncodeToString(tok[:]) + "-" + strconv.FormatInt(maxBytes, 10)
+	seg := newStagingToken() + "-" + strconv.FormatInt(maxBytes, 10)
 	if opts.IfNotExist {
 		seg += "-n"
 	}
 	stagingKey := s.stagingFolder() + seg + "/" + key
 	expires := time.Now().Add(expiry)
-	so := &blob.SignedURLOptions{Method: http.MethodPut, ContentType: ct, Expiry: expiry, BeforeSign: opts.BeforeSign}
+	u, err := s.signPut(ctx, stagingKey, ct, expiry, opts.BeforeSign)
+	if err != nil {
+		return fail(err)
+	}
+	headers := map[string]string{"Content-Type": ct}
+	if isAzureSAS(u) {
+		// Azure's Put Blob needs the blob type, and a SAS URL cannot carry
+		// it.
+		headers["x-ms-blob-type"] = "BlockBlob"
+	}
+	return &DirectUpload{URL: u, Method: http.MethodPut, Headers: headers, Key: key, StagingKey: stagingKey,
+		Expires: expires.UTC().Truncate(time.Second), MaxBytes: maxBytes}, nil
+}
+
+// newStagingToken returns a staging key's random token.
+func newStagingToken() string {
+	var tok [stagingTokenLen / 2]byte
+	_, _ = rand.Read(tok[:]) // crypto/rand.Read never fails.
+	return hex.EncodeToString(tok[:])
+}
+
+// signPut signs a PUT of content type ct to stagingKey on the inner
+// bucket.
+func (s *Store) signPut(ctx context.Context, stagingKey, ct string, expiry time.Duration, before func(func(any) bool) error) (string, error) {
+	so := &blob.SignedURLOptions{Method: http.MethodPut, ContentType: ct, Expiry: expiry, BeforeSign: before}
 	u, err := s.inner.SignedURL(ctx, stagingKey, so)
 	if gcerrors.Code(err) == gcerrors.Unimplemented {
 		// s3blob (gocloud.dev v0.49.0) cannot sign a PUT's content type:
@@ -291,19 +313,34 @@ func (s *Store) DirectUpload(ctx context.Context, key string, opts *DirectUpload
 		u, err = s.inner.SignedURL(ctx, stagingKey, so)
 	}
 	if gcerrors.Code(err) == gcerrors.Unimplemented {
-		return fail(fmt.Errorf("%w: %w", ErrCannotSign, err))
+		return "", fmt.Errorf("%w: %w", ErrCannotSign, err)
 	}
 	if err != nil {
-		return fail(fmt.Errorf("sign: %w", err))
+		return "", fmt.Errorf("sign: %w", err)
 	}
-	headers := map[string]string{"Content-Type": ct}
-	if isAzureSAS(u) {
-		// Azure's Put Blob needs the blob type, and a SAS URL cannot carry
-		// it.
-		headers["x-ms-blob-type"] = "BlockBlob"
+	return u, nil
+}
+
+// DirectUploadOrigin returns the origin (scheme://host[:port]) that
+// direct uploads' URLs point at, for a page's Content-Security-Policy
+// (connect-src) and the bucket's CORS rule; "" when the bucket signs
+// relative URLs (fileblob with a URLSigner on a path), which go to the
+// page's own origin. It signs a URL for a staging key and writes nothing.
+// A bucket that cannot sign PUT URLs gives ErrCannotSign.
+func (s *Store) DirectUploadOrigin(ctx context.Context) (string, error) {
+	key := s.stagingFolder() + newStagingToken() + "-1/origin"
+	u, err := s.signPut(ctx, key, "image/jpeg", time.Minute, nil)
+	if err != nil {
+		return "", withCode(fmt.Errorf("blobimage: direct upload origin: %w", err))
 	}
-	return &DirectUpload{URL: u, Method: http.MethodPut, Headers: headers, Key: key, StagingKey: stagingKey,
-		Expires: expires.UTC().Truncate(time.Second), MaxBytes: maxBytes}, nil
+	p, err := url.Parse(u)
+	if err != nil {
+		return "", fmt.Errorf("blobimage: direct upload origin: signed URL %q: %w", u, err)
+	}
+	if p.Scheme == "" || p.Host == "" {
+		return "", nil
+	}
+	return p.Scheme + "://" + p.Host, nil
 }
 
 // isAzureSAS reports whether u is an Azure Storage shared access signature

@@ -160,6 +160,15 @@ func TestDirectUploadFileblob(t *testing.T) {
 	if gcerrors.Code(err) != gcerrors.NotFound {
 		t.Fatalf("second Promote: %v (code %v), want NotFound", err, gcerrors.Code(err))
 	}
+	// The origin for a page's CSP and the bucket's CORS rule; asking
+	// writes nothing.
+	before := snap(t, sb.inner)
+	if origin, err := s.DirectUploadOrigin(ctx); err != nil || origin != sb.srv.URL {
+		t.Fatalf("DirectUploadOrigin = %q, %v; want %q", origin, err, sb.srv.URL)
+	}
+	if diff := snapDiff(before, snap(t, sb.inner)); diff != "" {
+		t.Fatalf("DirectUploadOrigin changed the bucket: %s", diff)
+	}
 }
 
 // TestDirectUploadRefusals: what DirectUpload will not sign, with the
@@ -211,6 +220,9 @@ func TestDirectUploadRefusals(t *testing.T) {
 	_, err = ms.DirectUpload(ctx, "photos/a.jpg", &blobimage.DirectUploadOptions{ContentType: "image/jpeg"})
 	if !errors.Is(err, blobimage.ErrCannotSign) || gcerrors.Code(err) != gcerrors.Unimplemented {
 		t.Fatalf("memblob: %v (code %v), want ErrCannotSign, Unimplemented", err, gcerrors.Code(err))
+	}
+	if _, err := ms.DirectUploadOrigin(ctx); !errors.Is(err, blobimage.ErrCannotSign) || gcerrors.Code(err) != gcerrors.Unimplemented {
+		t.Fatalf("memblob DirectUploadOrigin: %v", err)
 	}
 	// The wrapper still refuses to sign PUTs to staging keys for outside
 	// callers.
