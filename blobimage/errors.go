@@ -54,7 +54,7 @@ var (
 // and variants, FailedPrecondition for unmanaged objects, for an
 // IfNotExist write to an existing key and for a key that collides with a
 // folder of the same name (fileblob), Unimplemented when no URL can be
-// made.
+// made (ErrNoURL, ErrCannotSign).
 func ErrorCode(err error) gcerrors.ErrorCode {
 	switch {
 	case err == nil:
@@ -63,7 +63,8 @@ func ErrorCode(err error) gcerrors.ErrorCode {
 		return gcerrors.ResourceExhausted
 	case errors.Is(err, ErrNotImage), errors.Is(err, ErrUnsupportedFormat),
 		errors.Is(err, ErrCorrupt), errors.Is(err, ErrReservedKey), errors.Is(err, ErrInvalidKey),
-		errors.Is(err, errBadResume), errors.Is(err, ErrWidthNotAllowed), errors.Is(err, ErrInvalidTransform):
+		errors.Is(err, errBadResume), errors.Is(err, ErrWidthNotAllowed), errors.Is(err, ErrInvalidTransform),
+		errors.Is(err, ErrNoRule), errors.Is(err, ErrNotStaged):
 		return gcerrors.InvalidArgument
 	case errors.Is(err, syscall.ENAMETOOLONG):
 		// A backend on a file system (fileblob) refusing a key.
@@ -76,7 +77,7 @@ func ErrorCode(err error) gcerrors.ErrorCode {
 		return gcerrors.NotFound
 	case errors.Is(err, ErrUnmanaged), errors.Is(err, errExists):
 		return gcerrors.FailedPrecondition
-	case errors.Is(err, ErrNoURL):
+	case errors.Is(err, ErrNoURL), errors.Is(err, ErrCannotSign):
 		return gcerrors.Unimplemented
 	case errors.Is(err, context.Canceled):
 		return gcerrors.Canceled

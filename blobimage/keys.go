@@ -66,10 +66,12 @@ func variantKey(prefix, key, hash, token, name, fp string, f codecs.Format) stri
 
 // originalOf returns the original key a variant key belongs to, parsing
 // from the right (original keys may themselves contain slashes), and
-// whether key has the shape of a variant key.
+// whether key has the shape of a variant key. No original key begins with
+// the prefix (those keys are reserved), so nothing under <prefix><prefix>
+// (the staging folder of direct uploads: staging.go) is a variant key.
 func originalOf(prefix, key string) (string, bool) {
 	rest, ok := strings.CutPrefix(key, prefix)
-	if !ok {
+	if !ok || strings.HasPrefix(rest, prefix) {
 		return "", false
 	}
 	i := strings.LastIndexByte(rest, '/')

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,14 +43,21 @@ type ReconcileOptions struct {
 	// means DefaultOrphanAge; negative removes orphans of any age (for a
 	// bucket nobody else is writing to).
 	OrphanAge time.Duration
+	// StagedAge is how old a staged direct upload (Store.DirectUpload)
+	// must be before it is removed unpromoted: younger ones may still be
+	// on their way up, or about to be promoted. 0 means DefaultStagedAge;
+	// negative removes staged uploads of any age. With a Prefix, only
+	// those whose final keys start with it are looked at.
+	StagedAge time.Duration
 	// Enqueue, when set, receives a Job for each original that needs work
 	// instead of Reconcile doing it (so a backfill is spread over workers);
 	// orphans are still removed here.
 	Enqueue JobSender
 	// Report, when set, is called with each original that needed (or, in
-	// a dry run, would need) work, and with each orphan (as an Outcome
-	// whose Key is the orphan's and Dropped is {"orphan"}). Calls may be
-	// concurrent.
+	// a dry run, would need) work, with each orphan (as an Outcome
+	// whose Key is the orphan's and Dropped is {"orphan"}), and with each
+	// stale staged upload (Key the staging key, Dropped {"staged"}).
+	// Calls may be concurrent.
 	Report func(*Outcome)
 	// Progress, when set, is called after each original and each orphan
 	// with the counts so far. Calls are serialised.
@@ -82,6 +90,9 @@ type ReconcileStats struct {
 	Regenerated int `json:"regenerated"`
 	Dropped     int `json:"dropped"`
 	Orphans     int `json:"orphans"`
+	// Staged counts stale staged uploads removed: direct uploads nobody
+	// promoted within ReconcileOptions.StagedAge.
+	Staged int `json:"staged"`
 	// Enqueued counts jobs sent (with ReconcileOptions.Enqueue); Failed
 	// counts originals whose work failed (see Failures).
 	Enqueued int `json:"enqueued"`
@@ -113,10 +124,11 @@ var errBadResume = errors.New("bad resume token")
 // maxFailures bounds ReconcileStats.Failures.
 const maxFailures = 100
 
-// The two phases of a walk.
+// The phases of a walk.
 const (
 	phaseOriginals = 0
 	phaseOrphans   = 1
+	phaseStaged    = 2
 )
 
 // resumeToken is the decoded ReconcileStats.ResumeToken.
@@ -137,7 +149,7 @@ func parseResume(s, prefix string) (resumeToken, error) {
 	if err == nil {
 		err = json.Unmarshal(b, &t)
 	}
-	if err == nil && (t.Phase < phaseOriginals || t.Phase > phaseOrphans) {
+	if err == nil && (t.Phase < phaseOriginals || t.Phase > phaseStaged) {
 		err = fmt.Errorf("phase %d", t.Phase)
 	}
 	if err != nil {
@@ -156,7 +168,8 @@ func parseResume(s, prefix string) (resumeToken, error) {
 // It then walks the variant key space under the same prefix and removes
 // orphans: objects no original's manifest (or config) references, such as
 // the leftovers of a crashed write or of a deleted original, once they are
-// opts.OrphanAge old.
+// opts.OrphanAge old. Last it removes the staged direct uploads
+// (Store.DirectUpload) nobody promoted, once they are opts.StagedAge old.
 //
 // A failure on one original is counted and the walk goes on; Reconcile
 // returns an error only when listing fails or ctx is done, and then the
@@ -171,6 +184,9 @@ func (s *Store) Reconcile(ctx context.Context, opts ReconcileOptions) (*Reconcil
 	}
 	if r.opts.OrphanAge == 0 {
 		r.opts.OrphanAge = DefaultOrphanAge
+	}
+	if r.opts.StagedAge == 0 {
+		r.opts.StagedAge = DefaultStagedAge
 	}
 	at := resumeToken{Prefix: opts.Prefix}
 	if opts.Resume != "" {
@@ -215,10 +231,15 @@ func (r *reconciler) update(f func(st *ReconcileStats)) {
 
 // walk lists both phases from at, page by page.
 func (r *reconciler) walk(ctx context.Context, at resumeToken) error {
-	for phase := at.Phase; phase <= phaseOrphans; phase++ {
+	for phase := at.Phase; phase <= phaseStaged; phase++ {
 		prefix := r.opts.Prefix
-		if phase == phaseOrphans {
+		switch phase {
+		case phaseOrphans:
 			prefix = r.s.prefix + r.opts.Prefix
+		case phaseStaged:
+			// Staging keys begin with a random token, not the final key:
+			// the whole folder is listed and filtered by final key.
+			prefix = r.s.stagingFolder()
 		}
 		token := at.Page
 		if phase != at.Phase || len(token) == 0 {
@@ -236,10 +257,13 @@ func (r *reconciler) walk(ctx context.Context, at resumeToken) error {
 			if err != nil {
 				return fmt.Errorf("blobimage: reconcile: list %q: %w", prefix, err)
 			}
-			if phase == phaseOriginals {
+			switch phase {
+			case phaseOriginals:
 				r.originals(ctx, objs)
-			} else {
+			case phaseOrphans:
 				r.orphans(ctx, objs)
+			case phaseStaged:
+				r.staged(ctx, objs)
 			}
 			if err := ctx.Err(); err != nil {
 				return err // the page is done again on resume
@@ -369,6 +393,9 @@ func (r *reconciler) orphans(ctx context.Context, objs []*blob.ListObject) {
 		if ctx.Err() != nil {
 			return
 		}
+		if strings.HasPrefix(o.Key, r.s.stagingFolder()) {
+			continue // staged uploads: their own phase
+		}
 		key, ok := originalOf(r.s.prefix, o.Key)
 		if ok && (key != lastKey || refs == nil) {
 			lastKey = key
@@ -398,6 +425,34 @@ func (r *reconciler) orphans(ctx context.Context, objs []*blob.ListObject) {
 			st.Orphans++
 			st.Deleted += o.Size
 		})
+	}
+}
+
+// staged removes the staged uploads of one page that are StagedAge old
+// (under the walk's prefix, by final key). Objects in the staging folder
+// that are not staging keys were put there past the wrapper and go the
+// same way.
+func (r *reconciler) staged(ctx context.Context, objs []*blob.ListObject) {
+	for _, o := range objs {
+		if ctx.Err() != nil {
+			return
+		}
+		if final, ok := r.s.StagedKey(o.Key); ok && !strings.HasPrefix(final, r.opts.Prefix) {
+			continue
+		}
+		if r.opts.StagedAge > 0 && time.Since(o.ModTime) < r.opts.StagedAge {
+			continue
+		}
+		if !r.opts.DryRun {
+			if err := r.s.inner.Delete(ctx, o.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+				r.s.log.WarnContext(ctx, "blobimage: could not delete staged upload", "key", o.Key, "err", err)
+				continue
+			}
+		}
+		if r.opts.Report != nil {
+			r.opts.Report(&Outcome{Key: o.Key, Dropped: []string{"staged"}})
+		}
+		r.update(func(st *ReconcileStats) { st.Staged++ })
 	}
 }
 

@@ -45,6 +45,8 @@ const retryAfter = 5
 //	    with a folder of the same name
 //	413 ErrTooLarge (bytes, pixels, side) and http.MaxBytesError
 //	415 ErrNotImage, ErrUnsupportedFormat
+//	501 blobimage.ErrCannotSign (a direct upload to a bucket that cannot
+//	    sign URLs)
 //	503 ErrBusy (the memory budget is spent: try again), a cancelled request
 //	504 a deadline exceeded
 //	500 anything else
@@ -55,6 +57,8 @@ func Status(err error) int {
 		return http.StatusOK
 	case errors.Is(err, blobimage.ErrBusy):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, blobimage.ErrCannotSign):
+		return http.StatusNotImplemented
 	case errors.As(err, &mbe), errors.Is(err, blobimage.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, blobimage.ErrNotImage), errors.Is(err, blobimage.ErrUnsupportedFormat):
@@ -96,6 +100,8 @@ func Message(err error) string {
 	status := Status(err)
 	var mbe *http.MaxBytesError
 	switch {
+	case errors.Is(err, blobimage.ErrCannotSign):
+		return "not implemented: the bucket cannot sign upload URLs; upload through the server instead"
 	case status >= 500 && status != http.StatusServiceUnavailable:
 		return strings.ToLower(http.StatusText(status))
 	case errors.Is(err, blobimage.ErrBusy):

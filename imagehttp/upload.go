@@ -237,8 +237,12 @@ func (u *Uploader) store(r *http.Request, res *Result, filename string, body io.
 }
 
 // checkKey refuses keys no upload may write.
-func (u *Uploader) checkKey(key string) error {
-	prefix := u.s.Options().VariantPrefix
+func (u *Uploader) checkKey(key string) error { return checkUploadKey(u.s, key) }
+
+// checkUploadKey refuses keys no upload to s may write, by the Uploader or
+// by a direct upload.
+func checkUploadKey(s *blobimage.Store, key string) error {
+	prefix := s.Options().VariantPrefix
 	if prefix == "" {
 		prefix = blobimage.DefaultVariantPrefix
 	}
@@ -256,7 +260,7 @@ func (u *Uploader) checkKey(key string) error {
 			return fmt.Errorf("%w: key %q has an empty, \".\" or \"..\" segment", ErrBadRequest, key)
 		}
 	}
-	if u.s.Rule(key) == nil {
+	if s.Rule(key) == nil {
 		return fmt.Errorf("%w: key %q matches no image rule of the config", ErrBadRequest, key)
 	}
 	return nil

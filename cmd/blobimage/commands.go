@@ -85,6 +85,9 @@ type env struct {
 	stderrTTY      bool  // progress goes to stderr when it is a terminal
 	jobs           *jobs // the job queue, when open opened one
 	memoryBudget   int64 // the Store's memory budget; 0 is the library's default
+	// fileSigner, when set, is given to a file:// bucket that has no
+	// signer of its own, so that it can sign direct uploads (serve).
+	fileSigner *putSigner
 }
 
 type command func(ctx context.Context, e *env, args []string) int
@@ -191,11 +194,15 @@ func (e *env) openStore(ctx context.Context) (*blobimage.Store, func(), error) {
 		}
 		u = fileURL(dir) + "?create_dir=true"
 	}
+	var files *blob.URLMux // opens file:// buckets with fileSigner
+	if e.fileSigner != nil && useFileSigner(u) {
+		files = fileMux(e.fileSigner)
+	}
 	if strings.HasPrefix(u, blobimage.SchemePrefix) {
 		// blobimage+s3://…, blobimage+file://…: the URL opener wraps the
 		// inner bucket with the config, and closing closes both.
 		mux := new(blob.URLMux)
-		blobimage.Register(mux, &blobimage.URLOpener{Config: cfg, Options: opts})
+		blobimage.Register(mux, &blobimage.URLOpener{Config: cfg, Options: opts, Mux: files})
 		b, err := mux.OpenBucket(ctx, u)
 		if err != nil {
 			return nil, nil, fmt.Errorf("open bucket %s: %w", u, err)
@@ -203,7 +210,11 @@ func (e *env) openStore(ctx context.Context) (*blobimage.Store, func(), error) {
 		s, _ := blobimage.From(b)
 		return s, func() { _ = b.Close() }, nil
 	}
-	b, err := blob.OpenBucket(ctx, u)
+	open := blob.OpenBucket
+	if files != nil {
+		open = files.OpenBucket
+	}
+	b, err := open(ctx, u)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open bucket %s: %w", u, err)
 	}

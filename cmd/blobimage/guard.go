@@ -25,7 +25,10 @@ import (
 //   - writes (the POST routes) need the credentials when there are some,
 //     and every route does with AuthAll (401 with WWW-Authenticate:
 //     Basic, which a browser answers with its own login dialog, no
-//     JavaScript needed); a read-only server refuses them (403).
+//     JavaScript needed); a read-only server refuses them (403). The PUT
+//     of a direct upload to a file:// bucket (directPutPath) is
+//     authorised by its URL's signature instead of the credentials: only
+//     an authorised presign makes one.
 func guard(o serveOptions, next http.Handler) http.Handler {
 	allowed := map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true}
 	if host, _, err := net.SplitHostPort(o.Listen); err == nil && host != "" {
@@ -52,7 +55,8 @@ func guard(o serveOptions, next http.Handler) http.Handler {
 			return
 		}
 		write := r.Method != http.MethodGet && r.Method != http.MethodHead
-		if o.Auth != nil && (write || o.AuthAll) && !o.Auth.match(r) {
+		signedPut := o.Signer != nil && r.Method == http.MethodPut && r.URL.Path == directPutPath
+		if o.Auth != nil && ((write && !signedPut) || o.AuthAll) && !o.Auth.match(r) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="blobimage", charset="UTF-8"`)
 			refuse(w, http.StatusUnauthorized, "credentials required")
 			return

@@ -35,13 +35,14 @@ Deletes each original with all of its variants.
 `,
 	"regen": `
 usage: blobimage regen [--prefix P] [--dry-run] [--resume TOKEN] [--enqueue]
-                       [--orphan-age D] [--concurrency N] [--json]
+                       [--orphan-age D] [--staged-age D] [--concurrency N] [--json]
 
 Brings the bucket up to date with the config: makes missing and pending
 variants, remakes those whose spec changed, drops those the config no
 longer lists, adopts originals written past the wrapper, removes GPS
-positions from old manifests, and deletes orphaned variant objects older
-than --orphan-age. --dry-run prints the plan and changes nothing;
+positions from old manifests, deletes orphaned variant objects older
+than --orphan-age and direct uploads staged but never promoted older than
+--staged-age (default 24h). --dry-run prints the plan and changes nothing;
 --enqueue sends a job per original to --queue instead of doing the work.
 Interrupted, it prints a --resume token.
 `,

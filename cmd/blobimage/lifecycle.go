@@ -124,6 +124,7 @@ func cmdRegen(ctx context.Context, e *env, args []string) int {
 	resume := fs.String("resume", "", "continue an interrupted run from its resume `TOKEN`")
 	conc := fs.Int("concurrency", 0, "originals worked on at once (default GOMAXPROCS)")
 	orphanAge := fs.Duration("orphan-age", blobimage.DefaultOrphanAge, "remove unreferenced variants at least this old (negative: any age)")
+	stagedAge := fs.Duration("staged-age", blobimage.DefaultStagedAge, "remove direct uploads staged but never promoted at least this old (0 or negative: any age)")
 	enqueue := fs.Bool("enqueue", false, "send a job per original needing work to --queue instead of doing it here")
 	jsonOut := fs.Bool("json", false, "print the summary as JSON even on a terminal")
 	rest, err := e.parse(fs, args)
@@ -146,9 +147,12 @@ func cmdRegen(ctx context.Context, e *env, args []string) int {
 	defer closeStore()
 
 	opts := blobimage.ReconcileOptions{Prefix: *prefix, DryRun: *dryRun, Resume: *resume,
-		Concurrency: *conc, OrphanAge: *orphanAge}
+		Concurrency: *conc, OrphanAge: *orphanAge, StagedAge: *stagedAge}
 	if opts.OrphanAge == 0 {
 		opts.OrphanAge = -1 // 0 on the command line means "any age"
+	}
+	if opts.StagedAge == 0 {
+		opts.StagedAge = -1
 	}
 	if *enqueue {
 		opts.Enqueue = e.jobs
@@ -262,6 +266,9 @@ func describeOutcome(o *blobimage.Outcome) string {
 	if len(o.Dropped) == 1 && o.Dropped[0] == "orphan" {
 		return "remove orphan " + o.Key
 	}
+	if len(o.Dropped) == 1 && o.Dropped[0] == "staged" {
+		return "remove stale staged upload " + o.Key
+	}
 	add("create", o.Created)
 	add("restore", o.Restored)
 	add("regenerate", o.Regenerated)
@@ -276,11 +283,15 @@ func humanSummary(st *blobimage.ReconcileStats) string {
 		verb = "regen (dry run)"
 	}
 	rate := float64(st.Scanned) / max(st.Elapsed.Seconds(), 1e-9)
+	staged := ""
+	if st.Staged > 0 {
+		staged = fmt.Sprintf("; %d stale staged uploads removed", st.Staged)
+	}
 	return fmt.Sprintf("%s: %d originals in %v (%.0f/s): %d unchanged, %d adopted, %d reprocessed, %d redacted, %d summarised, "+
-		"variants %d created, %d restored, %d regenerated, %d dropped; %d orphans removed; %d enqueued; %d failed; "+
+		"variants %d created, %d restored, %d regenerated, %d dropped; %d orphans removed%s; %d enqueued; %d failed; "+
 		"%s written, %s deleted",
 		verb, st.Scanned, st.Elapsed.Round(time.Millisecond), rate, st.Unchanged, st.Adopted, st.Reprocessed, st.Redacted, st.Summarised,
-		st.Created, st.Restored, st.Regenerated, st.Dropped, st.Orphans, st.Enqueued, st.Failed,
+		st.Created, st.Restored, st.Regenerated, st.Dropped, st.Orphans, staged, st.Enqueued, st.Failed,
 		bytesString(st.Written), bytesString(st.Deleted))
 }
 

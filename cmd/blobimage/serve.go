@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/gcerrors"
 
 	"github.com/blobimage/blobimage/blobimage"
@@ -64,6 +65,16 @@ import (
 //	                          with --sign-key any signed transform (w, h, op,
 //	                          anchor, q, sig), made on first request and stored
 //	POST /delete/{key...}     delete the original with its variants; 303 to /
+//	POST /direct/presign      when the bucket can sign PUT URLs (S3, GCS, Azure;
+//	                          file:// through serve's own signer): a direct
+//	                          upload, imagehttp.DirectUploads.Presign; the
+//	                          gallery's script then PUTs each file to the URL
+//	                          and calls
+//	POST /direct/promote      imagehttp.DirectUploads.Promote; without them the
+//	                          page posts the form to /upload
+//	PUT  /direct/put?…        file:// buckets: the signed PUT of one staged
+//	                          upload (authorised by its signature)
+//	GET  /direct/upload.js    the gallery's upload script
 //
 // Safe to expose (see guard): it listens on 127.0.0.1:8080 unless --addr
 // says otherwise; with --auth USER:PASSWORD (or BLOBIMAGE_AUTH) the two
@@ -109,6 +120,12 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	holdMemory(e, target)
+	// A file:// bucket signs direct uploads to serve itself.
+	var signer *putSigner
+	if useFileSigner(e.bucket) {
+		signer = newPutSigner()
+		e.fileSigner = signer
+	}
 	// The Store outlives the signal: an in-process job queue is drained by
 	// closeStore after the server stops, not abandoned mid-job.
 	s, closeStore, err := e.open(context.WithoutCancel(ctx))
@@ -117,6 +134,9 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		return exitFail
 	}
 	defer closeStore()
+	if signer != nil {
+		signer.isStaged = func(key string) bool { _, ok := s.StagedKey(key); return ok }
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		e.fail("serve: %v", err)
@@ -124,6 +144,9 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	}
 	logger := log.New(e.stderr, "blobimage serve: ", log.LstdFlags)
 	o := serveOptions{Log: logger, Auth: creds, AuthAll: *authAll, Hosts: hosts, Listen: ln.Addr().String()}
+	if signer != nil {
+		o.Signer = signer
+	}
 	if *signKey != "" {
 		o.SignKey = []byte(*signKey)
 	}
@@ -179,6 +202,11 @@ const (
 	maxHeaderBytes = 64 << 10
 )
 
+// pageCSP is the pages' Content-Security-Policy; with direct uploads the
+// gallery's script and its requests (to the bucket's origin) are allowed
+// on top.
+const pageCSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
 // shutdownTimeout is how long requests in flight may take to finish once
 // the server is told to stop.
 const shutdownTimeout = 15 * time.Second
@@ -227,6 +255,9 @@ type serveOptions struct {
 	// SignKey, when set, lets URLs signed with it ask /img/ for any
 	// transform (imagehttp.ImageOptions.TransformKey).
 	SignKey []byte
+	// Signer, when set, is the URLSigner of the file:// bucket, whose
+	// signed PUTs serve accepts at directPutPath (direct.go).
+	Signer fileblob.URLSigner
 }
 
 // server holds what the handlers share.
@@ -238,13 +269,30 @@ type server struct {
 	log      *log.Logger
 	up       *imagehttp.Uploader
 	img      http.Handler
+	// direct is set when the bucket can sign PUT URLs: the upload page
+	// then uploads straight to the bucket (direct.go).
+	direct *imagehttp.DirectUploads
+	signer fileblob.URLSigner
+	// csp is the pages' Content-Security-Policy.
+	csp string
+	// auth and readOnly are the guard's (serveOptions).
+	auth     *credentials
+	readOnly bool
+}
+
+// canWrite reports whether the guard lets r's sender write: the gallery
+// offers direct uploads only then. Anyone else gets the form post, which
+// a browser answers the 401 of with its login dialog (a script's request
+// cannot ask for credentials).
+func (h *server) canWrite(r *http.Request) bool {
+	return !h.readOnly && (h.auth == nil || h.auth.match(r))
 }
 
 // serveHandler returns the HTTP interface to s described at cmdServe.
 func serveHandler(s *blobimage.Store, o serveOptions) http.Handler {
 	cfg := s.Config()
 	h := &server{s: s, prefix: s.Options().VariantPrefix, maxBytes: cfg.Limits.WithDefaults().MaxBytes,
-		pageSize: o.PageSize, log: o.Log}
+		pageSize: o.PageSize, log: o.Log, auth: o.Auth, readOnly: o.ReadOnly}
 	if h.prefix == "" {
 		h.prefix = blobimage.DefaultVariantPrefix
 	}
@@ -255,12 +303,35 @@ func serveHandler(s *blobimage.Store, o serveOptions) http.Handler {
 		h.log = log.New(io.Discard, "", 0)
 	}
 	logger := slog.New(slog.NewTextHandler(h.log.Writer(), nil))
+	overwrite := func(r *http.Request) bool { return imagehttp.FormValue(r, "overwrite") != "" }
 	h.up = imagehttp.NewUploader(s, imagehttp.UploadOptions{
-		Overwrite: func(r *http.Request) bool { return imagehttp.FormValue(r, "overwrite") != "" },
+		Overwrite: overwrite,
 		Logger:    logger,
 	})
 	h.img = imagehttp.NewImageHandler(s, imagehttp.ImageOptions{Logger: logger, TransformKey: o.SignKey})
+	h.csp = pageCSP
 	mux := http.NewServeMux()
+	// Direct uploads when the bucket can sign a PUT; the page's script
+	// then talks to the bucket's origin too.
+	octx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	origin, err := s.DirectUploadOrigin(octx)
+	cancel()
+	if err == nil {
+		h.direct = imagehttp.NewDirectUploads(s, imagehttp.DirectOptions{Overwrite: overwrite, Logger: logger})
+		h.csp += "; script-src 'self'; connect-src 'self'"
+		if origin != "" {
+			h.csp += " " + origin
+		}
+		mux.Handle("POST /direct/presign", h.direct.Presign())
+		mux.Handle("POST /direct/promote", h.direct.Promote())
+		mux.HandleFunc("GET /direct/upload.js", serveScript)
+		if o.Signer != nil {
+			h.signer = o.Signer
+			mux.HandleFunc("PUT "+directPutPath, h.directPut)
+		}
+	} else if !errors.Is(err, blobimage.ErrCannotSign) {
+		h.log.Printf("direct uploads off: %v", err)
+	}
 	mux.HandleFunc("GET /{$}", h.gallery)
 	mux.HandleFunc("POST /upload", h.upload)
 	mux.HandleFunc("GET /info/{key...}", h.info)
@@ -276,7 +347,7 @@ func serveHandler(s *blobimage.Store, o serveOptions) http.Handler {
 func (h *server) notFound(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	switch {
-	case p == "/upload" || strings.HasPrefix(p, "/delete/"):
+	case p == "/upload" || strings.HasPrefix(p, "/delete/") || (h.direct != nil && (p == "/direct/presign" || p == "/direct/promote")):
 		w.Header().Set("Allow", "POST")
 	case p == "/" || strings.HasPrefix(p, "/info/") || strings.HasPrefix(p, "/api/info/") || strings.HasPrefix(p, "/img/"):
 		w.Header().Set("Allow", "GET, HEAD")
@@ -338,7 +409,7 @@ func (h *server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	hd.Set("Content-Security-Policy", h.csp)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("Cache-Control", "no-store")
@@ -479,7 +550,8 @@ func (h *server) gallery(w http.ResponseWriter, r *http.Request) {
 	data := struct {
 		Prefix, MaxBytes, FirstURL, NextURL string
 		Items                               []galleryItem
-	}{Prefix: prefix, MaxBytes: humanBytes(h.maxBytes), Items: items}
+		Direct                              bool
+	}{Prefix: prefix, MaxBytes: humanBytes(h.maxBytes), Items: items, Direct: h.direct != nil && h.canWrite(r)}
 	if len(next) > 0 {
 		v := url.Values{"page": {base64.RawURLEncoding.EncodeToString(next)}}
 		if prefix != "" {
