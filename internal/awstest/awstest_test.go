@@ -3,6 +3,7 @@ package awstest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"gocloud.dev/pubsub"
 	_ "gocloud.dev/pubsub/awssnssqs"
 )
@@ -126,10 +128,37 @@ func TestSQSThroughGocloud(t *testing.T) {
 }
 
 func TestSNSToSQSThroughGocloud(t *testing.T) {
+	for _, raw := range []bool{false, true} {
+		t.Run(fmt.Sprintf("raw=%v", raw), func(t *testing.T) {
+			s := Start(t)
+			setEnv(t, s)
+			q := s.CreateQueue(t, "jobs", time.Second)
+			arn := s.CreateTopic(t, "jobs")
+			s.Subscribe(t, arn, q, raw)
+			exercise(t, "awssns:///"+arn+"?"+s.URLParams(), "awssqs://"+strings.TrimPrefix(q, "http://")+"?"+s.URLParams())
+		})
+	}
+}
+
+// goaws' errors reach the SDK as JSON 1.0 errors: whole calls and batch
+// entries.
+func TestAdapterErrors(t *testing.T) {
 	s := Start(t)
-	setEnv(t, s)
 	q := s.CreateQueue(t, "jobs", time.Second)
-	arn := s.CreateTopic(t, "jobs")
-	s.Subscribe(t, arn, q, false)
-	exercise(t, "awssns:///"+arn+"?"+s.URLParams(), "awssqs://"+strings.TrimPrefix(q, "http://")+"?"+s.URLParams())
+	c := sqsClient(s.URL)
+	ctx := context.Background()
+	_, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(strings.TrimSuffix(q, "jobs") + "missing")})
+	if err == nil || !strings.Contains(err.Error(), "NonExistentQueue") {
+		t.Errorf("receive from a missing queue: %v, want NonExistentQueue", err)
+	}
+	out, err := c.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(q),
+		Entries: []sqstypes.ChangeMessageVisibilityBatchRequestEntry{{Id: aws.String("a"), ReceiptHandle: aws.String("nonsense")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Failed) != 1 || aws.ToString(out.Failed[0].Id) != "a" || len(out.Successful) != 0 {
+		t.Errorf("a stale receipt handle: failed %+v, successful %+v", out.Failed, out.Successful)
+	} else {
+		t.Logf("stale receipt handle: %s: %s", aws.ToString(out.Failed[0].Code), aws.ToString(out.Failed[0].Message))
+	}
 }
