@@ -86,13 +86,23 @@ type Worker struct {
 //
 // Run returns nil when ctx ends, else the subscription's error.
 func (w *Worker) Run(ctx context.Context) error {
-	n := w.Concurrency
-	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
-	}
 	log := w.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	return receive(ctx, w.Subscription, w.Concurrency, func(msg *pubsub.Message) {
+		w.handle(ctx, log, msg)
+	})
+}
+
+// receive receives messages from sub and hands each to handle, with at
+// most concurrency (0: GOMAXPROCS) handled at once, until ctx is done
+// (nil) or the subscription fails (its error); then it waits for the
+// handlers under way.
+func receive(ctx context.Context, sub *pubsub.Subscription, concurrency int, handle func(*pubsub.Message)) error {
+	n := concurrency
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
 	}
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
@@ -103,7 +113,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		}
-		msg, err := w.Subscription.Receive(ctx)
+		msg, err := sub.Receive(ctx)
 		if err != nil {
 			<-sem
 			if ctx.Err() != nil {
@@ -113,7 +123,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			w.handle(ctx, log, msg)
+			handle(msg)
 		})
 	}
 }
@@ -135,17 +145,13 @@ func (w *Worker) handle(ctx context.Context, log *slog.Logger, msg *pubsub.Messa
 	case ctx.Err() != nil:
 		// Shutting down: hand the job back.
 		err = fmt.Errorf("queue: job for %q interrupted: %w", job.Key, ctx.Err())
-		if msg.Nackable() {
-			msg.Nack()
-		}
+		nack(msg)
 	case permanent(err):
 		log.WarnContext(ctx, "queue: job cannot succeed; dropping it", "key", job.Key, "err", err)
 		msg.Ack()
 	default:
 		log.WarnContext(ctx, "queue: job failed; it will be retried", "key", job.Key, "err", err)
-		if msg.Nackable() {
-			msg.Nack()
-		}
+		nack(msg)
 	}
 	w.done(job, err)
 }
@@ -160,4 +166,12 @@ func (w *Worker) done(job blobimage.Job, err error) {
 func permanent(err error) bool {
 	return errors.Is(err, blobimage.ErrNotImage) || errors.Is(err, blobimage.ErrUnsupportedFormat) ||
 		errors.Is(err, blobimage.ErrCorrupt) || errors.Is(err, blobimage.ErrTooLarge)
+}
+
+// nack negatively acknowledges msg if its engine can (else it comes back
+// after its ack deadline).
+func nack(msg *pubsub.Message) {
+	if msg.Nackable() {
+		msg.Nack()
+	}
 }
