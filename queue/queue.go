@@ -14,6 +14,12 @@
 // worker, which finishes the job. Jobs for versions that have since been
 // replaced are acknowledged at once.
 //
+// An Adopter receives bucket event notifications instead (S3, Cloud
+// Storage, Azure Event Grid; see ParseNotification) and adopts each image
+// written to the bucket past the wrapper (blobimage.Store.Adopt), so
+// tools that write straight to the bucket get variants and manifests
+// without a regen pass.
+//
 // Like the blobimage package, this one imports gocloud's portable pubsub
 // API only; the application imports the driver for its engine (or opens one
 // by URL with pubsub.OpenTopic after importing it).
