@@ -293,7 +293,10 @@ func (s *Store) apply(ctx context.Context, p *regenPlan, out *Outcome) error {
 	}
 	if p.m == nil || out.Reprocessed {
 		// Adopt (or reprocess) through the write path, keeping the
-		// object's own attributes and metadata.
+		// object's own attributes and metadata, unless the object is
+		// replaced meanwhile (then commit finds it is not the version
+		// read here).
+		ctx := context.WithValue(ctx, replacesKey{}, p.attrs)
 		if err := s.writeImage(ctx, p.key, p.rule, data, writerOptionsOf(p.attrs, nil)); err != nil {
 			return err
 		}
@@ -330,7 +333,7 @@ func (s *Store) apply(ctx context.Context, p *regenPlan, out *Outcome) error {
 	unlock := s.keys.lock(p.key)
 	defer unlock()
 	a, err := s.inner.Attributes(ctx, p.key)
-	if err != nil || a.ETag != p.attrs.ETag || !a.ModTime.Equal(p.attrs.ModTime) {
+	if err != nil || !sameVersion(a, p.attrs) {
 		tx.rollback(ctx)
 		if err != nil && gcerrors.Code(err) != gcerrors.NotFound {
 			return err

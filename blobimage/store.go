@@ -127,6 +127,7 @@ type Store struct {
 	gcMu          sync.Mutex
 	flight        singleflight.Group // variants being made on read, by key
 	keys          keyLocks           // commits and manifest rewrites, by key
+	adopting      keyLocks           // Adopt calls, by key (adopt.go)
 }
 
 // DefaultMemoryBudget is Options.MemoryBudget's default: 1 GiB.

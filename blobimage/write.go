@@ -435,6 +435,10 @@ func (s *Store) commit(ctx context.Context, key string, tx *txn, m *manifest, or
 	// for one, can fail a read of attributes another process is rewriting.)
 	unlock := s.keys.lock(key)
 	defer unlock()
+	if err := s.stillCurrent(ctx, key); err != nil {
+		tx.rollback(ctx)
+		return err
+	}
 	prev, err := s.readManifest(ctx, key)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -14,6 +14,12 @@
 // worker, which finishes the job. Jobs for versions that have since been
 // replaced are acknowledged at once.
 //
+// An Adopter receives bucket event notifications instead (S3, Cloud
+// Storage, Azure Event Grid; see ParseNotification) and adopts each image
+// written to the bucket past the wrapper (blobimage.Store.Adopt), so
+// tools that write straight to the bucket get variants and manifests
+// without a regen pass.
+//
 // Like the blobimage package, this one imports gocloud's portable pubsub
 // API only; the application imports the driver for its engine (or opens one
 // by URL with pubsub.OpenTopic after importing it).
@@ -86,13 +92,23 @@ type Worker struct {
 //
 // Run returns nil when ctx ends, else the subscription's error.
 func (w *Worker) Run(ctx context.Context) error {
-	n := w.Concurrency
-	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
-	}
 	log := w.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	return receive(ctx, w.Subscription, w.Concurrency, func(msg *pubsub.Message) {
+		w.handle(ctx, log, msg)
+	})
+}
+
+// receive receives messages from sub and hands each to handle, with at
+// most concurrency (0: GOMAXPROCS) handled at once, until ctx is done
+// (nil) or the subscription fails (its error); then it waits for the
+// handlers under way.
+func receive(ctx context.Context, sub *pubsub.Subscription, concurrency int, handle func(*pubsub.Message)) error {
+	n := concurrency
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
 	}
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
@@ -103,7 +119,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		}
-		msg, err := w.Subscription.Receive(ctx)
+		msg, err := sub.Receive(ctx)
 		if err != nil {
 			<-sem
 			if ctx.Err() != nil {
@@ -113,7 +129,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			w.handle(ctx, log, msg)
+			handle(msg)
 		})
 	}
 }
@@ -135,17 +151,13 @@ func (w *Worker) handle(ctx context.Context, log *slog.Logger, msg *pubsub.Messa
 	case ctx.Err() != nil:
 		// Shutting down: hand the job back.
 		err = fmt.Errorf("queue: job for %q interrupted: %w", job.Key, ctx.Err())
-		if msg.Nackable() {
-			msg.Nack()
-		}
+		nack(msg)
 	case permanent(err):
 		log.WarnContext(ctx, "queue: job cannot succeed; dropping it", "key", job.Key, "err", err)
 		msg.Ack()
 	default:
 		log.WarnContext(ctx, "queue: job failed; it will be retried", "key", job.Key, "err", err)
-		if msg.Nackable() {
-			msg.Nack()
-		}
+		nack(msg)
 	}
 	w.done(job, err)
 }
@@ -160,4 +172,12 @@ func (w *Worker) done(job blobimage.Job, err error) {
 func permanent(err error) bool {
 	return errors.Is(err, blobimage.ErrNotImage) || errors.Is(err, blobimage.ErrUnsupportedFormat) ||
 		errors.Is(err, blobimage.ErrCorrupt) || errors.Is(err, blobimage.ErrTooLarge)
+}
+
+// nack negatively acknowledges msg if its engine can (else it comes back
+// after its ack deadline).
+func nack(msg *pubsub.Message) {
+	if msg.Nackable() {
+		msg.Nack()
+	}
 }

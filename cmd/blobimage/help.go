@@ -47,7 +47,8 @@ than --orphan-age and direct uploads staged but never promoted older than
 Interrupted, it prints a --resume token.
 `,
 	"worker": `
-usage: blobimage worker [--subscription URL]
+usage: blobimage worker [--subscription URL] [--concurrency N]
+       blobimage worker --notifications URL [--concurrency N]
 
 Makes the variants of background jobs (put --fanout background) received
 from a gocloud pubsub subscription until interrupted; a job is
@@ -56,6 +57,14 @@ rabbit://NAME (the queue NAME, declared with its exchange if missing; at
 most 4 jobs per --concurrency slot are prefetched unless the URL sets
 prefetch_count), awssqs://, gcppubsub://. SIGINT hands the jobs under way
 back to the queue, acknowledges those finished and exits with status 0.
+
+With --notifications (or BLOBIMAGE_NOTIFICATIONS) it reads the bucket's
+event notifications instead (S3 via SQS or SNS, Cloud Storage via Pub/Sub,
+Azure Event Grid) and adopts each image written to the bucket past the
+wrapper: checked, turned upright, variants made, manifest written; it
+prints "adopted KEY". The wrapper's own writes, deletions and other
+events are acknowledged and ignored; a refused object is reported and
+left as it is. Ctrl-C stops it after acknowledging what it finished.
 `,
 	"serve": `
 usage: blobimage serve [--addr HOST:PORT] [--auth USER:PASSWORD] [--auth-all] [--host NAME]... [--sign-key KEY]

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -311,7 +312,8 @@ func bytesString(n int64) string {
 func cmdWorker(ctx context.Context, e *env, args []string) int {
 	fs := e.newFlags("worker")
 	subURL := fs.String("subscription", os.Getenv("BLOBIMAGE_SUBSCRIPTION"), "subscription `URL` to receive jobs from (also BLOBIMAGE_SUBSCRIPTION; default: --queue's)")
-	conc := fs.Int("concurrency", 0, "jobs at once (default GOMAXPROCS)")
+	conc := fs.Int("concurrency", 0, "jobs (or notification messages) at once (default GOMAXPROCS)")
+	notifyURL := fs.String("notifications", os.Getenv("BLOBIMAGE_NOTIFICATIONS"), "subscription `URL` of bucket event notifications: adopt the objects they report created, instead of doing jobs (also BLOBIMAGE_NOTIFICATIONS)")
 	rest, err := e.parse(fs, args)
 	if err != nil {
 		return usageStatus(err)
@@ -319,6 +321,17 @@ func cmdWorker(ctx context.Context, e *env, args []string) int {
 	if len(rest) > 0 {
 		e.fail("worker: unexpected arguments %q", rest)
 		return exitUsage
+	}
+	// One mode per process: an explicit --subscription wins over
+	// BLOBIMAGE_NOTIFICATIONS; both flags at once is a mistake.
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if given["subscription"] && given["notifications"] {
+		e.fail("worker: --subscription (jobs) and --notifications (bucket events) are two workers; run one of each")
+		return exitUsage
+	}
+	if *notifyURL != "" && !given["subscription"] {
+		return workNotifications(ctx, e, *notifyURL, *conc)
 	}
 	u := *subURL
 	if u == "" {

@@ -14,6 +14,7 @@
 //	regen [--prefix P] [--dry-run]       make missing/stale variants, adopt, drop orphans
 //	      [--resume TOKEN] [--enqueue]
 //	worker [--subscription URL]          make variants for background jobs
+//	worker --notifications URL           adopt objects written past the wrapper, from bucket events
 //	serve [--addr 127.0.0.1:8080] [--auth USER:PASSWORD] [--auth-all] [--host NAME]...
 //	                                    upload page, gallery and image URLs
 //
@@ -74,6 +75,8 @@ commands:
         [--resume TOKEN] [--enqueue]     past the wrapper, drop orphans; progress bar on a TTY,
                                        a JSON summary otherwise
   worker [--subscription URL]          make variants for background jobs until interrupted
+  worker --notifications URL           adopt images written past the wrapper, from the bucket's
+                                       event notifications (S3, GCS, Azure Event Grid)
   serve [--addr 127.0.0.1:8080]        upload page, gallery and image URLs; --auth USER:PASSWORD
         [--auth U:P] [--auth-all]        for uploads and deletes (read-only without it off
         [--host NAME]...                 loopback), --host names it answers to besides localhost

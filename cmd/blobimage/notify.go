@@ -1,0 +1,61 @@
+package main
+
+// worker --notifications: adopting objects written past the wrapper, as
+// the bucket's event notifications report them.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/blobimage/blobimage/blobimage"
+	"github.com/blobimage/blobimage/queue"
+)
+
+// workNotifications runs a queue.Adopter on the subscription at rawURL
+// until ctx ends: each adopted object is printed as "adopted KEY" on
+// stdout, each refusal or failure on stderr.
+func workNotifications(ctx context.Context, e *env, rawURL string, conc int) int {
+	if strings.HasPrefix(rawURL, "mem://") {
+		e.fail("worker: --notifications needs the URL of a shared engine (awssqs://, gcppubsub://, natsjs://, rabbit://); mem:// lives in one process")
+		return exitUsage
+	}
+	s, closeStore, err := e.open(ctx)
+	if err != nil {
+		e.fail("%v", err)
+		return exitFail
+	}
+	defer closeStore()
+	sub, err := openSubscription(ctx, rawURL, conc)
+	if err != nil {
+		e.fail("worker: open %s: %v", redact(rawURL), err)
+		return exitFail
+	}
+	defer func() {
+		_ = sub.Shutdown(context.Background())
+		sub.close()
+	}()
+	var mu sync.Mutex
+	a := &queue.Adopter{Store: s, Subscription: sub.Subscription, Concurrency: conc,
+		Done: func(ev queue.Event, out *blobimage.Outcome, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			var pe *queue.PayloadError
+			switch {
+			case errors.As(err, &pe):
+				fmt.Fprintf(e.stderr, "blobimage: worker: skipped a message: %v\n", err)
+			case err != nil:
+				fmt.Fprintf(e.stderr, "blobimage: worker: %s: %v\n", ev.Key, err)
+			case out != nil && out.Adopted:
+				fmt.Fprintf(e.stdout, "adopted %s\n", ev.Key)
+			}
+		}}
+	fmt.Fprintf(e.stderr, "blobimage: worker adopting objects from the notifications on %s\n", redact(rawURL))
+	if err := a.Run(ctx); err != nil {
+		e.fail("worker: %v", err)
+		return exitFail
+	}
+	return exitOK
+}
