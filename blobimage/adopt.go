@@ -22,6 +22,11 @@ import (
 // straight to the inner bucket, past the wrapper. The returned Outcome has
 // Adopted set when it did.
 //
+// A staging key of a direct upload (DirectUpload) is promoted to its final
+// key (Promote); the Outcome, whose Key is then the final key, has
+// Promoted set. A staging key with no object (promoted already) is no
+// change.
+//
 // Everything else is left exactly as it is, with a nil error and an
 // Outcome that reports no change: a key in the reserved variant space, a
 // key matching no rule, an original that already has a manifest (even one
@@ -49,9 +54,11 @@ import (
 // overwrite, cannot close.
 func (s *Store) Adopt(ctx context.Context, key string) (*Outcome, error) {
 	unchanged := &Outcome{Key: key}
-	// Direct uploads (staging keys under the reserved prefix, promoted by
-	// Store.Promote) will be dispatched here, before the reserved-key test
-	// below turns every key in the variant space away.
+	// A direct upload's staged object (in the reserved key space) is
+	// promoted to its final key.
+	if final, ok := s.StagedKey(key); ok {
+		return s.promoteStaged(ctx, key, final)
+	}
 	if s.reserved(key) {
 		return unchanged, nil
 	}
@@ -84,6 +91,22 @@ func (s *Store) Adopt(ctx context.Context, key string) (*Outcome, error) {
 		return unchanged, nil
 	}
 	return unchanged, withCode(fmt.Errorf("blobimage: adopt %q: %w", key, err))
+}
+
+// promoteStaged is Adopt of a staging key: Promote, with the Outcome's Key
+// the final key. A staged object that is gone was promoted (or removed)
+// already: nothing to do. A refused upload is deleted by Promote, so a
+// retry of the same event finds nothing.
+func (s *Store) promoteStaged(ctx context.Context, stagingKey, final string) (*Outcome, error) {
+	_, err := s.Promote(ctx, stagingKey)
+	switch {
+	case err == nil:
+		s.log.DebugContext(ctx, "blobimage: promoted a direct upload", "key", final, "staged", stagingKey)
+		return &Outcome{Key: final, Promoted: true}, nil
+	case gcerrors.Code(err) == gcerrors.NotFound:
+		return &Outcome{Key: final}, nil
+	}
+	return &Outcome{Key: final}, err
 }
 
 // sameVersion reports whether a and b are the attributes of one version of

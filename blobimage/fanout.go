@@ -141,6 +141,9 @@ type Outcome struct {
 	// the write path again.
 	Adopted     bool `json:"adopted,omitempty"`
 	Reprocessed bool `json:"reprocessed,omitempty"`
+	// Promoted: Key was written from a direct upload's staged object
+	// (Adopt of a staging key; see Store.Promote).
+	Promoted bool `json:"promoted,omitempty"`
 	// Redacted: the manifest held a GPS position that the rule strips
 	// (written before blobimage kept positions out of manifests); the
 	// manifest is rewritten without it.
@@ -164,7 +167,7 @@ type Outcome struct {
 
 // Changed reports whether the outcome changed (or would change) anything.
 func (o *Outcome) Changed() bool {
-	return o.Adopted || o.Reprocessed || o.Redacted || o.Summarised || len(o.Created)+len(o.Restored)+len(o.Regenerated)+len(o.Dropped) > 0
+	return o.Adopted || o.Reprocessed || o.Promoted || o.Redacted || o.Summarised || len(o.Created)+len(o.Restored)+len(o.Regenerated)+len(o.Dropped) > 0
 }
 
 // regenerate is Regenerate, optionally only for the version with the given

@@ -512,3 +512,46 @@ func ExampleStore_DirectUpload() {
 	// cat.jpg 1200 800 400
 	// NotFound
 }
+
+// TestAdoptPromotesStaged: a bucket notification for a direct upload's
+// staged object (Adopt of the staging key, as queue.Adopter calls it)
+// promotes it to its final key through the write path; the event coming
+// again finds nothing to do; a refused upload is removed and reported
+// with its typed error, the final key untouched.
+func TestAdoptPromotesStaged(t *testing.T) {
+	ctx := context.Background()
+	s, sb := directStore(t, testConfig())
+	staged := stage(t, s, "photos/dog.jpg", patternJPEG(640, 480, nil), &blobimage.DirectUploadOptions{ContentType: "image/jpeg"})
+	out, err := s.Adopt(ctx, staged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Key != "photos/dog.jpg" || !out.Promoted || out.Adopted {
+		t.Fatalf("Adopt(staging key) = %+v", out)
+	}
+	if f := imageFile(t, s, "photos/dog.jpg"); f.Width != 640 || f.Variants["small"].State != blobimage.Ready {
+		t.Fatalf("promoted image: %+v", f)
+	}
+	if exists(t, sb.inner, staged) {
+		t.Error("staged object left after promotion by Adopt")
+	}
+	before := snap(t, sb.inner)
+	if out, err := s.Adopt(ctx, staged); err != nil || out.Changed() {
+		t.Fatalf("duplicate event: %+v, %v", out, err)
+	}
+	if diff := snapDiff(before, snap(t, sb.inner)); diff != "" {
+		t.Fatalf("duplicate event changed the bucket: %s", diff)
+	}
+
+	bad := stage(t, s, "photos/dog.jpg", []byte("<html>not a photo</html>"), &blobimage.DirectUploadOptions{ContentType: "image/jpeg"})
+	_, err = s.Adopt(ctx, bad)
+	if !errors.Is(err, blobimage.ErrNotImage) {
+		t.Fatalf("Adopt of a staged non-image: %v, want ErrNotImage", err)
+	}
+	if exists(t, sb.inner, bad) {
+		t.Error("refused staged upload left behind")
+	}
+	if diff := snapDiff(before, snap(t, sb.inner)); diff != "" {
+		t.Fatalf("refused upload changed the bucket: %s", diff)
+	}
+}

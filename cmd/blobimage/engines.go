@@ -16,6 +16,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 	"gocloud.dev/pubsub"
 	_ "gocloud.dev/pubsub/awssnssqs" // awssqs://, awssns://
+	_ "gocloud.dev/pubsub/azuresb"   // azuresb://
 	_ "gocloud.dev/pubsub/gcppubsub" // gcppubsub://
 	"gocloud.dev/pubsub/rabbitpubsub"
 

@@ -23,7 +23,8 @@
 // or BLOBIMAGE_QUEUE, a gocloud pubsub topic URL: mem:// (the default,
 // drained by a worker inside the command), natsjs://SUBJECT for NATS
 // JetStream, rabbit://NAME for RabbitMQ (a durable exchange and queue NAME
-// are declared on first use), awssqs://, awssns:// or gcppubsub://).
+// are declared on first use), awssqs://, awssns://, gcppubsub:// or
+// azuresb://).
 //
 // --bucket (or BLOBIMAGE_BUCKET) takes any gocloud URL: file:///dir, mem://,
 // s3://bucket?region=..., gs://bucket, azblob://container, and the same
@@ -88,7 +89,7 @@ commands:
 --queue URL    pubsub topic for background jobs (also BLOBIMAGE_QUEUE); default mem://,
                drained in-process; natsjs://SUBJECT ($NATS_SERVER_URL), rabbit://NAME
                ($RABBIT_SERVER_URL; exchange and queue NAME declared), awssqs://, awssns://,
-               gcppubsub://
+               gcppubsub://, azuresb://
 `
 
 // run is the whole program, minus the process: tests call it directly.

@@ -50,6 +50,8 @@ func workNotifications(ctx context.Context, e *env, rawURL string, conc int) int
 				fmt.Fprintf(e.stderr, "blobimage: worker: %s: %v\n", ev.Key, err)
 			case out != nil && out.Adopted:
 				fmt.Fprintf(e.stdout, "adopted %s\n", ev.Key)
+			case out != nil && out.Promoted:
+				fmt.Fprintf(e.stdout, "promoted %s\n", out.Key)
 			}
 		}}
 	fmt.Fprintf(e.stderr, "blobimage: worker adopting objects from the notifications on %s\n", redact(rawURL))
