@@ -97,13 +97,16 @@ func testDelivery(t *testing.T, e engine) {
 	for k, v := range e.env {
 		t.Setenv(k, v)
 	}
+	// put runs in a process of its own too: gocloud's URL openers keep one
+	// connection per process (to the first server an environment
+	// variable named), which a test run twice in one process would reuse.
 	put := func(files ...string) {
 		t.Helper()
-		code, out, errOut := cli(t, append([]string{"--fanout", "background", "--queue", e.topic, "put"}, files...)...)
-		if code != 0 {
-			t.Fatalf("put: exit %d: %s", code, errOut)
+		p := startCLI(t, append([]string{"--fanout", "background", "--queue", e.topic, "put"}, files...)...)
+		if code := p.wait(t); code != 0 {
+			t.Fatalf("put: exit %d: %s", code, p.output())
 		}
-		if s := variantStates(t, strings.SplitN(out, "\n", 2)[0]); s["small"] != "pending" {
+		if s := variantStates(t, p.firstLine("{")); s["small"] != "pending" {
 			t.Fatalf("after a background put: %v, want pending", s)
 		}
 	}
@@ -283,6 +286,31 @@ func (p *cliProc) waitFor(t *testing.T, s string, timeout time.Duration) string 
 			t.Fatalf("%v printed no %q in %v:\n%s", p.cmd.Args[1:], s, timeout, p.output())
 		}
 	}
+}
+
+// wait waits for the process to exit and returns its status.
+func (p *cliProc) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-p.exited:
+		return p.code
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%v still running after 60s:\n%s", p.cmd.Args[1:], p.output())
+		return -1
+	}
+}
+
+// firstLine returns the first line the process printed that starts with
+// prefix, or "".
+func (p *cliProc) firstLine(prefix string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, l := range p.lines {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
 }
 
 // done returns the keys the worker reported done.
