@@ -337,25 +337,15 @@ func cmdWorker(ctx context.Context, e *env, args []string) int {
 	if u == "" {
 		u = e.queue
 	}
-	if u == "" || strings.HasPrefix(u, "mem://") {
-		e.fail("worker: needs --subscription URL (or --queue) of a shared engine, e.g. natsjs://BLOBIMAGE?consumer=workers; mem:// lives in one process")
+	if u == "" {
+		e.fail("worker: needs --subscription URL (or --queue) of a shared engine, e.g. rabbit://jobs or natsjs://BLOBIMAGE?consumer=workers")
 		return exitUsage
 	}
-	s, closeStore, err := e.open(ctx)
-	if err != nil {
-		e.fail("%v", err)
-		return exitFail
+	s, sub, closeAll, code := openWorker(ctx, e, "--subscription", u, *conc)
+	if s == nil {
+		return code
 	}
-	defer closeStore()
-	sub, err := openSubscription(ctx, u, *conc)
-	if err != nil {
-		e.fail("worker: open %s: %v", redact(u), err)
-		return exitFail
-	}
-	defer func() {
-		_ = sub.Shutdown(context.Background())
-		sub.close()
-	}()
+	defer closeAll()
 	var mu sync.Mutex
 	w := &queue.Worker{Store: s, Subscription: sub.Subscription, Concurrency: *conc,
 		Done: func(job blobimage.Job, err error) {
@@ -373,6 +363,33 @@ func cmdWorker(ctx context.Context, e *env, args []string) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// openWorker opens the Store and the subscription at rawURL (given as
+// flag) for a worker doing conc jobs at once, and returns what closes
+// them. On failure it reports why and returns a nil Store and the exit
+// status.
+func openWorker(ctx context.Context, e *env, flag, rawURL string, conc int) (*blobimage.Store, *openedSubscription, func(), int) {
+	if strings.HasPrefix(rawURL, "mem://") {
+		e.fail("worker: %s needs the URL of a shared engine (rabbit://, natsjs://, awssqs://, gcppubsub://, azuresb://); mem:// lives in one process", flag)
+		return nil, nil, nil, exitUsage
+	}
+	s, closeStore, err := e.open(ctx)
+	if err != nil {
+		e.fail("%v", err)
+		return nil, nil, nil, exitFail
+	}
+	sub, err := openSubscription(ctx, rawURL, conc)
+	if err != nil {
+		closeStore()
+		e.fail("worker: open %s: %v", redact(rawURL), err)
+		return nil, nil, nil, exitFail
+	}
+	return s, sub, func() {
+		_ = sub.Shutdown(context.Background())
+		sub.close()
+		closeStore()
+	}, exitOK
 }
 
 // redact drops credentials from a URL before printing it.

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/blobimage/blobimage/blobimage"
@@ -18,25 +17,11 @@ import (
 // until ctx ends: each adopted object is printed as "adopted KEY" on
 // stdout, each refusal or failure on stderr.
 func workNotifications(ctx context.Context, e *env, rawURL string, conc int) int {
-	if strings.HasPrefix(rawURL, "mem://") {
-		e.fail("worker: --notifications needs the URL of a shared engine (awssqs://, gcppubsub://, natsjs://, rabbit://); mem:// lives in one process")
-		return exitUsage
+	s, sub, closeAll, code := openWorker(ctx, e, "--notifications", rawURL, conc)
+	if s == nil {
+		return code
 	}
-	s, closeStore, err := e.open(ctx)
-	if err != nil {
-		e.fail("%v", err)
-		return exitFail
-	}
-	defer closeStore()
-	sub, err := openSubscription(ctx, rawURL, conc)
-	if err != nil {
-		e.fail("worker: open %s: %v", redact(rawURL), err)
-		return exitFail
-	}
-	defer func() {
-		_ = sub.Shutdown(context.Background())
-		sub.close()
-	}()
+	defer closeAll()
 	var mu sync.Mutex
 	a := &queue.Adopter{Store: s, Subscription: sub.Subscription, Concurrency: conc,
 		Done: func(ev queue.Event, out *blobimage.Outcome, err error) {
