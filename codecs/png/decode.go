@@ -1,6 +1,7 @@
 package png
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -60,6 +61,16 @@ func (d *decoder) rawSize() int64 {
 // decodeImage decodes the image data, which starts in the IDAT chunk just
 // entered, into d.img.
 func (d *decoder) decodeImage() error {
+	if d.limit < 0 {
+		// The image is allocated before its data is read: when the
+		// reader does not tell how much is left, read the rest of the
+		// input first, so that need can weigh the image against it.
+		rest, err := io.ReadAll(d.r)
+		if err != nil {
+			return err
+		}
+		d.r, d.limit = bytes.NewReader(rest), int64(len(rest))
+	}
 	if err := d.need(d.rawSize()); err != nil {
 		return err
 	}
@@ -94,47 +105,19 @@ func (d *decoder) decodeImage() error {
 	return d.closeIDAT()
 }
 
-// allocate returns the buffer for total bytes of pixels. When the reader
-// tells how much input is left (d.limit, checked by need against what it
-// can inflate to), that is the whole buffer; otherwise the buffer starts
-// small and grow extends it as rows arrive, so that a header declaring a
-// huge image over a few bytes of data costs no more memory than the data
-// inflates to.
-func (d *decoder) allocate(total int) []byte {
-	if d.limit >= 0 {
-		return make([]byte, total)
-	}
-	return make([]byte, 0, min(total, 1<<20))
-}
-
-// grow returns pix with a length of at least n bytes (at most total),
-// doubling its capacity when it must.
-func grow(pix []byte, n, total int) []byte {
-	switch {
-	case n <= len(pix):
-		return pix
-	case n <= cap(pix):
-		return pix[:n]
-	}
-	p := make([]byte, n, min(total, max(n, 2*cap(pix))))
-	copy(p, pix)
-	return p
-}
-
 // decodeRows decodes a non-interlaced image, row by row into the image.
 func (d *decoder) decodeRows() error {
 	w, h, k := d.width, d.height, d.kind()
 	stride := w * pixelBytes[k]
 	total := stride * h
-	pix := d.allocate(total)
+	pix := make([]byte, total)
 	n := 1 + d.rowBytes(w)
 	d.startRows(n)
 	for y := range h {
-		cdat, err := d.readRow(n)
+		cdat, err := d.readRow()
 		if err != nil {
 			return err
 		}
-		pix = grow(pix, (y+1)*stride, total)
 		d.convert(pix[y*stride:(y+1)*stride], cdat, w)
 	}
 	d.img = d.newImage(k, w, h, pix)
@@ -144,8 +127,8 @@ func (d *decoder) decodeRows() error {
 // decodeInterlaced decodes the seven passes of an Adam7 image, each row
 // scattered into the full image as it is unfiltered, and returns the
 // image's Pix. The image is allocated whole before the first pass (as
-// image/png does), once need has checked it against the input left when
-// the reader tells it.
+// image/png does), once need has checked it against what the rest of the
+// input can inflate to.
 func (d *decoder) decodeInterlaced() ([]byte, error) {
 	w, h, k := d.width, d.height, d.kind()
 	pb := pixelBytes[k]
@@ -160,7 +143,7 @@ func (d *decoder) decodeInterlaced() ([]byte, error) {
 		n := 1 + d.rowBytes(pw)
 		d.startRows(n)
 		for py := range ph {
-			cdat, err := d.readRow(n)
+			cdat, err := d.readRow()
 			if err != nil {
 				return nil, err
 			}
@@ -237,7 +220,7 @@ func (d *decoder) decodeRowsScaled() error {
 		row = d.rowBuffer(w * pixelBytes[d.kind()])
 	}
 	for range h {
-		cdat, err := d.readRow(n)
+		cdat, err := d.readRow()
 		if err != nil {
 			return err
 		}
@@ -266,7 +249,6 @@ type reducer struct {
 	k, w, h, W int
 	acc        []uint32 // per output pixel: one sum (Gray), or 4 (RGBA: r, g, b; NRGBA: Σa, Σr·a, Σg·a, Σb·a)
 	pix        []byte
-	total      int
 	y          int // rows added
 	lut        [256][4]byte
 	row8       []byte // a row converted to 8-bit NRGBA
@@ -287,8 +269,7 @@ func (d *decoder) newReducer() *reducer {
 		r.out = kNRGBA
 	}
 	c := pixelBytes[r.out]
-	r.total = W * H * c
-	r.pix = d.allocate(r.total)
+	r.pix = make([]byte, W*H*c)
 	if c == 1 {
 		r.acc = make([]uint32, W)
 	} else {
@@ -380,7 +361,6 @@ func (r *reducer) emit() {
 	rows := uint32(r.y - Y*r.k)
 	c := pixelBytes[r.out]
 	stride := r.W * c
-	r.pix = grow(r.pix, (Y+1)*stride, r.total)
 	out := r.pix[Y*stride : (Y+1)*stride]
 	k := r.k
 	for X := range r.W {

@@ -105,6 +105,8 @@ type decoder struct {
 	zr       io.ReadCloser
 
 	cur, prev []byte // raw rows, the filter byte first
+	rowN      int    // the length of a raw row
+	first     bool   // the next row is the first of the image or pass
 	row       []byte // one row of the output kind (DecodeScaled)
 	row8      []byte // one row converted to 8-bit NRGBA (DecodeScaled)
 
@@ -112,9 +114,10 @@ type decoder struct {
 	denom  int // 0: header only (DecodeConfig); 1: Decode; 2, 4, 8: DecodeScaled
 	img    image.Image
 	maxIdx int // the largest palette index seen, for image/png's palette growth
-	// limit, when positive, is how many bytes the rest of the input holds
-	// (the reader has a Len method): allocations beyond what that many
-	// bytes can inflate to are refused.
+	// limit is how many bytes the rest of the input holds, when the
+	// reader tells (a Len method; else -1 until decodeImage has read the
+	// rest): an image larger than what that many bytes can inflate to is
+	// refused before it is allocated.
 	limit int64
 }
 
@@ -565,17 +568,45 @@ func (d *decoder) closeIDAT() error {
 	return nil
 }
 
-// readRow inflates the next raw row of n bytes (its filter byte first) into
-// d.cur, unfilters it against d.prev, and swaps the two, so that the row is
-// then in d.prev.
-func (d *decoder) readRow(n int) ([]byte, error) {
-	cur, prev := d.cur[:n], d.prev[:n]
-	if _, err := io.ReadFull(d.zr, cur); err != nil {
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return nil, FormatError("not enough pixel data")
+// readRow inflates the next raw row of d.rowN bytes (its filter byte
+// first) into d.cur, unfilters it against d.prev (zeros for the first row
+// of an image or pass), and swaps the two, so that the row is then in
+// d.prev. A row longer than the buffers grows them as its bytes arrive,
+// so that a header declaring a huge width over a few bytes of data costs
+// no more than the data.
+func (d *decoder) readRow() ([]byte, error) {
+	n := d.rowN
+	cur := d.cur[:0]
+	for len(cur) < n {
+		m := n
+		if cap(cur) < n {
+			m = min(n, max(2*cap(cur), 1<<16))
+			if m > cap(cur) {
+				c := make([]byte, len(cur), m)
+				copy(c, cur)
+				cur = c
+			}
 		}
-		return nil, err
+		got, err := io.ReadFull(d.zr, cur[len(cur):m])
+		cur = cur[:len(cur)+got]
+		if err != nil {
+			d.cur = cur
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return nil, FormatError("not enough pixel data")
+			}
+			return nil, err
+		}
 	}
+	d.cur = cur
+	if d.first {
+		if cap(d.prev) < n {
+			d.prev = make([]byte, n)
+		} else {
+			clear(d.prev[:n])
+		}
+		d.first = false
+	}
+	prev := d.prev[:n]
 	if err := unfilter(cur[0], cur[1:], prev[1:], d.bpp); err != nil {
 		return nil, err
 	}
@@ -586,19 +617,14 @@ func (d *decoder) readRow(n int) ([]byte, error) {
 // rowBytes is the size of a raw row of w pixels, without its filter byte.
 func (d *decoder) rowBytes(w int) int { return (d.bitsPP*w + 7) / 8 }
 
-// startRows readies d.cur and d.prev for rows of up to n bytes (with the
-// filter byte), the previous row zero.
-func (d *decoder) startRows(n int) {
-	if cap(d.cur) < n {
-		d.cur, d.prev = make([]byte, n), make([]byte, n)
-	}
-	clear(d.prev[:n])
-}
+// startRows starts an image or a pass whose raw rows are n bytes long
+// (with the filter byte).
+func (d *decoder) startRows(n int) { d.rowN, d.first = n, true }
 
 // need checks, when the reader tells how much input is left, that the
 // image data can inflate to raw bytes, before memory is allocated for it.
 func (d *decoder) need(raw int64) error {
-	if d.limit >= 0 && raw > (d.limit+64)*maxDeflateRatio {
+	if d.limit >= 0 && (raw < 0 || raw > (d.limit+64)*maxDeflateRatio) {
 		return FormatError("not enough pixel data")
 	}
 	return nil
