@@ -108,7 +108,6 @@ type decoder struct {
 	rowN      int    // the length of a raw row
 	first     bool   // the next row is the first of the image or pass
 	row       []byte // one row of the output kind (DecodeScaled)
-	row8      []byte // one row converted to 8-bit NRGBA (DecodeScaled)
 
 	// mode: what parsing the IDAT chunks does.
 	denom  int // 0: header only (DecodeConfig); 1: Decode; 2, 4, 8: DecodeScaled
