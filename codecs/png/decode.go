@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"math/bits"
 )
 
 // DecodeScaled decodes a PNG image at 1/denom of its size in each
@@ -214,7 +215,9 @@ func (d *decoder) decodeRowsScaled() error {
 	red := d.newReducer()
 	n := 1 + d.rowBytes(w)
 	d.startRows(n)
-	direct := d.depth == 8 && !d.transparent && (d.colorType == ctGray || d.colorType == ctRGB)
+	// 8-bit gray, RGB and RGBA rows are summed straight from the raw rows
+	// (gray and RGBA rows are already in the Pix layout of their kind).
+	direct := d.depth == 8 && !d.transparent && (d.colorType == ctGray || d.colorType == ctRGB || d.colorType == ctRGBA)
 	var row []byte
 	if !direct {
 		row = d.rowBuffer(w * pixelBytes[d.kind()])
@@ -296,9 +299,9 @@ func (r *reducer) add(row []byte) {
 		addGray(r.acc, row[:r.w], r.k)
 	case kRGBA:
 		if r.rgb {
-			addRGB(r.acc, row[:3*r.w], r.k, 3)
+			addRGB3(r.acc, row[:3*r.w], r.k)
 		} else {
-			addRGB(r.acc, row[:4*r.w], r.k, 4)
+			addRGB4(r.acc, row[:4*r.w], r.k)
 		}
 	case kNRGBA:
 		addNRGBA(r.acc, row[:4*r.w], r.k)
@@ -355,15 +358,49 @@ func (r *reducer) to8(row []byte) {
 }
 
 // emit writes the output row of the rows added since the last one, and
-// clears the accumulator.
+// clears the accumulator. The full blocks of a full band of rows (all but
+// the right and bottom edges) hold k·k pixels, a power of two: their means
+// are rounded with a shift rather than a division.
 func (r *reducer) emit() {
 	Y := (r.y - 1) / r.k
-	rows := uint32(r.y - Y*r.k)
+	k := r.k
+	rows := uint32(r.y - Y*k)
 	c := pixelBytes[r.out]
 	stride := r.W * c
 	out := r.pix[Y*stride : (Y+1)*stride]
-	k := r.k
-	for X := range r.W {
+	from := 0
+	if int(rows) == k {
+		from = r.w / k
+		shift := uint(2 * bits.TrailingZeros(uint(k)))
+		half := uint32(k * k / 2)
+		switch r.out {
+		case kGray:
+			for X, s := range r.acc[:from] {
+				out[X] = uint8((s + half) >> shift)
+			}
+		case kRGBA:
+			for X := range from {
+				a, o := (*[3]uint32)(r.acc[4*X:]), (*[4]byte)(out[4*X:])
+				o[0] = uint8((a[0] + half) >> shift)
+				o[1] = uint8((a[1] + half) >> shift)
+				o[2] = uint8((a[2] + half) >> shift)
+				o[3] = 0xff
+			}
+		default:
+			for X := range from {
+				a, o := (*[4]uint32)(r.acc[4*X:]), (*[4]byte)(out[4*X:])
+				if a[0] == 0 {
+					o[0], o[1], o[2], o[3] = 0, 0, 0, 0
+					continue
+				}
+				o[0] = uint8((a[1] + a[0]/2) / a[0])
+				o[1] = uint8((a[2] + a[0]/2) / a[0])
+				o[2] = uint8((a[3] + a[0]/2) / a[0])
+				o[3] = uint8((a[0] + half) >> shift)
+			}
+		}
+	}
+	for X := from; X < r.W; X++ {
 		n := rows * uint32(min(k, r.w-X*k))
 		switch r.out {
 		case kGray:
@@ -395,9 +432,35 @@ func (r *reducer) image() image.Image {
 	return r.d.newImage(r.out, r.W, H, r.pix)
 }
 
+// The accumulate steps below are specialised for the block widths 2, 4
+// and 8: each full block is summed from the row's bytes through one array
+// pointer (one bounds check), with no loop over the block; the partial
+// block at the right edge, if any, is summed by a plain loop.
+
 // addGray adds the sums of each k-pixel block of a gray row to acc.
 func addGray(acc []uint32, row []byte, k int) {
-	for X := range acc {
+	full := min(len(row)/k, len(acc))
+	switch k {
+	case 2:
+		for X := range full {
+			p := (*[2]byte)(row[2*X:])
+			acc[X] += uint32(p[0]) + uint32(p[1])
+		}
+	case 4:
+		for X := range full {
+			p := (*[4]byte)(row[4*X:])
+			acc[X] += uint32(p[0]) + uint32(p[1]) + uint32(p[2]) + uint32(p[3])
+		}
+	case 8:
+		for X := range full {
+			p := (*[8]byte)(row[8*X:])
+			acc[X] += uint32(p[0]) + uint32(p[1]) + uint32(p[2]) + uint32(p[3]) +
+				uint32(p[4]) + uint32(p[5]) + uint32(p[6]) + uint32(p[7])
+		}
+	default:
+		full = 0
+	}
+	for X := full; X < len(acc); X++ {
 		var s uint32
 		for _, v := range row[X*k : min(X*k+k, len(row))] {
 			s += uint32(v)
@@ -406,11 +469,71 @@ func addGray(acc []uint32, row []byte, k int) {
 	}
 }
 
-// addRGB adds the colour sums of each k-pixel block of a row of c-byte
-// pixels (3: packed RGB; 4: RGBA, whose alpha is opaque) to acc.
-func addRGB(acc []uint32, row []byte, k, c int) {
+// addRGB3 adds the colour sums of each k-pixel block of a row of packed
+// RGB pixels to acc (4 sums per block, the fourth unused).
+func addRGB3(acc []uint32, row []byte, k int) {
+	full := min(len(row)/(3*k), len(acc)/4)
+	switch k {
+	case 2:
+		for X := range full {
+			p, a := (*[6]byte)(row[6*X:]), (*[3]uint32)(acc[4*X:])
+			a[0] += uint32(p[0]) + uint32(p[3])
+			a[1] += uint32(p[1]) + uint32(p[4])
+			a[2] += uint32(p[2]) + uint32(p[5])
+		}
+	case 4:
+		for X := range full {
+			p, a := (*[12]byte)(row[12*X:]), (*[3]uint32)(acc[4*X:])
+			a[0] += uint32(p[0]) + uint32(p[3]) + uint32(p[6]) + uint32(p[9])
+			a[1] += uint32(p[1]) + uint32(p[4]) + uint32(p[7]) + uint32(p[10])
+			a[2] += uint32(p[2]) + uint32(p[5]) + uint32(p[8]) + uint32(p[11])
+		}
+	case 8:
+		for X := range full {
+			p, a := (*[24]byte)(row[24*X:]), (*[3]uint32)(acc[4*X:])
+			a[0] += uint32(p[0]) + uint32(p[3]) + uint32(p[6]) + uint32(p[9]) +
+				uint32(p[12]) + uint32(p[15]) + uint32(p[18]) + uint32(p[21])
+			a[1] += uint32(p[1]) + uint32(p[4]) + uint32(p[7]) + uint32(p[10]) +
+				uint32(p[13]) + uint32(p[16]) + uint32(p[19]) + uint32(p[22])
+			a[2] += uint32(p[2]) + uint32(p[5]) + uint32(p[8]) + uint32(p[11]) +
+				uint32(p[14]) + uint32(p[17]) + uint32(p[20]) + uint32(p[23])
+		}
+	default:
+		full = 0
+	}
+	addRGBTail(acc, row, k, 3, full)
+}
+
+// addRGB4 adds the colour sums of each k-pixel block of a row of RGBA
+// pixels (whose alpha is opaque and ignored) to acc.
+func addRGB4(acc []uint32, row []byte, k int) {
+	full := min(len(row)/(4*k), len(acc)/4)
+	switch k {
+	case 2:
+		for X := range full {
+			p, a := (*[8]byte)(row[8*X:]), (*[3]uint32)(acc[4*X:])
+			a[0] += uint32(p[0]) + uint32(p[4])
+			a[1] += uint32(p[1]) + uint32(p[5])
+			a[2] += uint32(p[2]) + uint32(p[6])
+		}
+	case 4:
+		for X := range full {
+			p, a := (*[16]byte)(row[16*X:]), (*[3]uint32)(acc[4*X:])
+			a[0] += uint32(p[0]) + uint32(p[4]) + uint32(p[8]) + uint32(p[12])
+			a[1] += uint32(p[1]) + uint32(p[5]) + uint32(p[9]) + uint32(p[13])
+			a[2] += uint32(p[2]) + uint32(p[6]) + uint32(p[10]) + uint32(p[14])
+		}
+	default:
+		full = 0
+	}
+	addRGBTail(acc, row, k, 4, full)
+}
+
+// addRGBTail adds the colour sums of the blocks from X = from on, of a row
+// of c-byte pixels (3: packed RGB; 4: opaque RGBA), to acc.
+func addRGBTail(acc []uint32, row []byte, k, c, from int) {
 	step := k * c
-	for X := 0; 4*X < len(acc); X++ {
+	for X := from; 4*X < len(acc); X++ {
 		var s0, s1, s2 uint32
 		blk := row[X*step : min(X*step+step, len(row))]
 		for i := 0; i+3 <= len(blk); i += c {
@@ -429,8 +552,27 @@ func addRGB(acc []uint32, row []byte, k, c int) {
 // addNRGBA adds the alpha and alpha-weighted colour sums of each k-pixel
 // block of an NRGBA row to acc.
 func addNRGBA(acc []uint32, row []byte, k int) {
+	from := 0
+	if k == 2 || k == 4 {
+		// Pairs of pixels, k/2 of them per block.
+		from = min(len(row)/(4*k), len(acc)/4)
+		h := k / 2
+		for X := range from {
+			a := (*[4]uint32)(acc[4*X:])
+			sa, sr, sg, sb := a[0], a[1], a[2], a[3]
+			for j := range h {
+				p := (*[8]byte)(row[8*(X*h+j):])
+				a0, a1 := uint32(p[3]), uint32(p[7])
+				sa += a0 + a1
+				sr += uint32(p[0])*a0 + uint32(p[4])*a1
+				sg += uint32(p[1])*a0 + uint32(p[5])*a1
+				sb += uint32(p[2])*a0 + uint32(p[6])*a1
+			}
+			a[0], a[1], a[2], a[3] = sa, sr, sg, sb
+		}
+	}
 	step := 4 * k
-	for X := 0; 4*X < len(acc); X++ {
+	for X := from; 4*X < len(acc); X++ {
 		var sa, sr, sg, sb uint32
 		blk := row[X*step : min(X*step+step, len(row))]
 		for i := 0; i+4 <= len(blk); i += 4 {
