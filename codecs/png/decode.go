@@ -114,6 +114,26 @@ func (d *decoder) decodeRows() error {
 	pix := make([]byte, total)
 	n := 1 + d.rowBytes(w)
 	d.startRows(n)
+	if k == kRGBA {
+		// 8-bit RGB: each row unfiltered straight into the image, against
+		// the image's row above.
+		for y := range h {
+			cdat, err := d.inflateRow()
+			if err != nil {
+				return err
+			}
+			dst := pix[y*stride : (y+1)*stride]
+			var prev []byte
+			if y > 0 {
+				prev = pix[(y-1)*stride : y*stride]
+			}
+			if err := unfilterRGBToRGBA(cdat[0], dst, cdat[1:], prev); err != nil {
+				return err
+			}
+		}
+		d.img = d.newImage(k, w, h, pix)
+		return nil
+	}
 	for y := range h {
 		cdat, err := d.readRow()
 		if err != nil {

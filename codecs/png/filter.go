@@ -212,3 +212,84 @@ func unPaethN(cur, prev []byte, bpp int) {
 		cur[i] += uint8(paeth(int(cur[i-bpp]), int(prev[i]), int(prev[i-bpp])))
 	}
 }
+
+// unfilterRGBToRGBA reverses the filter ft of the raw row cur of packed
+// 8-bit RGB pixels into dst, a row of opaque RGBA pixels, given the row
+// above already in dst's layout (nil for the first row: zeros). It is
+// unfilter and rgbToRGBA in one pass, without a raw copy of the row above.
+func unfilterRGBToRGBA(ft byte, dst, cur, prev []byte) error {
+	w := len(cur) / 3
+	dst, cur = dst[:4*w], cur[:3*w]
+	if prev == nil {
+		// The first row: b = c = 0, so Up is None, and Paeth's
+		// predictor is always a, as Sub's.
+		switch ft {
+		case ftUp:
+			ft = ftNone
+		case ftPaeth:
+			ft = ftSub
+		case ftAverage:
+			var a0, a1, a2 uint8
+			for x := range w {
+				s, o := (*[3]byte)(cur[3*x:]), (*[4]byte)(dst[4*x:])
+				a0 = s[0] + a0>>1
+				a1 = s[1] + a1>>1
+				a2 = s[2] + a2>>1
+				o[0], o[1], o[2], o[3] = a0, a1, a2, 0xff
+			}
+			return nil
+		}
+	} else {
+		prev = prev[:4*w]
+	}
+	switch ft {
+	case ftNone:
+		for x := range w {
+			s, o := (*[3]byte)(cur[3*x:]), (*[4]byte)(dst[4*x:])
+			o[0], o[1], o[2], o[3] = s[0], s[1], s[2], 0xff
+		}
+	case ftSub:
+		var a0, a1, a2 uint8
+		for x := range w {
+			s, o := (*[3]byte)(cur[3*x:]), (*[4]byte)(dst[4*x:])
+			a0 += s[0]
+			a1 += s[1]
+			a2 += s[2]
+			o[0], o[1], o[2], o[3] = a0, a1, a2, 0xff
+		}
+	case ftUp:
+		for x := range w {
+			s, p, o := (*[3]byte)(cur[3*x:]), (*[3]byte)(prev[4*x:]), (*[4]byte)(dst[4*x:])
+			o[0], o[1], o[2], o[3] = s[0]+p[0], s[1]+p[1], s[2]+p[2], 0xff
+		}
+	case ftAverage:
+		var a0, a1, a2 uint
+		for x := range w {
+			s, p, o := (*[3]byte)(cur[3*x:]), (*[3]byte)(prev[4*x:]), (*[4]byte)(dst[4*x:])
+			a0 = uint(s[0]+uint8((a0+uint(p[0]))>>1)) & 0xff
+			a1 = uint(s[1]+uint8((a1+uint(p[1]))>>1)) & 0xff
+			a2 = uint(s[2]+uint8((a2+uint(p[2]))>>1)) & 0xff
+			o[0], o[1], o[2], o[3] = uint8(a0), uint8(a1), uint8(a2), 0xff
+		}
+	case ftPaeth:
+		if w == 0 {
+			return nil
+		}
+		s, p, o := (*[3]byte)(cur), (*[3]byte)(prev), (*[4]byte)(dst)
+		o[0], o[1], o[2], o[3] = s[0]+p[0], s[1]+p[1], s[2]+p[2], 0xff
+		a0, a1, a2 := int(o[0]), int(o[1]), int(o[2])
+		for x := 1; x < w; x++ {
+			s, p, o := (*[3]byte)(cur[3*x:]), (*[7]byte)(prev[4*x-4:]), (*[4]byte)(dst[4*x:])
+			a0 = int(s[0] + uint8(paeth(a0, int(p[4]), int(p[0]))))
+			o[0] = uint8(a0)
+			a1 = int(s[1] + uint8(paeth(a1, int(p[5]), int(p[1]))))
+			o[1] = uint8(a1)
+			a2 = int(s[2] + uint8(paeth(a2, int(p[6]), int(p[2]))))
+			o[2] = uint8(a2)
+			o[3] = 0xff
+		}
+	default:
+		return FormatError("bad filter type")
+	}
+	return nil
+}

@@ -574,6 +574,30 @@ func (d *decoder) closeIDAT() error {
 // so that a header declaring a huge width over a few bytes of data costs
 // no more than the data.
 func (d *decoder) readRow() ([]byte, error) {
+	cur, err := d.inflateRow()
+	if err != nil {
+		return nil, err
+	}
+	n := d.rowN
+	if d.first {
+		if cap(d.prev) < n {
+			d.prev = make([]byte, n)
+		} else {
+			clear(d.prev[:n])
+		}
+		d.first = false
+	}
+	prev := d.prev[:n]
+	if err := unfilter(cur[0], cur[1:], prev[1:], d.bpp); err != nil {
+		return nil, err
+	}
+	d.cur, d.prev = d.prev, d.cur
+	return cur[1:], nil
+}
+
+// inflateRow inflates the next raw row of d.rowN bytes (its filter byte
+// first) into d.cur and returns it, still filtered.
+func (d *decoder) inflateRow() ([]byte, error) {
 	n := d.rowN
 	cur := d.cur[:0]
 	for len(cur) < n {
@@ -597,20 +621,7 @@ func (d *decoder) readRow() ([]byte, error) {
 		}
 	}
 	d.cur = cur
-	if d.first {
-		if cap(d.prev) < n {
-			d.prev = make([]byte, n)
-		} else {
-			clear(d.prev[:n])
-		}
-		d.first = false
-	}
-	prev := d.prev[:n]
-	if err := unfilter(cur[0], cur[1:], prev[1:], d.bpp); err != nil {
-		return nil, err
-	}
-	d.cur, d.prev = d.prev, d.cur
-	return cur[1:], nil
+	return cur, nil
 }
 
 // rowBytes is the size of a raw row of w pixels, without its filter byte.
