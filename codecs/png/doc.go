@@ -31,7 +31,9 @@
 // The image data is inflated through one zlib reader over the IDAT chunks
 // (pooled with the row buffers from one decode to the next), one raw row
 // at a time, each unfiltered by a loop of its own filter type (Paeth in a
-// form without branches) and written straight into the image.
+// form without branches) and written straight into the image; 8-bit RGB
+// rows are unfiltered from the raw row into the RGBA image row, against
+// the image row above, with no copy of the raw row kept.
 //
 // # Scaled decoding
 //
