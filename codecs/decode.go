@@ -467,6 +467,11 @@ type ctxReader struct {
 	err  error // ctx.Err(), once Read has returned it
 }
 
+// Len is the number of bytes left to read. A decoder may use it to refuse,
+// before allocating, an image that its header declares larger than what
+// the rest of the input can hold (codecs/png does).
+func (r *ctxReader) Len() int { return len(r.data) - r.off }
+
 func (r *ctxReader) Read(p []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err

@@ -2,16 +2,19 @@ package codecs
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
 	"sync"
 
 	jpegcodec "github.com/blobimage/blobimage/codecs/jpeg"
+	pngcodec "github.com/blobimage/blobimage/codecs/png"
 )
 
-// The default codecs. JPEG is read and written by codecs/jpeg (with scaled
-// decoding); each other decoder is the format's own package function;
+// The default codecs. JPEG is read and written by codecs/jpeg and PNG is
+// read by codecs/png (both with scaled decoding); each other decoder is the format's own package function;
 // the image package's registry (which other imports may have extended with
 // TIFF or BMP) is never consulted. WebP is registered by codecs/webp.
 func init() {
@@ -28,13 +31,24 @@ func init() {
 	accelerateJPEG(&jpegCodec)
 	Register(jpegCodec)
 	Register(Codec{
-		Format:       PNG,
-		MediaType:    "image/png",
-		Ext:          ".png",
-		Match:        matchPNG,
-		DecodeConfig: png.DecodeConfig,
-		Decode:       png.Decode,
-		Encode:       encodePNG,
+		Format:    PNG,
+		MediaType: "image/png",
+		Ext:       ".png",
+		Match:     matchPNG,
+		DecodeConfig: func(r io.Reader) (image.Config, error) {
+			cfg, err := pngcodec.DecodeConfig(r)
+			return cfg, pngError(err)
+		},
+		Decode: func(r io.Reader) (image.Image, error) {
+			img, err := pngcodec.Decode(r)
+			return img, pngError(err)
+		},
+		DecodeScaled: func(r io.Reader, denom int) (image.Image, error) {
+			img, err := pngcodec.DecodeScaled(r, denom)
+			return img, pngError(err)
+		},
+		Memory: pngMemory,
+		Encode: encodePNG,
 	})
 	Register(Codec{
 		Format:       GIF,
@@ -53,6 +67,30 @@ func init() {
 var (
 	pngSignature = []byte("\x89PNG\r\n\x1a\n")
 )
+
+// pngError classifies codecs/png's UnsupportedError (a colour type and
+// depth that PNG does not define, an unknown compression or filter method)
+// as ErrUnsupportedFormat; classify makes every other error ErrCorrupt.
+func pngError(err error) error {
+	var u pngcodec.UnsupportedError
+	if errors.As(err, &u) {
+		return fmt.Errorf("%w: %w", ErrUnsupportedFormat, err)
+	}
+	return err
+}
+
+// pngMemory is the memory estimate of an interlaced PNG: its full size
+// (plus the reduced image), at every scale, since DecodeScaled decodes the
+// Adam7 passes into the full image before reducing it. It is 0, the
+// estimate by colour model, for the others, which DecodeScaled streams.
+func pngMemory(data []byte, cfg image.Config) int64 {
+	const interlaceByte = len("\x89PNG\r\n\x1a\n") + 8 + 12 // in IHDR
+	if len(data) <= interlaceByte || data[interlaceByte] != 1 {
+		return 0
+	}
+	m := Info{Width: cfg.Width, Height: cfg.Height, ColorModel: cfg.ColorModel}.DecodeMemory()
+	return m + m/4
+}
 
 // matchJPEG matches the SOI marker followed by the first byte of the next
 // marker.
