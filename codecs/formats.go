@@ -14,9 +14,10 @@ import (
 )
 
 // The default codecs. JPEG is read and written by codecs/jpeg and PNG is
-// read by codecs/png (both with scaled decoding); each other decoder is the format's own package function;
-// the image package's registry (which other imports may have extended with
-// TIFF or BMP) is never consulted. WebP is registered by codecs/webp.
+// read by codecs/png (both with scaled decoding); each other decoder is
+// the format's own package function; the image package's registry (which
+// other imports may have extended with TIFF or BMP) is never consulted.
+// WebP is registered by codecs/webp.
 func init() {
 	jpegCodec := Codec{
 		Format:       JPEG,
