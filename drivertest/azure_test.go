@@ -242,6 +242,41 @@ func TestAzureFailedWriteReturnsError(t *testing.T) {
 	}
 }
 
+// TestAzureInnerFailedWrite: the azureblob driver alone, without the
+// wrapper's guard, returns a failed streamed write as an error (gocloud.dev
+// v0.47.0 panicked here, in writer.Close; v0.49.0 checks the pipe).
+func TestAzureInnerFailedWrite(t *testing.T) {
+	a := startAzurite(t)
+	ctx := context.Background()
+	inner, err := a.open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = inner.Close() })
+	if err := inner.WriteAll(ctx, "raw.txt", []byte("first"), nil); err != nil {
+		t.Fatal(err)
+	}
+	err = noPanic(func() error {
+		w, err := inner.NewWriter(ctx, "raw.txt", &blob.WriterOptions{IfNotExist: true})
+		if err != nil {
+			return err
+		}
+		for range 3 {
+			if _, err := w.Write([]byte("streamed bytes")); err != nil {
+				_ = w.Close()
+				return err
+			}
+		}
+		return w.Close()
+	})
+	if gcerrors.Code(err) != gcerrors.FailedPrecondition {
+		t.Errorf("streamed IfNotExist write over an existing blob: %v (code %v), want FailedPrecondition", err, gcerrors.Code(err))
+	}
+	if got, err := inner.ReadAll(ctx, "raw.txt"); err != nil || string(got) != "first" {
+		t.Errorf("after the failed write: %q, %v; want the first bytes", got, err)
+	}
+}
+
 // noPanic runs fn and turns a panic into a test-visible error.
 func noPanic(fn func() error) (err error) {
 	defer func() {
