@@ -286,3 +286,18 @@ func noPanic(fn func() error) (err error) {
 	}()
 	return fn()
 }
+
+// TestAzureDirectUpload: direct uploads on Azure (Azurite), whose SAS
+// URLs also need the x-ms-blob-type header DirectUpload names.
+func TestAzureDirectUpload(t *testing.T) {
+	a := startAzurite(t)
+	inner, err := a.open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = inner.Close() })
+	du := checkDirectUpload(t, inner, http.DefaultClient, nil)
+	if du.Headers["x-ms-blob-type"] != "BlockBlob" {
+		t.Errorf("headers %v lack x-ms-blob-type: BlockBlob", du.Headers)
+	}
+}
