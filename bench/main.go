@@ -280,6 +280,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		writeRSSTable(stdout, rep)
 	case o.scaling || o.burst > 0:
 		writeHeader(stdout, rep)
+		rep.LoadStart = loadAvg()
 		if o.scaling {
 			rep.Scaling = runScaling(ctx, o, sides, photos, stderr)
 			writeScalingTable(stdout, rep.Scaling, o.rounds)
@@ -287,6 +288,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if o.burst > 0 {
 			rep.Burst = runBurst(ctx, o, sides, photos, stderr)
 			writeBurstTable(stdout, rep.Burst)
+		}
+		rep.LoadEnd = loadAvg()
+		if rep.LoadStart != "" {
+			fmt.Fprintf(stdout, "Load average (1, 5, 15 min) at the start: %s; at the end: %s (on %d CPUs; the sides' own load is in the end figures).\n", rep.LoadStart, rep.LoadEnd, rep.CPUs)
 		}
 		for _, r := range rep.Scaling {
 			if r.Side == sideBlob && r.Error != "" {

@@ -26,8 +26,13 @@ type report struct {
 	Modes       []modeReport `json:"modes,omitempty"`
 	Floor       *floorReport `json:"floor,omitempty"`
 	RSSPerPhoto []rssRow     `json:"rss_per_photo,omitempty"`
-	Scaling     []scalingRow `json:"scaling,omitempty"`
-	Burst       *burstReport `json:"burst,omitempty"`
+	// LoadStart and LoadEnd are /proc/loadavg when the measurements
+	// started and ended (with -scaling and -burst): other work on the
+	// machine shows there.
+	LoadStart string       `json:"load_start,omitempty"`
+	LoadEnd   string       `json:"load_end,omitempty"`
+	Scaling   []scalingRow `json:"scaling,omitempty"`
+	Burst     *burstReport `json:"burst,omitempty"`
 }
 
 // modeReport is one original mode: every side's speed and memory, the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -197,6 +198,19 @@ func runBurst(ctx context.Context, o *options, sides []*side, photos []photo, st
 			P99: div(blob.P99MS, s.P99MS), PeakRSS: div(blob.PeakRSSMiB, s.PeakRSSMiB)})
 	}
 	return br
+}
+
+// loadAvg is the first three fields of /proc/loadavg, or "" without it.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func pathsAndMP(photos []photo) ([]string, float64) {
