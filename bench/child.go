@@ -66,16 +66,20 @@ func newBenchStore(mode string) (*blobimage.Store, error) {
 }
 
 // goChild is the blobimage side: args are MODE WORKERS ROUNDS WARMUP
-// OUTDIR FILE..., as for the peers, and it prints the same report.
+// OUTDIR FILE..., as for the peers, and it prints the same report. ROUNDS
+// may be "burst=N" (see childArgs.burst).
 func goChild(args []string, stdout io.Writer) error {
 	if len(args) < 5 {
 		return fmt.Errorf("usage: %s MODE WORKERS ROUNDS WARMUP OUTDIR [FILE ...]", childFlag)
 	}
 	mode, outdir := args[0], args[4]
-	workers, err1 := strconv.Atoi(args[1])
-	rounds, err2 := strconv.Atoi(args[2])
-	if err1 != nil || err2 != nil || workers < 1 || rounds < 0 {
-		return fmt.Errorf("bad WORKERS or ROUNDS in %q", args)
+	workers, err := strconv.Atoi(args[1])
+	if err != nil || workers < 1 {
+		return fmt.Errorf("bad WORKERS in %q", args)
+	}
+	rounds, burst, err := parseRounds(args[2])
+	if err != nil {
+		return err
 	}
 	warmup := args[3] == "1"
 	files := make([][]byte, len(args)-5)
@@ -111,9 +115,22 @@ func goChild(args []string, stdout io.Writer) error {
 	}
 
 	n := len(files)
-	times := make([]timing, n*rounds)
-	errs := make([]error, n*rounds)
-	jobs := make(chan int)
+	njobs := n * rounds
+	if burst > 0 {
+		if n == 0 {
+			return fmt.Errorf("a burst needs at least one file")
+		}
+		njobs = burst
+	}
+	times := make([]timing, njobs)
+	errs := make([]error, njobs)
+	// A burst queues every job at once: the channel holds them all
+	// before the workers start.
+	jobs := make(chan int, njobs)
+	for j := range njobs {
+		jobs <- j
+	}
+	close(jobs)
 	var wg sync.WaitGroup
 	start := time.Now()
 	for range workers {
@@ -122,6 +139,9 @@ func goChild(args []string, stdout io.Writer) error {
 				idx := j % n
 				key := fmt.Sprintf("run/%d", j)
 				t0 := time.Now()
+				if burst > 0 {
+					t0 = start
+				}
 				err := s.Bucket.WriteAll(ctx, key, files[idx], nil)
 				times[j] = timing{idx: idx, round: j / n, ns: int64(time.Since(t0))}
 				if err == nil {
@@ -131,10 +151,6 @@ func goChild(args []string, stdout io.Writer) error {
 			}
 		})
 	}
-	for j := range n * rounds {
-		jobs <- j
-	}
-	close(jobs)
 	wg.Wait()
 	wall := time.Since(start)
 	for j, err := range errs {

@@ -9,6 +9,7 @@
 //	go run ./bench -corpus ../shared/corpus -workers 2 -rounds 3 -json bench.json
 //	go run ./bench -rss-per-photo                   # peak RSS of one photo, per side
 //	go run ./bench -check                           # exit 1 when the quality floor fails
+//	go run ./bench -scaling -burst 100              # scaling with 1 and 2 workers, a 100-upload burst
 //
 // The photos are the folder's JPEG and PNG files (HEIC and other formats
 // are skipped, and so are the tiny orient_portrait_* test files unless
@@ -100,6 +101,23 @@
 // worker, no warm-up, one pass) and reports each one's peak RSS, with a
 // baseline row of a child given no photo.
 //
+// -scaling and -burst N instead (either or both) measure throughput under
+// load, keep mode, each side in its child process as above, after a
+// warm-up pass whose outputs are not kept:
+//
+//   - -scaling runs every side with 1 and then 2 workers, -rounds timed
+//     passes each, and reports photos/s (timed jobs over the child's wall
+//     time) for both, the efficiency photos/s(2) / (2 × photos/s(1))
+//     against the goal of 0.9, and a model of N workers on N cores,
+//     photos/s(1) × N × efficiency (an upper bound: it assumes the loss
+//     seen at 2 workers grows no further);
+//   - -burst N gives every side N uploads at once (the photos cycled,
+//     job j is photo j mod the number of photos) with -workers workers:
+//     the child queues them all when its clock starts and reports, for
+//     each, the time from that start to its outputs done. Reported: the
+//     wall time, uploads/s, latency p50, p99 (nearest rank) and max, the
+//     peak RSS, and blobimage's ratios to each peer.
+//
 // Output is Markdown tables on stdout, ready for the README, and with
 // -json FILE the same results as JSON. Timings are wall-clock on whatever
 // else the machine is doing: run it on a quiet machine for numbers to
@@ -142,6 +160,8 @@ type options struct {
 	jsonPath    string
 	check       bool
 	rssPerPhoto bool
+	scaling     bool
+	burst       int
 	python      string
 	floorDB     float64
 	maxDrop     float64
@@ -177,6 +197,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.jsonPath, "json", "", "also write the results as JSON to this file")
 	fs.BoolVar(&o.check, "check", false, "exit 1 when the quality FLOOR check fails")
 	fs.BoolVar(&o.rssPerPhoto, "rss-per-photo", false, "report peak RSS per photo (one child per photo and side, keep mode, 1 worker)")
+	fs.BoolVar(&o.scaling, "scaling", false, "measure photos/s with 1 and 2 workers per side (keep mode) instead of the default report")
+	fs.IntVar(&o.burst, "burst", 0, "submit this many uploads at once to each side (keep mode, -workers workers) instead of the default report; 0: no burst")
 	fs.StringVar(&o.python, "python", defPython, "Python with PIL for the Pillow side")
 	fs.Float64Var(&o.floorDB, "floor-db", 38, "quality floor when Pillow is not available: blobimage's median variant PSNR-Y, dB")
 	fs.Float64Var(&o.maxDrop, "max-drop", 0.5, "quality floor relative to Pillow: blobimage's median PSNR-Y may be this many dB lower")
@@ -192,6 +214,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.workers < 1 || o.rounds < 1 {
 		return nil, errors.New("-workers and -rounds must be at least 1")
+	}
+	if o.burst < 0 {
+		return nil, errors.New("-burst must not be negative")
 	}
 	for _, m := range strings.Split(modes, ",") {
 		if m = strings.TrimSpace(m); m != "keep" && m != "recompress" {
@@ -249,10 +274,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	status := 0
-	if o.rssPerPhoto {
+	switch {
+	case o.rssPerPhoto:
 		rep.RSSPerPhoto = rssPerPhoto(ctx, sides, photos, stderr)
 		writeRSSTable(stdout, rep)
-	} else {
+	case o.scaling || o.burst > 0:
+		writeHeader(stdout, rep)
+		rep.LoadStart = loadAvg()
+		if o.scaling {
+			rep.Scaling = runScaling(ctx, o, sides, photos, stderr)
+			writeScalingTable(stdout, rep.Scaling, o.rounds)
+		}
+		if o.burst > 0 {
+			rep.Burst = runBurst(ctx, o, sides, photos, stderr)
+			writeBurstTable(stdout, rep.Burst)
+		}
+		rep.LoadEnd = loadAvg()
+		if rep.LoadStart != "" {
+			fmt.Fprintf(stdout, "Load average (1, 5, 15 min) at the start: %s; at the end: %s (on %d CPUs; the sides' own load is in the end figures).\n", rep.LoadStart, rep.LoadEnd, rep.CPUs)
+		}
+		for _, r := range rep.Scaling {
+			if r.Side == sideBlob && r.Error != "" {
+				status = 1
+			}
+		}
+		if rep.Burst != nil {
+			for _, r := range rep.Burst.Sides {
+				if r.Side == sideBlob && r.Error != "" {
+					status = 1
+				}
+			}
+		}
+	default:
 		for _, mode := range o.modes {
 			mr := runMode(ctx, o, sides, photos, mode, tmp, stderr)
 			rep.Modes = append(rep.Modes, mr)

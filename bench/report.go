@@ -26,6 +26,13 @@ type report struct {
 	Modes       []modeReport `json:"modes,omitempty"`
 	Floor       *floorReport `json:"floor,omitempty"`
 	RSSPerPhoto []rssRow     `json:"rss_per_photo,omitempty"`
+	// LoadStart and LoadEnd are /proc/loadavg when the measurements
+	// started and ended (with -scaling and -burst): other work on the
+	// machine shows there.
+	LoadStart string       `json:"load_start,omitempty"`
+	LoadEnd   string       `json:"load_end,omitempty"`
+	Scaling   []scalingRow `json:"scaling,omitempty"`
+	Burst     *burstReport `json:"burst,omitempty"`
 }
 
 // modeReport is one original mode: every side's speed and memory, the
@@ -252,12 +259,7 @@ func rssPerPhoto(ctx context.Context, sides []*side, photos []photo, stderr io.W
 // writeTables prints the Markdown tables of every mode, then the FLOOR
 // check.
 func writeTables(w io.Writer, rep *report) {
-	var totalMP float64
-	for _, p := range rep.Photos {
-		totalMP += p.MP
-	}
-	fmt.Fprintf(w, "Corpus: %d photos, %.1f MP in all (%s); workers: %d; timed rounds: %d, after one warm-up pass; %s %s/%s, %d CPUs.\n\n",
-		len(rep.Photos), totalMP, photoList(rep.Photos), rep.Workers, rep.Rounds, rep.GoVersion, rep.GOOS, rep.GOARCH, rep.CPUs)
+	writeHeader(w, rep)
 	for _, m := range rep.Modes {
 		what := "decode, orient, fit 1000 + fit 400 (Lanczos), JPEG q85; original kept"
 		if m.Mode == "recompress" {
@@ -343,6 +345,16 @@ func writeTables(w io.Writer, rep *report) {
 		}
 		fmt.Fprintf(w, "FLOOR: %s\n", verdict)
 	}
+}
+
+// writeHeader prints the line that says what was run, on what.
+func writeHeader(w io.Writer, rep *report) {
+	var totalMP float64
+	for _, p := range rep.Photos {
+		totalMP += p.MP
+	}
+	fmt.Fprintf(w, "Corpus: %d photos, %.1f MP in all (%s); workers: %d; timed rounds: %d, after one warm-up pass; %s %s/%s, %d CPUs.\n\n",
+		len(rep.Photos), totalMP, photoList(rep.Photos), rep.Workers, rep.Rounds, rep.GoVersion, rep.GOOS, rep.GOARCH, rep.CPUs)
 }
 
 func writeRSSTable(w io.Writer, rep *report) {

@@ -44,7 +44,8 @@ type sideInfo struct {
 type side struct {
 	info sideInfo
 	// command returns the child's command line for the common arguments
-	// MODE WORKERS ROUNDS WARMUP OUTDIR FILE...
+	// MODE WORKERS ROUNDS WARMUP OUTDIR FILE... (ROUNDS is "burst=N" for
+	// a burst: see childArgs.burst).
 	command func(ctx context.Context, a childArgs) *exec.Cmd
 }
 
@@ -56,6 +57,13 @@ type childArgs struct {
 	warmup  bool
 	outdir  string // "-": do not write outputs
 	files   []string
+	// burst, when positive, replaces the rounds: burst jobs cycled over
+	// the files (job j is file j mod len(files), round j / len(files)),
+	// all queued at once when the clock starts, and each job's time is
+	// from that start to its outputs done (its latency, queueing
+	// included), not its own processing time. On the command line it is
+	// ROUNDS written "burst=N".
+	burst int
 }
 
 func (a childArgs) argv() []string {
@@ -67,7 +75,36 @@ func (a childArgs) argv() []string {
 	if out == "" {
 		out = "-"
 	}
-	return append([]string{a.mode, strconv.Itoa(a.workers), strconv.Itoa(a.rounds), w, out}, a.files...)
+	rounds := strconv.Itoa(a.rounds)
+	if a.burst > 0 {
+		rounds = "burst=" + strconv.Itoa(a.burst)
+	}
+	return append([]string{a.mode, strconv.Itoa(a.workers), rounds, w, out}, a.files...)
+}
+
+// jobs is the number of timed jobs the child reports.
+func (a childArgs) jobs() int {
+	if a.burst > 0 {
+		return a.burst
+	}
+	return len(a.files) * a.rounds
+}
+
+// parseRounds parses a child's ROUNDS argument: a number of passes R ≥ 0,
+// or "burst=N" with N ≥ 1 (then rounds is 0).
+func parseRounds(s string) (rounds, burst int, err error) {
+	if n, ok := strings.CutPrefix(s, "burst="); ok {
+		burst, err = strconv.Atoi(n)
+		if err != nil || burst < 1 {
+			return 0, 0, fmt.Errorf("bad burst size in ROUNDS %q", s)
+		}
+		return 0, burst, nil
+	}
+	rounds, err = strconv.Atoi(s)
+	if err != nil || rounds < 0 {
+		return 0, 0, fmt.Errorf("bad ROUNDS %q", s)
+	}
+	return rounds, 0, nil
 }
 
 // timing is one timed (round, photo) job of a child.
@@ -234,7 +271,7 @@ func (s *side) run(ctx context.Context, a childArgs) (*childResult, error) {
 			return nil, fmt.Errorf("unexpected output from child: %q", sc.Text())
 		}
 	}
-	if want := len(a.files) * a.rounds; len(res.times) != want {
+	if want := a.jobs(); len(res.times) != want {
 		return nil, fmt.Errorf("child reported %d timings, want %d", len(res.times), want)
 	}
 	return res, nil

@@ -2,8 +2,9 @@
 // web side by side with their reference tools in one run, per megapixel:
 // HEIC and AVIF decoding against heif-convert and avifdec (libheif with
 // libde265, libavif with dav1d, native Debian builds), WebP and AVIF
-// encoding against cwebp and avifenc at equal settings, and the peak RSS
-// of `blobimage put` of a 12 MP HEIC. Each of blobimage's codecs is
+// encoding against cwebp and avifenc at equal settings, the same four
+// through libvips in the same run, and the peak RSS of `blobimage put` of
+// a 12 MP HEIC. Each of blobimage's codecs is
 // measured with each engine available ("wasm": the WebAssembly builds run
 // by wazero, the pure-Go default; "system": the system library through
 // purego, where it loads).
@@ -18,6 +19,19 @@
 // input and writes a Y4M or WebP file; process start-up is a few ms)
 // except cwebp's, which is its own "Time to encode picture" (it must
 // decode a PNG first). Medians over -rounds; ratios are blobimage/tool.
+//
+// The libvips column comes from vips_formats.c, built at run time against
+// the system libvips (gcc, pkg-config, libvips-dev) and run as a child
+// process of its own; it times in-process, so start-up is excluded: HEIC
+// and AVIF through vips_heifload_buffer (libheif: libde265, and dav1d or
+// libaom for AV1) decoded to memory; WebP through vips_webpsave_buffer at
+// the same quality and method as cwebp; AVIF through vips_heifsave_buffer
+// with compression av1, encoder aom, the same quality and speed, 8 bits,
+// 4:2:0. Its CPU time is printed next to its wall time (the codecs may
+// use threads of their own). What the local libheif cannot do is printed
+// as not available, and without libvips-dev the column says why it is
+// missing. Ratios are blobimage/libvips.
+//
 // Timings are wall-clock: run it on a quiet machine.
 package main
 
@@ -93,11 +107,23 @@ func main() {
 	largeMP := mp(large)
 	smallMP := mp(small)
 
+	// The settings every side uses.
+	const webpQ, webpMethod, avifQ, avifSpeed = 75, 4, 63, 9
+
+	fmt.Println("libvips: building and running vips_formats.c...")
+	vips := runVips(ctx, dir, *rounds, heic, avif, smallPNG, webpQ, webpMethod, avifQ, avifSpeed)
+	vipsName := "libvips"
+	if vips.Skipped != "" {
+		fmt.Println("libvips column skipped:", vips.Skipped)
+	} else {
+		vipsName = "libvips " + vips.Version
+	}
+
 	fmt.Printf("\n%d rounds, medians; 2 cores unless the machine says otherwise (GOMAXPROCS %d)\n\n", *rounds, runtime.GOMAXPROCS(0))
-	fmt.Println("| measurement | blobimage, engine | ms/MP | tool | ms/MP | ratio |")
-	fmt.Println("|---|---|---:|---|---:|---:|")
-	row := func(what, ours string, ourMS float64, tool string, toolMS float64) {
-		fmt.Printf("| %s | %s | %.0f | %s | %.0f | %.2f× |\n", what, ours, ourMS, tool, toolMS, ourMS/toolMS)
+	fmt.Printf("| measurement | blobimage, engine | ms/MP | tool | ms/MP | ratio | %s ms/MP (CPU) | blobimage / libvips |\n", vipsName)
+	fmt.Println("|---|---|---:|---|---:|---:|---:|---:|")
+	row := func(what, ours string, ourMS float64, tool string, toolMS float64, v vipsResult, mp float64) {
+		fmt.Printf("| %s | %s | %.0f | %s | %.0f | %.2f× | %s |\n", what, ours, ourMS, tool, toolMS, ourMS/toolMS, vipsCells(ourMS, v, mp))
 	}
 
 	// Decoding.
@@ -114,10 +140,14 @@ func main() {
 			what, tool string
 			data       []byte
 			toolMS     float64
-		}{{"decode 12 MP HEIC", "heif-convert", heicData, heifConvert}, {"decode 12 MP AVIF", "avifdec -j 1", avifData, avifdec}} {
+			vips       vipsResult
+		}{
+			{"decode 12 MP HEIC", "heif-convert", heicData, heifConvert, vips.result(vipsHEICDecode)},
+			{"decode 12 MP AVIF", "avifdec -j 1", avifData, avifdec, vips.result(vipsAVIFDecode)},
+		} {
 			lim := codecs.Limits{DecodeTimeout: codecs.Duration(10 * time.Minute)}
 			if _, _, err := codecs.Decode(ctx, c.data, lim); err != nil {
-				fmt.Printf("| %s | %s | – | %s | %.0f | (%v) |\n", c.what, engine, c.tool, c.toolMS, err)
+				fmt.Printf("| %s | %s | – | %s | %.0f | (%v) | %s |\n", c.what, engine, c.tool, c.toolMS, err, vipsCells(0, c.vips, largeMP))
 				continue
 			}
 			ms := median(*rounds, func() time.Duration {
@@ -127,7 +157,7 @@ func main() {
 					}
 				})
 			}) / largeMP
-			row(c.what, engine, ms, c.tool, c.toolMS)
+			row(c.what, engine, ms, c.tool, c.toolMS, c.vips, largeMP)
 		}
 	}
 
@@ -146,9 +176,10 @@ func main() {
 			f          codecs.Format
 			o          codecs.EncodeOptions
 			toolMS     float64
+			vips       vipsResult
 		}{
-			{"encode 1 MP WebP q75 m4", "cwebp -q 75 -m 4", codecs.WebP, codecs.EncodeOptions{Quality: 75}, cwebp},
-			{"encode 1 MP AVIF q63 speed 9", "avifenc -s 9 cq-level 23", codecs.AVIF, codecs.EncodeOptions{Quality: 63, Speed: 9}, avifenc},
+			{"encode 1 MP WebP q75 m4", "cwebp -q 75 -m 4", codecs.WebP, codecs.EncodeOptions{Quality: webpQ}, cwebp, vips.result(vipsWebPEncode)},
+			{"encode 1 MP AVIF q63 speed 9", "avifenc -s 9 cq-level 23", codecs.AVIF, codecs.EncodeOptions{Quality: avifQ, Speed: avifSpeed}, avifenc, vips.result(vipsAVIFEncode)},
 		} {
 			var buf bytes.Buffer
 			ms := median(*rounds, func() time.Duration {
@@ -159,10 +190,14 @@ func main() {
 					}
 				})
 			}) / smallMP
-			row(c.what, engine, ms, c.tool, c.toolMS)
+			row(c.what, engine, ms, c.tool, c.toolMS, c.vips, smallMP)
 		}
 	}
 	os.Unsetenv(engineEnv)
+	if vips.Skipped == "" {
+		fmt.Printf("\n%s: in-process times of vips_formats.c (no process start-up), wall ms/MP with the CPU ms/MP of all its threads in brackets; HEIC/AVIF decoded by libheif to 8-bit RGB in memory; WebP Q%d effort %d; AVIF compression av1, encoder aom, Q%d, effort %d (speed %d), 8-bit 4:2:0.\n",
+			vipsName, webpQ, webpMethod, avifQ, 9-avifSpeed, avifSpeed)
+	}
 
 	// Peak RSS of the CLI putting the 12 MP HEIC, per engine.
 	bin := filepath.Join(dir, "blobimage")
@@ -182,6 +217,24 @@ func main() {
 		fmt.Printf("blobimage put of the 12 MP HEIC, engine %s: peak RSS %d MiB, %v (default config: small 400, medium 1000)\n",
 			engine, rss, time.Since(start).Round(time.Millisecond))
 	}
+}
+
+// vipsCells are the libvips cells of a row: its wall ms/MP (CPU ms/MP)
+// and ours over its wall, or why it is not available.
+func vipsCells(ourMS float64, v vipsResult, mp float64) string {
+	if v.Unavailable != "" || len(v.WallMS) == 0 {
+		why := v.Unavailable
+		if why == "" {
+			why = "no timings"
+		}
+		return "not available: " + strings.ReplaceAll(why, "|", "/") + " | –"
+	}
+	wall, cpu := v.wall()/mp, v.cpu()/mp
+	ratio := "–"
+	if ourMS > 0 {
+		ratio = fmt.Sprintf("%.2f×", ourMS/wall)
+	}
+	return fmt.Sprintf("%.0f (%.0f) | %s", wall, cpu, ratio)
 }
 
 func fit(img image.Image, w, h int) image.Image {
