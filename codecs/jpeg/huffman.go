@@ -1,6 +1,9 @@
 package jpeg
 
-import "io"
+import (
+	"encoding/binary"
+	"io"
+)
 
 // decLookBits is the number of bits the Huffman decoder looks up at once:
 // codes up to this long (nearly all of them in practice) take one table
@@ -243,6 +246,21 @@ func (br *decBitReader) overrun() bool {
 
 // refill tops the bit buffer up to more than 56 bits.
 func (br *decBitReader) refill() {
+	// Fast path: with 8 bytes of input buffered and none of them 0xFF (no
+	// stuffing, no marker), take all the whole bytes that fit at once.
+	// Entropy-coded data has a 0xFF about once in 256 bytes, so this
+	// path nearly always applies; otherwise the loop below goes byte by
+	// byte as before, with the same result.
+	if !br.stopped && br.n <= 56 && br.end-br.pos >= 8 {
+		w := binary.BigEndian.Uint64(br.buf[br.pos:])
+		if t := ^w; (t-0x0101010101010101)&^t&0x8080808080808080 == 0 {
+			nb := (64 - br.n) >> 3 // 1..8 whole bytes fit
+			br.acc |= w >> (64 - 8*nb) << (64 - br.n - 8*nb)
+			br.pos += int(nb)
+			br.n += 8 * nb
+			return
+		}
+	}
 	for br.n <= 56 {
 		if br.stopped {
 			br.n += 8
