@@ -1,11 +1,14 @@
 package jpeg
 
-import "io"
+import (
+	"encoding/binary"
+	"io"
+)
 
 // decLookBits is the number of bits the Huffman decoder looks up at once:
 // codes up to this long (nearly all of them in practice) take one table
 // read.
-const decLookBits = 9
+const decLookBits = 10
 
 // decHuffman is a Huffman decoding table (ITU T.81 C and F.2.2.3).
 type decHuffman struct {
@@ -20,13 +23,15 @@ type decHuffman struct {
 	vals    [256]uint8
 	// fastAC maps the next decLookBits bits to a whole AC coefficient, when
 	// its code and its magnitude bits fit in them: value<<16 | run<<8 |
-	// bits used; 0 otherwise.
-	fastAC [1 << decLookBits]int32
+	// bits used; 0 otherwise. Only AC tables have it (nil for DC tables,
+	// which would never use it), so the decoder's tables stay small.
+	fastAC *[1 << decLookBits]int32
 }
 
 // build derives the decoding tables from the number of codes of each
-// length (counts[l-1] for length l) and the symbols in code order (C.2).
-func (h *decHuffman) build(counts *[16]byte, vals []byte) error {
+// length (counts[l-1] for length l) and the symbols in code order (C.2);
+// fastAC too for an AC table (ac).
+func (h *decHuffman) build(counts *[16]byte, vals []byte, ac bool) error {
 	clear(h.lut[:])
 	copy(h.vals[:], vals)
 	code, k := int32(0), int32(0)
@@ -53,6 +58,13 @@ func (h *decHuffman) build(counts *[16]byte, vals []byte) error {
 			k++
 		}
 		code <<= 1
+	}
+	if !ac {
+		h.defined = true
+		return nil
+	}
+	if h.fastAC == nil {
+		h.fastAC = new([1 << decLookBits]int32)
 	}
 	for i, e := range h.lut {
 		h.fastAC[i] = 0
@@ -86,7 +98,7 @@ func (d *decoder) needHuffman(tc, id uint8) error {
 		return FormatError("uninitialized Huffman table")
 	}
 	spec := &encHuffSpecs[2*id+tc]
-	return h.build(&spec.counts, spec.symbols)
+	return h.build(&spec.counts, spec.symbols, tc == 1)
 }
 
 // processDHT reads Huffman tables (B.2.4.2).
@@ -126,7 +138,7 @@ func (d *decoder) processDHT(n int) error {
 		}
 		h := &d.huff[tc][th]
 		h.defined = false
-		if err := h.build(&counts, d.tmp[:total]); err != nil {
+		if err := h.build(&counts, d.tmp[:total], tc == 1); err != nil {
 			return err
 		}
 	}
@@ -243,6 +255,21 @@ func (br *decBitReader) overrun() bool {
 
 // refill tops the bit buffer up to more than 56 bits.
 func (br *decBitReader) refill() {
+	// Fast path: with 8 bytes of input buffered and none of them 0xFF (no
+	// stuffing, no marker), take all the whole bytes that fit at once.
+	// Entropy-coded data has a 0xFF about once in 256 bytes, so this
+	// path nearly always applies; otherwise the loop below goes byte by
+	// byte as before, with the same result.
+	if !br.stopped && br.n <= 56 && br.end-br.pos >= 8 {
+		w := binary.BigEndian.Uint64(br.buf[br.pos:])
+		if t := ^w; (t-0x0101010101010101)&^t&0x8080808080808080 == 0 {
+			nb := (64 - br.n) >> 3 // 1..8 whole bytes fit
+			br.acc |= w >> (64 - 8*nb) << (64 - br.n - 8*nb)
+			br.pos += int(nb)
+			br.n += 8 * nb
+			return
+		}
+	}
 	for br.n <= 56 {
 		if br.stopped {
 			br.n += 8
