@@ -111,7 +111,11 @@ func testDelivery(t *testing.T, e engine) {
 		}
 	}
 	var files []string
-	for i := range 12 {
+	// 4 jobs before any worker, then 16 for the two workers to share:
+	// engines whose receivers fetch ahead without a bound (SQS, Pub/Sub)
+	// split a few jobs unevenly (1 of 11 seen), so enough are sent that
+	// one worker taking all of them would mean the queue is not shared.
+	for i := range 20 {
 		// Big enough that a job takes a while, so two workers overlap.
 		p := filepath.Join(dir, fmt.Sprintf("img%02d.jpg", i))
 		writeFile(t, p, string(testimage.JPEG(testimage.Pattern(1600+i, 1200), 90)))
