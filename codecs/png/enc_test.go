@@ -106,26 +106,7 @@ func filterRow(ft byte, row, prev []byte, bpp int) []byte {
 		case ftAverage:
 			pred = (a + b) / 2
 		case ftPaeth:
-			// The predictor as §9.4 writes it.
-			pv := a + b - c
-			pa, pb, pc := pv-a, pv-b, pv-c
-			if pa < 0 {
-				pa = -pa
-			}
-			if pb < 0 {
-				pb = -pb
-			}
-			if pc < 0 {
-				pc = -pc
-			}
-			switch {
-			case pa <= pb && pa <= pc:
-				pred = a
-			case pb <= pc:
-				pred = b
-			default:
-				pred = c
-			}
+			pred = specPaeth(a, b, c)
 		}
 		out[1+i] = x - byte(pred)
 	}
