@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -549,14 +548,4 @@ func (a *Adopter) done(ev Event, out *blobimage.Outcome, err error) {
 	if a.Done != nil {
 		a.Done(ev, out, err)
 	}
-}
-
-// refusal names the kind of a permanent error, for logs.
-func refusal(err error) string {
-	for _, e := range []error{blobimage.ErrNotImage, blobimage.ErrUnsupportedFormat, blobimage.ErrCorrupt, blobimage.ErrTooLarge} {
-		if errors.Is(err, e) {
-			return e.Error()
-		}
-	}
-	return ""
 }

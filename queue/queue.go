@@ -169,9 +169,17 @@ func (w *Worker) done(job blobimage.Job, err error) {
 }
 
 // permanent reports whether err will come back on every retry.
-func permanent(err error) bool {
-	return errors.Is(err, blobimage.ErrNotImage) || errors.Is(err, blobimage.ErrUnsupportedFormat) ||
-		errors.Is(err, blobimage.ErrCorrupt) || errors.Is(err, blobimage.ErrTooLarge)
+func permanent(err error) bool { return refusal(err) != "" }
+
+// refusal names the kind of a permanent error (one that will come back on
+// every retry), for logs, or is "" for any other error.
+func refusal(err error) string {
+	for _, e := range []error{blobimage.ErrNotImage, blobimage.ErrUnsupportedFormat, blobimage.ErrCorrupt, blobimage.ErrTooLarge} {
+		if errors.Is(err, e) {
+			return e.Error()
+		}
+	}
+	return ""
 }
 
 // nack negatively acknowledges msg if its engine can (else it comes back

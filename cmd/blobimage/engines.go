@@ -40,7 +40,7 @@ type (
 )
 
 // openTopic opens the topic at rawURL. For rabbit://NAME it first declares
-// what a bare broker lacks (see declareRabbit) and marks every message
+// what a bare broker lacks (see rabbitDeclare) and marks every message
 // persistent, so jobs outlive a broker restart like the durable queue
 // holding them.
 func openTopic(ctx context.Context, rawURL string) (*openedTopic, error) {
