@@ -9,8 +9,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/blob/memblob"
@@ -19,6 +17,7 @@ import (
 	"github.com/blobimage/blobimage/blobimage"
 	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/imagehttp"
+	"github.com/blobimage/blobimage/internal/s3test"
 	"github.com/blobimage/blobimage/internal/testimage"
 	"github.com/blobimage/blobimage/variants"
 )
@@ -71,27 +70,7 @@ func fileStore(t testing.TB, cfg config) (*blobimage.Store, *blob.Bucket) {
 // opened through s3blob's URL as an application opens real S3.
 func s3Store(t testing.TB, cfg config) (*blobimage.Store, *blob.Bucket) {
 	t.Helper()
-	// The AWS SDK must neither look for instance credentials nor find
-	// real ones: gofakes3 accepts any signature.
-	for k, v := range map[string]string{"AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": "blobimage-test",
-		"AWS_SECRET_ACCESS_KEY": "blobimage-test-secret", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
-		"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-		// gofakes3 sends the whole object's CRC32 with a ranged GET.
-		"AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required"} {
-		t.Setenv(k, v)
-	}
-	be := s3mem.New()
-	srv := httptest.NewServer(gofakes3.New(be).Server())
-	t.Cleanup(srv.Close)
-	if err := be.CreateBucket("renditions"); err != nil {
-		t.Fatal(err)
-	}
-	inner, err := blob.OpenBucket(context.Background(),
-		"s3://renditions?endpoint="+srv.URL+"&use_path_style=true&region=us-east-1&disable_https=true")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = inner.Close() })
+	inner := s3test.Start(t).Open(t, "renditions")
 	s, err := blobimage.Wrap(inner, &cfg.Config, &cfg.Options)
 	if err != nil {
 		t.Fatal(err)

@@ -12,11 +12,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"gocloud.dev/blob"
 
 	"github.com/blobimage/blobimage/blobimage"
+	"github.com/blobimage/blobimage/internal/s3test"
 )
 
 // sendJSON posts v as JSON to url with the credentials (when user is not
@@ -251,18 +250,8 @@ func TestServeDirectGuard(t *testing.T) {
 // which cannot sign, the page keeps the form post and no script.
 func TestServeDirectS3(t *testing.T) {
 	t.Setenv("BLOBIMAGE_CONFIG", "")
-	for k, v := range map[string]string{"AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": "blobimage-test",
-		"AWS_SECRET_ACCESS_KEY": "blobimage-test-secret", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
-		"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"} {
-		t.Setenv(k, v)
-	}
-	be := s3mem.New()
-	srv := httptest.NewServer(gofakes3.New(be).Server())
-	t.Cleanup(srv.Close)
-	if err := be.CreateBucket("direct"); err != nil {
-		t.Fatal(err)
-	}
-	s := openTestStore(t, "s3://direct?endpoint="+srv.URL+"&use_path_style=true&region=us-east-1&disable_https=true", "")
+	srv := s3test.Start(t)
+	s := openTestStore(t, srv.BucketURL(t, "direct"), "")
 	h := serveHandler(s, serveOptions{})
 	rec := serveReq(t, h, "GET", "/", nil, "")
 	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' "+srv.URL) {
