@@ -32,9 +32,10 @@
 //     matching "**", original {"mode":"keep","strip":"none"} or
 //     {"mode":"recompress","format":"jpeg","quality":85}, variants medium
 //     (fit 1000×1000) and small (fit 400×400), both format jpeg quality 85.
-//     Each photo is one Bucket.WriteAll to a fresh key (the object and its
-//     variants are deleted after the photo's clock stops, within the
-//     pass's wall time; on memblob that costs microseconds). Options.Concurrency is 1,
+//     Each photo is one Store.Put to a fresh key, as blobimage put and
+//     imagehttp's Uploader store uploads (the object and its variants are
+//     deleted after the photo's clock stops, within the pass's wall time;
+//     on memblob that costs microseconds). Options.Concurrency is 1,
 //     so a photo's variants are made one after the other and parallelism
 //     comes from the workers, photo by photo, as for the peers; GOMAXPROCS
 //     is set to the number of workers. Outputs for the quality check are

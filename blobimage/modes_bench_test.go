@@ -1,6 +1,7 @@
 package blobimage_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -60,7 +61,7 @@ func BenchmarkModes(b *testing.B) {
 			for b.Loop() {
 				for i, data := range photos {
 					key := "photos/" + strings.Repeat("p", 1+i%3) + fmt.Sprint(i)
-					if err := s.Bucket.WriteAll(ctx, key, data, nil); err != nil {
+					if _, err := s.Put(ctx, key, bytes.NewReader(data), nil); err != nil {
 						b.Fatal(err)
 					}
 				}
