@@ -61,6 +61,11 @@ type lzFixed struct {
 	n     int
 	start []int
 	w     []int32
+	// n16 and w16 are the weights again as int16, n16 (n rounded up to a
+	// multiple of 16, zeros after the n) for each output, for lzH2Vec;
+	// nil when it does not run (see lzVecGray).
+	n16 int
+	w16 []int16
 }
 
 // newLzFixed lays out k for a filter of the given lanes; src is the number
@@ -75,13 +80,62 @@ func newLzFixed(k *lzKernel, src, lanes int) *lzFixed {
 		p.start[x] = ps
 		copy(p.w[x*n+s-ps:], ws)
 	}
+	if lanes == 2 && lzVecGray {
+		p.n16 = (n + 15) / 16 * 16
+		p.w16 = make([]int16, pw*p.n16)
+		for x := range pw {
+			for t, w := range p.w[x*n : x*n+n] {
+				p.w16[x*p.n16+t] = int16(w) // |w| ≤ 1.29·lzOneHi < 2^15
+			}
+		}
+	}
 	return p
 }
 
 // lzH2 filters the byte rows a and b horizontally into da and db, each
 // holding output columns 2i and 2i+1 in the low and high lanes of its
 // element i. p is scratch for the packed source, as long as a.
+//
+// With lzH2Vec (SIMD, see lzVecGray) the column pairs whose 16-tap
+// chunks stay inside the rows are filtered by it, the few at the right
+// edge one sample at a time (lzH2Tail); each gives the same bits as
+// lzH2Packed.
 func lzH2(da, db []uint64, a, b []byte, k *lzFixed, p []uint64) {
+	if k.w16 == nil {
+		lzH2Packed(da, db, a, b, k, p)
+		return
+	}
+	b = b[:len(a)]
+	pairs := len(k.start) / 2
+	safe := pairs
+	for safe > 0 && k.start[2*safe-1]+k.n16 > len(a) {
+		safe--
+	}
+	if safe > 0 {
+		lzH2Vec(da[:safe], db[:safe], a, b, k.w16[:2*safe*k.n16], k.start[:2*safe], k.n16)
+	}
+	lzH2Tail(da[:pairs], db[:pairs], a, b, k, safe)
+}
+
+// lzH2Tail computes the column pairs from i0 of lzH2 one sample at a
+// time, as lzH1 would.
+func lzH2Tail(da, db []uint64, a, b []byte, k *lzFixed, i0 int) {
+	n := k.n
+	for x := 2 * i0; x < 2*len(da); x++ {
+		s, w := k.start[x], k.w[x*n:x*n+n]
+		sa, sb := int32(lzHalfHi), int32(lzHalfHi)
+		for t, wt := range w {
+			sa += wt * int32(a[s+t])
+			sb += wt * int32(b[s+t])
+		}
+		sh := uint(x%2) * lz2Lane
+		da[x/2] = da[x/2]&^(0xffffffff<<sh) | uint64(lzClamp(sa))<<sh
+		db[x/2] = db[x/2]&^(0xffffffff<<sh) | uint64(lzClamp(sb))<<sh
+	}
+}
+
+// lzH2Packed is lzH2 in portable Go: two rows in the lanes of a uint64.
+func lzH2Packed(da, db []uint64, a, b []byte, k *lzFixed, p []uint64) {
 	p = p[:len(a)]
 	b = b[:len(a)]
 	x := 0

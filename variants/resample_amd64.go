@@ -1,0 +1,38 @@
+//go:build amd64 && !purego
+
+package variants
+
+import "golang.org/x/sys/cpu"
+
+// lzVecGray reports whether lzH2 runs lzH2Vec: on amd64 with AVX2 (Go
+// assembly; the purego build tag turns it off).
+var lzVecGray = cpu.X86.HasAVX2
+
+// lzH2Vec filters the rows a and b (of equal length) horizontally, one
+// column pair at a time, into da and db as lzH2 does: output x has the
+// n16 int16 weights w[x*n16:] and starts at a[start[x]], and each
+// start[x]+n16 must be at most len(a). Each sample is the exact integer
+// sum of its taps, rounded and clamped as lzClamp does: the int32 sums
+// cannot overflow, a kernel's weights summing to lzOneHi in absolute
+// value less than 2·lzOneHi (TestLanczosKernel).
+func lzH2Vec(da, db []uint64, a, b []byte, w []int16, start []int, n16 int) {
+	if len(da) == 0 {
+		return
+	}
+	_ = db[len(da)-1]
+	_ = w[2*len(da)*n16-1]
+	_ = start[2*len(da)-1]
+	_ = b[len(a)-1]
+	for _, s := range start[:2*len(da)] {
+		if s < 0 || s+n16 > len(a) {
+			panic("variants: lzH2Vec would read past its rows")
+		}
+	}
+	lzH2Asm(&da[0], &db[0], &a[0], &b[0], &w[0], &start[0], len(da), n16)
+}
+
+// lzH2Asm is lzH2Vec's loop in AVX2 (resample_amd64.s); lzH2Vec checks
+// its bounds.
+//
+//go:noescape
+func lzH2Asm(da, db *uint64, a, b *byte, w *int16, start *int, pairs, n16 int)
