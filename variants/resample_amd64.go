@@ -4,9 +4,9 @@ package variants
 
 import "golang.org/x/sys/cpu"
 
-// lzVecGray reports whether lzH2 runs lzH2Vec: on amd64 with AVX2 (Go
-// assembly; the purego build tag turns it off).
-var lzVecGray = cpu.X86.HasAVX2
+// lzVec reports whether lzH2 and lzH3 run lzH2Vec and lzH3Vec: on amd64
+// with AVX2 and BMI2 (Go assembly; the purego build tag turns it off).
+var lzVec = cpu.X86.HasAVX2 && cpu.X86.HasBMI2
 
 // lzH2Vec filters the rows a and b (of equal length) horizontally, one
 // column pair at a time, into da and db as lzH2 does: output x has the
@@ -36,3 +36,29 @@ func lzH2Vec(da, db []uint64, a, b []byte, w []int16, start []int, n16 int) {
 //
 //go:noescape
 func lzH2Asm(da, db *uint64, a, b *byte, w *int16, start *int, pairs, n16 int)
+
+// lzH3Vec filters the rows a, b and c (of equal length) horizontally, one
+// column triple at a time, into d0, d1 and d2 as lzH3 does, each sample
+// rounded and clamped from its exact sum; the weights and starts are laid
+// out and bounded as for lzH2Vec.
+func lzH3Vec(d0, d1, d2 []uint64, a, b, c []byte, w []int16, start []int, n16 int) {
+	m := len(d0)
+	if m == 0 {
+		return
+	}
+	_, _ = d1[m-1], d2[m-1]
+	_ = w[3*m*n16-1]
+	_, _ = b[len(a)-1], c[len(a)-1]
+	for _, s := range start[:3*m] {
+		if s < 0 || s+n16 > len(a) {
+			panic("variants: lzH3Vec would read past its rows")
+		}
+	}
+	lzH3Asm(&d0[0], &d1[0], &d2[0], &a[0], &b[0], &c[0], &w[0], &start[0], m, n16)
+}
+
+// lzH3Asm is lzH3Vec's loop in AVX2 and BMI2 (resample_amd64.s); lzH3Vec
+// checks its bounds.
+//
+//go:noescape
+func lzH3Asm(d0, d1, d2 *uint64, a, b, c *byte, w *int16, start *int, triples, n16 int)

@@ -82,3 +82,132 @@ chunk:
 
 	VZEROUPPER
 	RET
+
+// func lzH3Asm(d0, d1, d2 *uint64, a, b, c *byte, w *int16, start *int, triples, n16 int)
+//
+// lzH2Asm's filter for three rows and column triples: nine sums a
+// triple, rounded (+2^11, >>12) and clamped as lzBits weights need, and
+// each row's three bytes spread into the 21-bit lanes of its uint64 by
+// PDEP.
+TEXT ·lzH3Asm(SB), NOSPLIT, $0-80
+	MOVQ a+24(FP), SI
+	MOVQ b+32(FP), R10
+	SUBQ SI, R10              // b - a
+	MOVQ c+40(FP), R11
+	SUBQ SI, R11              // c - a
+	MOVQ w+48(FP), R12        // weights of the current triple
+	MOVQ start+56(FP), R13
+	MOVQ n16+72(FP), R8
+	SHLQ $1, R8               // bytes of one output's weights
+	XORQ CX, CX               // triple index
+	MOVL $2048, AX            // lzHalf
+	MOVD AX, X14
+	VPBROADCASTD X14, X14
+
+triple:
+	MOVQ 0(R13), AX
+	ADDQ SI, AX               // a + start[x]
+	MOVQ 8(R13), BX
+	ADDQ SI, BX               // a + start[x+1]
+	MOVQ 16(R13), DX
+	ADDQ SI, DX               // a + start[x+2]
+	MOVQ R12, DI              // weights of x, x+1 at (DI)(R8*1), x+2 at (DI)(R8*2)
+	MOVQ R8, R9
+	SHRQ $5, R9               // chunks of 16 taps
+	VPXOR Y0, Y0, Y0          // a(x)
+	VPXOR Y1, Y1, Y1          // a(x+1)
+	VPXOR Y2, Y2, Y2          // a(x+2)
+	VPXOR Y3, Y3, Y3          // b(x)
+	VPXOR Y4, Y4, Y4          // b(x+1)
+	VPXOR Y5, Y5, Y5          // b(x+2)
+	VPXOR Y6, Y6, Y6          // c(x)
+	VPXOR Y7, Y7, Y7          // c(x+1)
+	VPXOR Y8, Y8, Y8          // c(x+2)
+
+chunk3:
+	VMOVDQU (DI), Y9
+	VMOVDQU (DI)(R8*1), Y10
+	VMOVDQU (DI)(R8*2), Y11
+	VPMOVZXBW (AX), Y12
+	VPMADDWD Y9, Y12, Y12
+	VPADDD Y12, Y0, Y0
+	VPMOVZXBW (AX)(R10*1), Y12
+	VPMADDWD Y9, Y12, Y12
+	VPADDD Y12, Y3, Y3
+	VPMOVZXBW (AX)(R11*1), Y12
+	VPMADDWD Y9, Y12, Y12
+	VPADDD Y12, Y6, Y6
+	VPMOVZXBW (BX), Y12
+	VPMADDWD Y10, Y12, Y12
+	VPADDD Y12, Y1, Y1
+	VPMOVZXBW (BX)(R10*1), Y12
+	VPMADDWD Y10, Y12, Y12
+	VPADDD Y12, Y4, Y4
+	VPMOVZXBW (BX)(R11*1), Y12
+	VPMADDWD Y10, Y12, Y12
+	VPADDD Y12, Y7, Y7
+	VPMOVZXBW (DX), Y12
+	VPMADDWD Y11, Y12, Y12
+	VPADDD Y12, Y2, Y2
+	VPMOVZXBW (DX)(R10*1), Y12
+	VPMADDWD Y11, Y12, Y12
+	VPADDD Y12, Y5, Y5
+	VPMOVZXBW (DX)(R11*1), Y12
+	VPMADDWD Y11, Y12, Y12
+	VPADDD Y12, Y8, Y8
+	ADDQ $16, AX
+	ADDQ $16, BX
+	ADDQ $16, DX
+	ADDQ $32, DI
+	DECQ R9
+	JNZ chunk3
+
+	VPHADDD Y1, Y0, Y0        // a(x) a(x) a(x+1) a(x+1) in each 128-bit half
+	VPHADDD Y3, Y2, Y2        // a(x+2) a(x+2) b(x) b(x)
+	VPHADDD Y5, Y4, Y4        // b(x+1) b(x+1) b(x+2) b(x+2)
+	VPHADDD Y7, Y6, Y6        // c(x) c(x) c(x+1) c(x+1)
+	VPHADDD Y8, Y8, Y8        // c(x+2) c(x+2) c(x+2) c(x+2)
+	VPHADDD Y2, Y0, Y0        // a(x) a(x+1) a(x+2) b(x)
+	VPHADDD Y6, Y4, Y4        // b(x+1) b(x+2) c(x) c(x+1)
+	VPHADDD Y8, Y8, Y8        // c(x+2) × 4
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VEXTRACTI128 $1, Y4, X5
+	VPADDD X5, X4, X4
+	VEXTRACTI128 $1, Y8, X9
+	VPADDD X9, X8, X8
+	VPADDD X14, X0, X0
+	VPADDD X14, X4, X4
+	VPADDD X14, X8, X8
+	VPSRAD $12, X0, X0
+	VPSRAD $12, X4, X4
+	VPSRAD $12, X8, X8
+	VPACKSSDW X4, X0, X0      // a(x) a(x+1) a(x+2) b(x) b(x+1) b(x+2) c(x) c(x+1)
+	VPACKSSDW X8, X8, X8
+	VPACKUSWB X8, X0, X0      // the same as bytes, then c(x+2)
+	VMOVQ X0, AX
+	VPEXTRB $8, X0, BX
+	MOVQ $0x0003fc001fe000ff, R9 // a byte at the bottom of each 21-bit lane
+	PDEPQ R9, AX, DX
+	MOVQ d0+0(FP), DI
+	MOVQ DX, (DI)(CX*8)
+	SHRQ $24, AX
+	PDEPQ R9, AX, DX
+	MOVQ d1+8(FP), DI
+	MOVQ DX, (DI)(CX*8)
+	SHRQ $24, AX
+	SHLQ $16, BX
+	ORQ BX, AX
+	PDEPQ R9, AX, DX
+	MOVQ d2+16(FP), DI
+	MOVQ DX, (DI)(CX*8)
+
+	ADDQ $24, R13
+	LEAQ (R12)(R8*2), R12     // the next triple's weights
+	ADDQ R8, R12
+	INCQ CX
+	CMPQ CX, triples+64(FP)
+	JLT triple
+
+	VZEROUPPER
+	RET

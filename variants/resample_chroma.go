@@ -40,7 +40,49 @@ func lzBand3(j *lzJob, y0, y1 int) {
 // lzH3 filters the byte rows in horizontally into dst, each holding
 // output columns 3i, 3i+1 and 3i+2 in the lanes of its element i. p is
 // scratch for the packed source, as long as the rows.
+//
+// With lzH3Vec (SIMD, see lzVec) the column triples whose 16-tap chunks
+// stay inside the rows are filtered by it, the few at the right edge one
+// sample at a time (lzH3Tail); each gives the same bits as lzH3Packed.
 func lzH3(dst [3][]uint64, in [3][]byte, k *lzFixed, p []uint64) {
+	if k.w16 == nil {
+		lzH3Packed(dst, in, k, p)
+		return
+	}
+	a := in[0]
+	b, c := in[1][:len(a)], in[2][:len(a)]
+	m := len(k.start) / 3
+	safe := m
+	for safe > 0 && k.start[3*safe-1]+k.n16 > len(a) {
+		safe--
+	}
+	if safe > 0 {
+		lzH3Vec(dst[0][:safe], dst[1][:safe], dst[2][:safe], a, b, c, k.w16[:3*safe*k.n16], k.start[:3*safe], k.n16)
+	}
+	lzH3Tail(dst, [3][]byte{a, b, c}, k, safe, m)
+}
+
+// lzH3Tail computes the column triples i0..m-1 of lzH3 one sample at a
+// time.
+func lzH3Tail(dst [3][]uint64, in [3][]byte, k *lzFixed, i0, m int) {
+	n := k.n
+	for x := 3 * i0; x < 3*m; x++ {
+		s, w := k.start[x], k.w[x*n:x*n+n]
+		sh := uint(x%3) * lzLane
+		for r, row := range in {
+			v := int32(lzHalf)
+			for t, wt := range w {
+				v += wt * int32(row[s+t])
+			}
+			b := uint64(min(max(v>>lzBits, 0), 255))
+			dst[r][x/3] = dst[r][x/3]&^(lzMask<<sh) | b<<sh
+		}
+	}
+}
+
+// lzH3Packed is lzH3 in portable Go: three rows in the lanes of a
+// uint64.
+func lzH3Packed(dst [3][]uint64, in [3][]byte, k *lzFixed, p []uint64) {
 	a := in[0]
 	p = p[:len(a)]
 	b, c := in[1][:len(a)], in[2][:len(a)]

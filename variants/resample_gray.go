@@ -62,8 +62,8 @@ type lzFixed struct {
 	start []int
 	w     []int32
 	// n16 and w16 are the weights again as int16, n16 (n rounded up to a
-	// multiple of 16, zeros after the n) for each output, for lzH2Vec;
-	// nil when it does not run (see lzVecGray).
+	// multiple of 16, zeros after the n) for each output, for lzH2Vec and
+	// lzH3Vec; nil when they do not run (see lzVec).
 	n16 int
 	w16 []int16
 }
@@ -80,12 +80,12 @@ func newLzFixed(k *lzKernel, src, lanes int) *lzFixed {
 		p.start[x] = ps
 		copy(p.w[x*n+s-ps:], ws)
 	}
-	if lanes == 2 && lzVecGray {
+	if lzVec {
 		p.n16 = (n + 15) / 16 * 16
 		p.w16 = make([]int16, pw*p.n16)
 		for x := range pw {
 			for t, w := range p.w[x*n : x*n+n] {
-				p.w16[x*p.n16+t] = int16(w) // |w| ≤ 1.29·lzOneHi < 2^15
+				p.w16[x*p.n16+t] = int16(w) // |w| < 1.3·lzOneHi < 2^15
 			}
 		}
 	}
@@ -96,7 +96,7 @@ func newLzFixed(k *lzKernel, src, lanes int) *lzFixed {
 // holding output columns 2i and 2i+1 in the low and high lanes of its
 // element i. p is scratch for the packed source, as long as a.
 //
-// With lzH2Vec (SIMD, see lzVecGray) the column pairs whose 16-tap
+// With lzH2Vec (SIMD, see lzVec) the column pairs whose 16-tap
 // chunks stay inside the rows are filtered by it, the few at the right
 // edge one sample at a time (lzH2Tail); each gives the same bits as
 // lzH2Packed.

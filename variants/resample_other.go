@@ -2,10 +2,16 @@
 
 package variants
 
-// lzVecGray reports whether lzH2 runs lzH2Vec: only on amd64.
-const lzVecGray = false
+// lzVec reports whether lzH2 and lzH3 run lzH2Vec and lzH3Vec: only on
+// amd64.
+const lzVec = false
 
-// lzH2Vec is never called without lzVecGray.
+// lzH2Vec is never called without lzVec.
 func lzH2Vec(da, db []uint64, a, b []byte, w []int16, start []int, n16 int) {
 	panic("variants: lzH2Vec without SIMD")
+}
+
+// lzH3Vec is never called without lzVec.
+func lzH3Vec(d0, d1, d2 []uint64, a, b, c []byte, w []int16, start []int, n16 int) {
+	panic("variants: lzH3Vec without SIMD")
 }
