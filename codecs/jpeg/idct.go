@@ -9,21 +9,8 @@ import "math"
 //	f(x) = ½ [ F(0)·cos(π/4) + Σ_{u=1..7} F(u)·cos((2x+1)uπ/16) ]
 //
 // and the 2-D transform applies it to the columns and then to the rows, so
-// a block whose only coefficient is F(0,0) has samples F(0,0)/8.
-//
-// decIDCT8 evaluates the bracket with an even/odd split: the even
-// coefficients form a 4-point transform e(x), the odd ones o(x), and
-// f(x) = e(x)+o(x), f(7-x) = e(x)-o(x). The odd part
-//
-//	o(0) = c1·F1 + c3·F3 + c5·F5 + c7·F7
-//	o(1) = c3·F1 - c7·F3 - c1·F5 - c5·F7
-//	o(2) = c5·F1 - c1·F3 + c7·F5 + c3·F7
-//	o(3) = c7·F1 - c5·F3 + c3·F5 - c1·F7      (ck = cos(kπ/16))
-//
-// shares the product c3·(F1+F3+F5+F7) and the four products of pair sums
-// (F1+F7), (F3+F5), (F3+F7), (F1+F5), which leaves 9 multiplications
-// instead of 16; the constants decOddA..decOddI below follow from matching
-// the coefficients of each Fk.
+// a block whose only coefficient is F(0,0) has samples F(0,0)/8. The
+// full-size transform (decIDCT8) is libjpeg's integer one; see below.
 //
 // The reduced transforms evaluate the same continuous interpolation, using
 // only the k×k lowest frequencies, at the centres of the n×n pixel groups
@@ -38,7 +25,7 @@ import "math"
 // the k×k low frequencies describe. a(u)·a(v) and the quantiser are folded
 // into the dequantisation table (decDequant).
 
-// Fixed-point constants of the 8-point transform, scaled by 2^decCB.
+// Fixed-point constants of the reduced transforms, scaled by 2^decCB.
 const (
 	decCB = 15
 
@@ -46,20 +33,6 @@ const (
 	decC6    = 12540 // cos(6π/16)
 	decC2mC6 = 17734 // cos(2π/16) - cos(6π/16)
 	decC2pC6 = 42813 // cos(2π/16) + cos(6π/16)
-	decC3    = 27246 // cos(3π/16)
-	decOddA  = 6919  //  -c1 + c3 + c5 - c7
-	decOddB  = 47572 //   c1 + c3 - c5 + c7
-	decOddC  = 71196 //   c1 + c3 + c5 - c7
-	decOddD  = 34786 //   c1 + c3 - c5 - c7
-	decOddE  = 20853 //   c3 - c7
-	decOddG  = 59384 //   c1 + c3
-	decOddH  = 45451 //   c3 + c5
-	decOddI  = 9041  //   c3 - c5
-
-	// decShift8 takes the row pass output (scale 2^(2·decCB), and the
-	// factor ¼ of the two halves) to samples.
-	decShift8 = 2*decCB + 2
-	decBias8  = 1<<(decShift8-1) + 128<<decShift8
 )
 
 // decRedBits is the fixed-point scale of the reduced transforms'
@@ -145,72 +118,109 @@ func decFillDC(c, dq int32, k int, dst []byte, stride int) {
 	}
 }
 
+// The full-size 8×8 transform is the integer one of the IJG's libjpeg
+// ("islow", the Loeffler-Ligtenberg-Moschytz factorisation with 13-bit
+// constants and two extra bits kept between the passes), so that a
+// full-size decode gives djpeg's samples to the bit (TestDecodeGrayDjpeg).
+// Every intermediate fits in int32 for coefficients of valid 8-bit data;
+// what corrupt data makes of them wraps, as in libjpeg, and is clamped.
+const (
+	decIslowBits = 13 // fraction bits of the constants
+	decIslowPass = 2  // extra bits kept between the passes
+
+	decK0298 = 2446  // 0.298631336
+	decK0390 = 3196  // 0.390180644
+	decK0541 = 4433  // 0.541196100
+	decK0765 = 6270  // 0.765366865
+	decK0899 = 7373  // 0.899976223
+	decK1175 = 9633  // 1.175875602
+	decK1501 = 12299 // 1.501321110
+	decK1847 = 15137 // 1.847759065
+	decK1961 = 16069 // 1.961570560
+	decK2053 = 16819 // 2.053119869
+	decK2562 = 20995 // 2.562915447
+	decK3072 = 25172 // 3.072711026
+
+	// decShift1 and decShift2 descale the column and the row pass.
+	decShift1 = decIslowBits - decIslowPass
+	decShift2 = decIslowBits + decIslowPass + 3
+	// decRound2 rounds the row pass and adds the level shift.
+	decRound2 = 1<<(decShift2-1) + 128<<decShift2
+)
+
 // decIDCT8 computes the 8×8 inverse DCT of the coefficients in (natural
-// order) times dq and writes the level-shifted, clamped samples to dst.
+// order) times dq and writes the level-shifted, clamped samples to dst:
+// with SIMD where the machine has it (decIDCT8Vec), else decIDCT8Go, to
+// the same bits.
 func decIDCT8(in, dq *[64]int32, dst []byte, stride int) {
-	var ws [64]int
+	if decVec {
+		decIDCT8Vec(in, dq, dst, stride)
+		return
+	}
+	decIDCT8Go(in, dq, dst, stride)
+}
+
+// decIDCT8Go is decIDCT8 in portable Go.
+func decIDCT8Go(in, dq *[64]int32, dst []byte, stride int) {
+	var ws [64]int32
 	for c := 0; c < 8; c++ {
 		if in[8+c]|in[16+c]|in[24+c]|in[32+c]|in[40+c]|in[48+c]|in[56+c] == 0 {
-			v := int(in[c]) * int(dq[c]) * decC4
+			// What the transform gives for a lone DC term.
+			v := in[c] * dq[c] << decIslowPass
 			ws[c], ws[8+c], ws[16+c], ws[24+c] = v, v, v, v
 			ws[32+c], ws[40+c], ws[48+c], ws[56+c] = v, v, v, v
 			continue
 		}
-		f0 := int(in[c]) * int(dq[c])
-		f1 := int(in[8+c]) * int(dq[8+c])
-		f2 := int(in[16+c]) * int(dq[16+c])
-		f3 := int(in[24+c]) * int(dq[24+c])
-		f4 := int(in[32+c]) * int(dq[32+c])
-		f5 := int(in[40+c]) * int(dq[40+c])
-		f6 := int(in[48+c]) * int(dq[48+c])
-		f7 := int(in[56+c]) * int(dq[56+c])
-		x0, x1, x2, x3, x4, x5, x6, x7 := decIDCT1D(f0, f1, f2, f3, f4, f5, f6, f7)
-		ws[c], ws[8+c], ws[16+c], ws[24+c] = x0, x1, x2, x3
-		ws[32+c], ws[40+c], ws[48+c], ws[56+c] = x4, x5, x6, x7
+		x0, x1, x2, x3, x4, x5, x6, x7 := decIslow1D(
+			in[c]*dq[c], in[8+c]*dq[8+c], in[16+c]*dq[16+c], in[24+c]*dq[24+c],
+			in[32+c]*dq[32+c], in[40+c]*dq[40+c], in[48+c]*dq[48+c], in[56+c]*dq[56+c])
+		const r = 1 << (decShift1 - 1)
+		ws[c], ws[8+c] = (x0+r)>>decShift1, (x1+r)>>decShift1
+		ws[16+c], ws[24+c] = (x2+r)>>decShift1, (x3+r)>>decShift1
+		ws[32+c], ws[40+c] = (x4+r)>>decShift1, (x5+r)>>decShift1
+		ws[48+c], ws[56+c] = (x6+r)>>decShift1, (x7+r)>>decShift1
 	}
 	for r := 0; r < 8; r++ {
 		w := ws[r*8 : r*8+8 : r*8+8]
 		out := dst[r*stride : r*stride+8 : r*stride+8]
-		if w[1]|w[2]|w[3]|w[4]|w[5]|w[6]|w[7] == 0 {
-			v := decClamp((w[0]*decC4 + decBias8) >> decShift8)
-			out[0], out[1], out[2], out[3] = v, v, v, v
-			out[4], out[5], out[6], out[7] = v, v, v, v
-			continue
-		}
-		x0, x1, x2, x3, x4, x5, x6, x7 := decIDCT1D(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])
-		out[0] = decClamp((x0 + decBias8) >> decShift8)
-		out[1] = decClamp((x1 + decBias8) >> decShift8)
-		out[2] = decClamp((x2 + decBias8) >> decShift8)
-		out[3] = decClamp((x3 + decBias8) >> decShift8)
-		out[4] = decClamp((x4 + decBias8) >> decShift8)
-		out[5] = decClamp((x5 + decBias8) >> decShift8)
-		out[6] = decClamp((x6 + decBias8) >> decShift8)
-		out[7] = decClamp((x7 + decBias8) >> decShift8)
+		x0, x1, x2, x3, x4, x5, x6, x7 := decIslow1D(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])
+		out[0] = decClamp(int((x0 + decRound2) >> decShift2))
+		out[1] = decClamp(int((x1 + decRound2) >> decShift2))
+		out[2] = decClamp(int((x2 + decRound2) >> decShift2))
+		out[3] = decClamp(int((x3 + decRound2) >> decShift2))
+		out[4] = decClamp(int((x4 + decRound2) >> decShift2))
+		out[5] = decClamp(int((x5 + decRound2) >> decShift2))
+		out[6] = decClamp(int((x6 + decRound2) >> decShift2))
+		out[7] = decClamp(int((x7 + decRound2) >> decShift2))
 	}
 }
 
-// decIDCT1D returns 2^decCB times the bracket of the 8-point inverse DCT
-// of f0..f7 at x = 0..7.
-func decIDCT1D(f0, f1, f2, f3, f4, f5, f6, f7 int) (x0, x1, x2, x3, x4, x5, x6, x7 int) {
+// decIslow1D returns 2^decIslowBits times the bracket of the 8-point
+// inverse DCT of f0..f7 at x = 0..7, by the even/odd factorisation of
+// islow: 12 multiplications.
+func decIslow1D(f0, f1, f2, f3, f4, f5, f6, f7 int32) (x0, x1, x2, x3, x4, x5, x6, x7 int32) {
 	// Even part.
-	z0 := (f0 + f4) * decC4
-	z1 := (f0 - f4) * decC4
-	r := (f2 + f6) * decC6
-	p := r + f2*decC2mC6 // c2·f2 + c6·f6
-	q := r - f6*decC2pC6 // c6·f2 - c2·f6
-	e0, e3 := z0+p, z0-p
-	e1, e2 := z1+q, z1-q
+	z1 := (f2 + f6) * decK0541
+	t2 := z1 - f6*decK1847
+	t3 := z1 + f2*decK0765
+	t0 := (f0 + f4) << decIslowBits
+	t1 := (f0 - f4) << decIslowBits
+	e0, e3 := t0+t3, t0-t3
+	e1, e2 := t1+t2, t1-t2
+
 	// Odd part.
-	z5 := (f1 + f3 + f5 + f7) * decC3
-	s17 := -(f1 + f7) * decOddE
-	s35 := -(f3 + f5) * decOddG
-	s37 := z5 - (f3+f7)*decOddH
-	s15 := z5 - (f1+f5)*decOddI
-	o0 := f1*decOddD + s17 + s15
-	o1 := f3*decOddC + s35 + s37
-	o2 := f5*decOddB + s35 + s15
-	o3 := f7*decOddA + s17 + s37
-	return e0 + o0, e1 + o1, e2 + o2, e3 + o3, e3 - o3, e2 - o2, e1 - o1, e0 - o0
+	p1, p2, p3, p4 := f7+f1, f5+f3, f7+f3, f5+f1
+	z5 := (p3 + p4) * decK1175
+	p1 *= -decK0899
+	p2 *= -decK2562
+	p3 = p3*-decK1961 + z5
+	p4 = p4*-decK0390 + z5
+	o7 := f7*decK0298 + p1 + p3
+	o5 := f5*decK2053 + p2 + p4
+	o3 := f3*decK3072 + p2 + p3
+	o1 := f1*decK1501 + p1 + p4
+
+	return e0 + o1, e1 + o3, e2 + o5, e3 + o7, e3 - o7, e2 - o5, e1 - o3, e0 - o1
 }
 
 // decIDCT4 computes the 4×4 reduced inverse DCT (a 1/2 decode) of the
