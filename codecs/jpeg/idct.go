@@ -224,38 +224,61 @@ func decIslow1D(f0, f1, f2, f3, f4, f5, f6, f7 int32) (x0, x1, x2, x3, x4, x5, x
 }
 
 // decIDCT4 computes the 4×4 reduced inverse DCT (a 1/2 decode) of the
-// top-left 4×4 coefficients of in times dq (see decDequant).
+// top-left 4×4 coefficients of in times dq (see decDequant): with SIMD
+// where the machine has it (decIDCT4Vec), else decIDCT4Go, to the same
+// bits.
 func decIDCT4(in, dq *[64]int32, dst []byte, stride int) {
-	var ws [16]int
-	for c := 0; c < 4; c++ {
-		x0 := int(in[c]) * int(dq[c])
-		x1 := int(in[8+c]) * int(dq[8+c])
-		x2 := int(in[16+c]) * int(dq[16+c])
-		x3 := int(in[24+c]) * int(dq[24+c])
-		ws[c], ws[4+c], ws[8+c], ws[12+c] = decIDCT4x1(x0, x1, x2, x3)
+	if decVec {
+		decIDCT4Vec(in, dq, dst, stride)
+		return
 	}
-	const sh = decRedBits + 2*decCB + 2
-	const bias = 1<<(sh-1) + 128<<sh
+	decIDCT4Go(in, dq, dst, stride)
+}
+
+// The 4×4 transform's arithmetic is laid out for 64-bit SIMD lanes: the
+// dequantised coefficients and the sums that feed a multiplication are
+// int32 (as they are for valid data, below 2^25; corrupt data wraps), the
+// products and their sums int64, and the columns pass is rounded to int32
+// by decShift4a bits, at a scale where that rounding is 2^-16 of a level,
+// before the rows pass.
+const (
+	decShift4a = 13
+	decShift4b = decRedBits + 2*decCB + 2 - decShift4a
+	decRound4a = 1 << (decShift4a - 1)
+	decRound4b = 1<<(decShift4b-1) + 128<<decShift4b
+)
+
+// decIDCT4Go is decIDCT4 in portable Go.
+func decIDCT4Go(in, dq *[64]int32, dst []byte, stride int) {
+	var ws [16]int32
+	for c := 0; c < 4; c++ {
+		y0, y1, y2, y3 := decIDCT4x1(in[c]*dq[c], in[8+c]*dq[8+c], in[16+c]*dq[16+c], in[24+c]*dq[24+c])
+		ws[c] = int32((y0 + decRound4a) >> decShift4a)
+		ws[4+c] = int32((y1 + decRound4a) >> decShift4a)
+		ws[8+c] = int32((y2 + decRound4a) >> decShift4a)
+		ws[12+c] = int32((y3 + decRound4a) >> decShift4a)
+	}
 	for r := 0; r < 4; r++ {
 		w := ws[r*4 : r*4+4 : r*4+4]
 		out := dst[r*stride : r*stride+4 : r*stride+4]
 		y0, y1, y2, y3 := decIDCT4x1(w[0], w[1], w[2], w[3])
-		out[0] = decClamp((y0 + bias) >> sh)
-		out[1] = decClamp((y1 + bias) >> sh)
-		out[2] = decClamp((y2 + bias) >> sh)
-		out[3] = decClamp((y3 + bias) >> sh)
+		out[0] = decClamp(int((y0 + decRound4b) >> decShift4b))
+		out[1] = decClamp(int((y1 + decRound4b) >> decShift4b))
+		out[2] = decClamp(int((y2 + decRound4b) >> decShift4b))
+		out[3] = decClamp(int((y3 + decRound4b) >> decShift4b))
 	}
 }
 
 // decIDCT4x1 returns 2^decCB times the bracket of the 4-point reduced
 // transform: the angles (2i+1)uπ/8 make cos(π/8) = c2 and cos(3π/8) = c6
-// of the 8-point transform.
-func decIDCT4x1(x0, x1, x2, x3 int) (int, int, int, int) {
-	t0 := (x0 + x2) * decC4
-	t1 := (x0 - x2) * decC4
-	r := (x1 + x3) * decC6
-	o0 := r + x1*decC2mC6
-	o1 := r - x3*decC2pC6
+// of the 8-point transform. Sums feeding a multiplication stay int32 (see
+// decShift4a).
+func decIDCT4x1(x0, x1, x2, x3 int32) (int64, int64, int64, int64) {
+	t0 := int64(x0+x2) * decC4
+	t1 := int64(x0-x2) * decC4
+	r := int64(x1+x3) * decC6
+	o0 := r + int64(x1)*decC2mC6
+	o1 := r - int64(x3)*decC2pC6
 	return t0 + o0, t1 + o1, t1 - o1, t0 - o0
 }
 

@@ -4,8 +4,9 @@ package jpeg
 
 import "golang.org/x/sys/cpu"
 
-// decVec reports whether decIDCT8 runs decIDCT8Vec: on amd64 with AVX2 (Go
-// assembly; the purego build tag turns it off).
+// decVec reports whether decIDCT8 and decIDCT4 run decIDCT8Vec and
+// decIDCT4Vec: on amd64 with AVX2 (Go assembly; the purego build tag turns
+// it off).
 var decVec = cpu.X86.HasAVX2
 
 // decIDCT8Vec is decIDCT8Go in AVX2, to the same bits
@@ -20,3 +21,15 @@ func decIDCT8Vec(in, dq *[64]int32, dst []byte, stride int) {
 //
 //go:noescape
 func decIDCT8Asm(in, dq *[64]int32, dst *byte, stride int)
+
+// decIDCT4Vec is decIDCT4Go in AVX2, to the same bits (TestIDCT4Vec).
+func decIDCT4Vec(in, dq *[64]int32, dst []byte, stride int) {
+	_ = dst[3*stride+3]
+	decIDCT4Asm(in, dq, &dst[0], stride)
+}
+
+// decIDCT4Asm is decIDCT4Vec in AVX2 (idct_amd64.s); decIDCT4Vec checks
+// the bounds of dst.
+//
+//go:noescape
+func decIDCT4Asm(in, dq *[64]int32, dst *byte, stride int)

@@ -275,3 +275,137 @@ TEXT ·decIDCT8Asm(SB), NOSPLIT, $0-32
 	VPEXTRQ $1, X11, (DI)(DX*1)
 	VZEROUPPER
 	RET
+
+DATA idct4K<>+0(SB)/8, $0x5a82
+DATA idct4K<>+8(SB)/8, $0x5a82
+DATA idct4K<>+16(SB)/8, $0x5a82
+DATA idct4K<>+24(SB)/8, $0x5a82
+DATA idct4K<>+32(SB)/8, $0x30fc
+DATA idct4K<>+40(SB)/8, $0x30fc
+DATA idct4K<>+48(SB)/8, $0x30fc
+DATA idct4K<>+56(SB)/8, $0x30fc
+DATA idct4K<>+64(SB)/8, $0x4546
+DATA idct4K<>+72(SB)/8, $0x4546
+DATA idct4K<>+80(SB)/8, $0x4546
+DATA idct4K<>+88(SB)/8, $0x4546
+DATA idct4K<>+96(SB)/8, $0xa73d
+DATA idct4K<>+104(SB)/8, $0xa73d
+DATA idct4K<>+112(SB)/8, $0xa73d
+DATA idct4K<>+120(SB)/8, $0xa73d
+DATA idct4K<>+128(SB)/8, $0x1000000000001000
+DATA idct4K<>+136(SB)/8, $0x1000000000001000
+DATA idct4K<>+144(SB)/8, $0x1000000000001000
+DATA idct4K<>+152(SB)/8, $0x1000000000001000
+DATA idct4K<>+160(SB)/8, $0x1000004040000000
+DATA idct4K<>+168(SB)/8, $0x1000004040000000
+DATA idct4K<>+176(SB)/8, $0x1000004040000000
+DATA idct4K<>+184(SB)/8, $0x1000004040000000
+DATA idct4K<>+192(SB)/8, $0x20000000
+DATA idct4K<>+200(SB)/8, $0x20000000
+DATA idct4K<>+208(SB)/8, $0x20000000
+DATA idct4K<>+216(SB)/8, $0x20000000
+DATA idct4K<>+224(SB)/4, $0
+DATA idct4K<>+228(SB)/4, $2
+DATA idct4K<>+232(SB)/4, $4
+DATA idct4K<>+236(SB)/4, $6
+DATA idct4K<>+240(SB)/4, $0
+DATA idct4K<>+244(SB)/4, $2
+DATA idct4K<>+248(SB)/4, $4
+DATA idct4K<>+252(SB)/4, $6
+GLOBL idct4K<>(SB), RODATA|NOPTR, $256
+
+// IDCT4X1 is decIDCT4x1 over four lanes: X0..X3 hold inputs 0..3 as
+// int32, their sums stay int32, products and outputs are int64 in
+// 64-bit lanes. Y8..Y11 get outputs 0..3 plus round, shifted right
+// logically by shift (round carries 2^60 so that the shift is the
+// arithmetic one, see decIDCT4Asm). Y0..Y7 are clobbered.
+#define IDCT4X1(round, shift) \
+	VPADDD X2, X0, X4 \
+	VPSUBD X2, X0, X5 \
+	VPADDD X3, X1, X6 \
+	VPMOVSXDQ X4, Y4 \
+	VPMOVSXDQ X5, Y5 \
+	VPMOVSXDQ X6, Y6 \
+	VPMOVSXDQ X1, Y1 \
+	VPMOVSXDQ X3, Y3 \
+	VPMULDQ idct4K<>+0(SB), Y4, Y4 \
+	VPMULDQ idct4K<>+0(SB), Y5, Y5 \
+	VPMULDQ idct4K<>+32(SB), Y6, Y6 \
+	VPMULDQ idct4K<>+64(SB), Y1, Y1 \
+	VPADDQ Y1, Y6, Y1 \
+	VPMULDQ idct4K<>+96(SB), Y3, Y3 \
+	VPSUBQ Y3, Y6, Y3 \
+	VPADDQ Y1, Y4, Y8 \
+	VPSUBQ Y1, Y4, Y11 \
+	VPADDQ Y3, Y5, Y9 \
+	VPSUBQ Y3, Y5, Y10 \
+	VPADDQ round, Y8, Y8 \
+	VPADDQ round, Y9, Y9 \
+	VPADDQ round, Y10, Y10 \
+	VPADDQ round, Y11, Y11 \
+	VPSRLQ $shift, Y8, Y8 \
+	VPSRLQ $shift, Y9, Y9 \
+	VPSRLQ $shift, Y10, Y10 \
+	VPSRLQ $shift, Y11, Y11
+
+// LOW32 keeps the low 32 bits of each 64-bit lane of Y8..Y11 in the low
+// 128 bits (X8..X11); Y12 holds the VPERMD index.
+#define LOW32 \
+	VPERMD Y8, Y12, Y8 \
+	VPERMD Y9, Y12, Y9 \
+	VPERMD Y10, Y12, Y10 \
+	VPERMD Y11, Y12, Y11
+
+// TRANSPOSE4 transposes the 4×4 int32 matrix whose rows are X8..X11 into
+// X0..X3.
+#define TRANSPOSE4 \
+	VPUNPCKLDQ X9, X8, X4 \
+	VPUNPCKHDQ X9, X8, X5 \
+	VPUNPCKLDQ X11, X10, X6 \
+	VPUNPCKHDQ X11, X10, X7 \
+	VPUNPCKLQDQ X6, X4, X0 \
+	VPUNPCKHQDQ X6, X4, X1 \
+	VPUNPCKLQDQ X7, X5, X2 \
+	VPUNPCKHQDQ X7, X5, X3
+
+// func decIDCT4Asm(in, dq *[64]int32, dst *byte, stride int)
+//
+// decIDCT4Go in AVX2, four columns (then rows) in the 64-bit lanes of a
+// register. AVX2 has no 64-bit arithmetic shift: adding 2^60 first makes
+// every sum positive, so the logical shift gives the floor, and the
+// 2^60>>shift it leaves is subtracted (in the columns pass it lies above
+// the 32 bits kept).
+TEXT ·decIDCT4Asm(SB), NOSPLIT, $0-32
+	MOVQ in+0(FP), SI
+	MOVQ dq+8(FP), DX
+	MOVQ dst+16(FP), DI
+	MOVQ stride+24(FP), CX
+	VMOVDQU idct4K<>+224(SB), Y12
+	VMOVDQU 0(SI), X0
+	VPMULLD 0(DX), X0, X0
+	VMOVDQU 32(SI), X1
+	VPMULLD 32(DX), X1, X1
+	VMOVDQU 64(SI), X2
+	VPMULLD 64(DX), X2, X2
+	VMOVDQU 96(SI), X3
+	VPMULLD 96(DX), X3, X3
+	IDCT4X1(idct4K<>+128(SB), 13)
+	LOW32
+	TRANSPOSE4
+	IDCT4X1(idct4K<>+160(SB), 31)
+	VPSUBQ idct4K<>+192(SB), Y8, Y8
+	VPSUBQ idct4K<>+192(SB), Y9, Y9
+	VPSUBQ idct4K<>+192(SB), Y10, Y10
+	VPSUBQ idct4K<>+192(SB), Y11, Y11
+	LOW32
+	TRANSPOSE4
+	VPACKSSDW X1, X0, X0
+	VPACKSSDW X3, X2, X2
+	VPACKUSWB X2, X0, X0      // rows 0..3, four bytes each, clamped
+	LEAQ (CX)(CX*2), DX
+	VMOVD X0, (DI)
+	VPEXTRD $1, X0, (DI)(CX*1)
+	VPEXTRD $2, X0, (DI)(CX*2)
+	VPEXTRD $3, X0, (DI)(DX*1)
+	VZEROUPPER
+	RET
