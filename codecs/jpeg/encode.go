@@ -131,8 +131,10 @@ type encEncoder struct {
 
 	quant [2][64]byte  // quantisation tables in zigzag order: luma, chroma
 	recip [2][64]int64 // quantisation reciprocals in zigzag order, see fdct.go
-	coef  [64]int32    // quantised coefficients of the current block, zigzag order
-	dc    [3]int32     // previous DC value of each component
+	// recipNat holds recip in natural order as int32, for encFDCTQuantVec.
+	recipNat [2][64]int32
+	coef     [64]int32 // quantised coefficients of the current block, zigzag order
+	dc       [3]int32  // previous DC value of each component
 }
 
 // unzig[k] is the natural (row-major) index of the k-th coefficient in
@@ -192,6 +194,7 @@ func (e *encEncoder) setQuality(q int) {
 	for i := range e.quant {
 		e.quant[i] = encScaleQuant(&encBaseQuant[i], q)
 		e.recip[i] = encReciprocals(&e.quant[i])
+		e.recipNat[i] = encNaturalRecip(&e.recip[i])
 	}
 }
 
@@ -296,7 +299,12 @@ func (e *encEncoder) writeScan(src *encSource) {
 // (rows stride apart) as a block of component comp.
 func (e *encEncoder) block(p []byte, off, stride, comp int, h *encHuffPair) {
 	q := min(comp, 1)
-	nz := encFDCTQuant(p, off, stride, &e.recip[q], &e.coef)
+	var nz uint64
+	if jpegVec {
+		nz = encFDCTQuantVec(p, off, stride, &e.recipNat[q], &e.coef)
+	} else {
+		nz = encFDCTQuant(p, off, stride, &e.recip[q], &e.coef)
+	}
 	e.emitBlock(&e.coef, nz, &e.dc[comp], h)
 }
 

@@ -52,6 +52,17 @@ func encReciprocals(q *[64]byte) (r [64]int64) {
 	return r
 }
 
+// encNaturalRecip returns the reciprocals r (zigzag order) in natural
+// order as int32, as encFDCTQuantVec takes them: each is below 2^28 (the
+// smallest divisor, q = 1 at frequency (7,7), is 8·s(7)²·2^encDCTPass ≈
+// 19.5).
+func encNaturalRecip(r *[64]int64) (n [64]int32) {
+	for k, nat := range unzig {
+		n[nat] = int32(r[k])
+	}
+	return n
+}
+
 // encFDCTQuant computes the forward DCT of the 8×8 block of 8-bit samples
 // at p[off:], whose rows are stride bytes apart, level-shifted by -128;
 // quantises it with the reciprocals recip (see encReciprocals and

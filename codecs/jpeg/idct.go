@@ -153,7 +153,7 @@ const (
 // with SIMD where the machine has it (decIDCT8Vec), else decIDCT8Go, to
 // the same bits.
 func decIDCT8(in, dq *[64]int32, dst []byte, stride int) {
-	if decVec {
+	if jpegVec {
 		decIDCT8Vec(in, dq, dst, stride)
 		return
 	}
@@ -228,7 +228,7 @@ func decIslow1D(f0, f1, f2, f3, f4, f5, f6, f7 int32) (x0, x1, x2, x3, x4, x5, x
 // where the machine has it (decIDCT4Vec), else decIDCT4Go, to the same
 // bits.
 func decIDCT4(in, dq *[64]int32, dst []byte, stride int) {
-	if decVec {
+	if jpegVec {
 		decIDCT4Vec(in, dq, dst, stride)
 		return
 	}

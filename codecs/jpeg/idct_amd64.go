@@ -4,10 +4,10 @@ package jpeg
 
 import "golang.org/x/sys/cpu"
 
-// decVec reports whether decIDCT8 and decIDCT4 run decIDCT8Vec and
-// decIDCT4Vec: on amd64 with AVX2 (Go assembly; the purego build tag turns
-// it off).
-var decVec = cpu.X86.HasAVX2
+// jpegVec reports whether the AVX2 versions of the transforms run
+// (decIDCT8Vec, decIDCT4Vec, encFDCTQuantVec): on amd64 with AVX2 (Go
+// assembly; the purego build tag turns them off).
+var jpegVec = cpu.X86.HasAVX2
 
 // decIDCT8Vec is decIDCT8Go in AVX2, to the same bits
 // (TestIDCT8Vec).

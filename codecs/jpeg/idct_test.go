@@ -49,7 +49,7 @@ func abs(v int32) int32 { return max(v, -v) }
 // TestIDCT8Vec checks the SIMD inverse DCT against decIDCT8Go, to the
 // bit, on random blocks of every kind and at strides wider than a block.
 func TestIDCT8Vec(t *testing.T) {
-	if !decVec {
+	if !jpegVec {
 		t.Skip("no SIMD path on this machine or build")
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -69,7 +69,7 @@ func TestIDCT8Vec(t *testing.T) {
 // decIDCT4Go, to the bit, on random blocks of every kind with the
 // reduced transform's dequantisation tables.
 func TestIDCT4Vec(t *testing.T) {
-	if !decVec {
+	if !jpegVec {
 		t.Skip("no SIMD path on this machine or build")
 	}
 	rng := rand.New(rand.NewPCG(13, 14))
@@ -213,7 +213,7 @@ func BenchmarkIDCT8(b *testing.B) {
 	}
 	out := make([]byte, 64)
 	impls := map[string]func(in, dq *[64]int32, dst []byte, stride int){"go": decIDCT8Go, "4x4-go": decIDCT4Go}
-	if decVec {
+	if jpegVec {
 		impls["vec"], impls["4x4-vec"] = decIDCT8Vec, decIDCT4Vec
 	}
 	for _, name := range []string{"go", "vec", "4x4-go", "4x4-vec"} {
@@ -226,5 +226,78 @@ func BenchmarkIDCT8(b *testing.B) {
 				f(&in, &dq, out, 8)
 			}
 		})
+	}
+}
+
+// TestEncodeFDCTVec checks the SIMD forward DCT and quantisation against
+// encFDCTQuant, to the bit (coefficients in zigzag order and the mask of
+// non-zero AC ones), on random, flat, striped and extreme blocks, with the
+// tables of every quality, at strides wider than a block.
+func TestEncodeFDCTVec(t *testing.T) {
+	if !jpegVec {
+		t.Skip("no SIMD path on this machine or build")
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	for q := 1; q <= 100; q++ {
+		for tbl := range 2 {
+			qt := encScaleQuant(&encBaseQuant[tbl], q)
+			recip := encReciprocals(&qt)
+			nat := encNaturalRecip(&recip)
+			for trial := range 300 {
+				stride := 8 + 8*rng.IntN(3)
+				px := make([]byte, 8*stride)
+				for i := range px {
+					switch trial % 4 {
+					case 0:
+						px[i] = byte(rng.IntN(256))
+					case 1:
+						px[i] = byte(255 * (i & 1))
+					case 2:
+						px[i] = byte(255 * ((i / stride) & 1))
+					default:
+						px[i] = byte(100 + rng.IntN(20) + 4*(i%8))
+					}
+				}
+				var want, got [64]int32
+				wnz := encFDCTQuant(px, 0, stride, &recip, &want)
+				gnz := encFDCTQuantVec(px, 0, stride, &nat, &got)
+				if got != want || gnz != wnz {
+					t.Fatalf("q%d table %d trial %d: got %v (mask %#x), want %v (mask %#x)", q, tbl, trial, got, gnz, want, wnz)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkFDCTQuant times encFDCTQuant and, where it runs,
+// encFDCTQuantVec at quality 85 on a smooth block with a little noise (a
+// photo's: a few non-zero coefficients) and on noise (most of them).
+func BenchmarkFDCTQuant(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	smooth, noise := make([]byte, 64), make([]byte, 64)
+	for i := range smooth {
+		smooth[i] = byte(90 + 5*(i%8) + 3*(i/8) + rng.IntN(4))
+		noise[i] = byte(rng.IntN(256))
+	}
+	qt := encScaleQuant(&encBaseQuant[0], 85)
+	recip := encReciprocals(&qt)
+	nat := encNaturalRecip(&recip)
+	var out [64]int32
+	for _, blk := range []struct {
+		name string
+		px   []byte
+	}{{"smooth", smooth}, {"noise", noise}} {
+		b.Run("block="+blk.name+"/impl=go", func(b *testing.B) {
+			for b.Loop() {
+				encFDCTQuant(blk.px, 0, 8, &recip, &out)
+			}
+		})
+		if jpegVec {
+			b.Run("block="+blk.name+"/impl=vec", func(b *testing.B) {
+				for b.Loop() {
+					encFDCTQuantVec(blk.px, 0, 8, &nat, &out)
+				}
+			})
+		}
 	}
 }

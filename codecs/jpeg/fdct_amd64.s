@@ -1,0 +1,350 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+DATA fdctK<>+0(SB)/4, $5793
+DATA fdctK<>+4(SB)/4, $5793
+DATA fdctK<>+8(SB)/4, $5793
+DATA fdctK<>+12(SB)/4, $5793
+DATA fdctK<>+16(SB)/4, $5793
+DATA fdctK<>+20(SB)/4, $5793
+DATA fdctK<>+24(SB)/4, $5793
+DATA fdctK<>+28(SB)/4, $5793
+DATA fdctK<>+32(SB)/4, $3135
+DATA fdctK<>+36(SB)/4, $3135
+DATA fdctK<>+40(SB)/4, $3135
+DATA fdctK<>+44(SB)/4, $3135
+DATA fdctK<>+48(SB)/4, $3135
+DATA fdctK<>+52(SB)/4, $3135
+DATA fdctK<>+56(SB)/4, $3135
+DATA fdctK<>+60(SB)/4, $3135
+DATA fdctK<>+64(SB)/4, $4433
+DATA fdctK<>+68(SB)/4, $4433
+DATA fdctK<>+72(SB)/4, $4433
+DATA fdctK<>+76(SB)/4, $4433
+DATA fdctK<>+80(SB)/4, $4433
+DATA fdctK<>+84(SB)/4, $4433
+DATA fdctK<>+88(SB)/4, $4433
+DATA fdctK<>+92(SB)/4, $4433
+DATA fdctK<>+96(SB)/4, $10703
+DATA fdctK<>+100(SB)/4, $10703
+DATA fdctK<>+104(SB)/4, $10703
+DATA fdctK<>+108(SB)/4, $10703
+DATA fdctK<>+112(SB)/4, $10703
+DATA fdctK<>+116(SB)/4, $10703
+DATA fdctK<>+120(SB)/4, $10703
+DATA fdctK<>+124(SB)/4, $10703
+DATA fdctK<>+128(SB)/4, $128
+DATA fdctK<>+132(SB)/4, $128
+DATA fdctK<>+136(SB)/4, $128
+DATA fdctK<>+140(SB)/4, $128
+DATA fdctK<>+144(SB)/4, $128
+DATA fdctK<>+148(SB)/4, $128
+DATA fdctK<>+152(SB)/4, $128
+DATA fdctK<>+156(SB)/4, $128
+DATA fdctK<>+160(SB)/4, $4096
+DATA fdctK<>+164(SB)/4, $4096
+DATA fdctK<>+168(SB)/4, $4096
+DATA fdctK<>+172(SB)/4, $4096
+DATA fdctK<>+176(SB)/4, $4096
+DATA fdctK<>+180(SB)/4, $4096
+DATA fdctK<>+184(SB)/4, $4096
+DATA fdctK<>+188(SB)/4, $4096
+DATA fdctK<>+192(SB)/4, $1024
+DATA fdctK<>+196(SB)/4, $1024
+DATA fdctK<>+200(SB)/4, $1024
+DATA fdctK<>+204(SB)/4, $1024
+DATA fdctK<>+208(SB)/4, $1024
+DATA fdctK<>+212(SB)/4, $1024
+DATA fdctK<>+216(SB)/4, $1024
+DATA fdctK<>+220(SB)/4, $1024
+DATA fdctK<>+224(SB)/8, $0x80000000
+DATA fdctK<>+232(SB)/8, $0x80000000
+DATA fdctK<>+240(SB)/8, $0x80000000
+DATA fdctK<>+248(SB)/8, $0x80000000
+GLOBL fdctK<>(SB), RODATA|NOPTR, $256
+
+// FDCTROWS is the rows pass of encFDCTQuant over eight rows at once (Y0..Y7
+// hold samples 0..7 of each row, one row a lane): Y8..Y15 get outputs
+// 0..7, level-shifted and scaled as the Go code's. Y0..Y7 are clobbered.
+#define FDCTROWS \
+	VPADDD Y7, Y0, Y8 \
+	VPSUBD Y7, Y0, Y15 \
+	VPADDD Y6, Y1, Y9 \
+	VPSUBD Y6, Y1, Y14 \
+	VPADDD Y5, Y2, Y10 \
+	VPSUBD Y5, Y2, Y13 \
+	VPADDD Y4, Y3, Y11 \
+	VPSUBD Y4, Y3, Y12 \
+	VPADDD Y11, Y8, Y0 \
+	VPSUBD Y11, Y8, Y3 \
+	VPADDD Y10, Y9, Y1 \
+	VPSUBD Y10, Y9, Y2 \
+	VPADDD Y1, Y0, Y4 \
+	VPSUBD fdctK<>+192(SB), Y4, Y4 \
+	VPSLLD $5, Y4, Y4 \
+	VPSUBD Y1, Y0, Y5 \
+	VPSLLD $5, Y5, Y5 \
+	VPADDD Y3, Y2, Y0 \
+	VPMULLD fdctK<>+0(SB), Y0, Y0 \
+	VPADDD fdctK<>+128(SB), Y0, Y0 \
+	VPSRAD $8, Y0, Y0 \
+	VPSLLD $5, Y3, Y3 \
+	VPADDD Y0, Y3, Y6 \
+	VPSUBD Y0, Y3, Y7 \
+	VPADDD Y13, Y12, Y0 \
+	VPADDD Y14, Y13, Y1 \
+	VPADDD Y15, Y14, Y2 \
+	VPSUBD Y2, Y0, Y3 \
+	VPMULLD fdctK<>+32(SB), Y3, Y3 \
+	VPMULLD fdctK<>+64(SB), Y0, Y0 \
+	VPADDD Y3, Y0, Y0 \
+	VPADDD fdctK<>+128(SB), Y0, Y0 \
+	VPSRAD $8, Y0, Y0 \
+	VPMULLD fdctK<>+96(SB), Y2, Y2 \
+	VPADDD Y3, Y2, Y2 \
+	VPADDD fdctK<>+128(SB), Y2, Y2 \
+	VPSRAD $8, Y2, Y2 \
+	VPMULLD fdctK<>+0(SB), Y1, Y1 \
+	VPADDD fdctK<>+128(SB), Y1, Y1 \
+	VPSRAD $8, Y1, Y1 \
+	VPSLLD $5, Y15, Y15 \
+	VPADDD Y1, Y15, Y8 \
+	VPSUBD Y1, Y15, Y9 \
+	VPADDD Y0, Y9, Y10 \
+	VPSUBD Y0, Y9, Y11 \
+	VPADDD Y2, Y8, Y12 \
+	VPSUBD Y2, Y8, Y13 \
+	VMOVDQA Y13, Y15 \
+	VMOVDQA Y7, Y14 \
+	VMOVDQA Y10, Y13 \
+	VMOVDQA Y4, Y8 \
+	VMOVDQA Y12, Y9 \
+	VMOVDQA Y5, Y12 \
+	VMOVDQA Y6, Y10
+
+// FDCTCOLS is the columns pass, Y0..Y7 rows 0..7 of the rows pass's
+// outputs, one column a lane, into Y8..Y15.
+#define FDCTCOLS \
+	VPADDD Y7, Y0, Y8 \
+	VPSUBD Y7, Y0, Y15 \
+	VPADDD Y6, Y1, Y9 \
+	VPSUBD Y6, Y1, Y14 \
+	VPADDD Y5, Y2, Y10 \
+	VPSUBD Y5, Y2, Y13 \
+	VPADDD Y4, Y3, Y11 \
+	VPSUBD Y4, Y3, Y12 \
+	VPADDD Y11, Y8, Y0 \
+	VPSUBD Y11, Y8, Y3 \
+	VPADDD Y10, Y9, Y1 \
+	VPSUBD Y10, Y9, Y2 \
+	VPADDD Y1, Y0, Y4 \
+	VPSUBD Y1, Y0, Y5 \
+	VPADDD Y3, Y2, Y0 \
+	VPMULLD fdctK<>+0(SB), Y0, Y0 \
+	VPADDD fdctK<>+160(SB), Y0, Y0 \
+	VPSRAD $13, Y0, Y0 \
+	VPADDD Y0, Y3, Y6 \
+	VPSUBD Y0, Y3, Y7 \
+	VPADDD Y13, Y12, Y0 \
+	VPADDD Y14, Y13, Y1 \
+	VPADDD Y15, Y14, Y2 \
+	VPSUBD Y2, Y0, Y3 \
+	VPMULLD fdctK<>+32(SB), Y3, Y3 \
+	VPMULLD fdctK<>+64(SB), Y0, Y0 \
+	VPADDD Y3, Y0, Y0 \
+	VPADDD fdctK<>+160(SB), Y0, Y0 \
+	VPSRAD $13, Y0, Y0 \
+	VPMULLD fdctK<>+96(SB), Y2, Y2 \
+	VPADDD Y3, Y2, Y2 \
+	VPADDD fdctK<>+160(SB), Y2, Y2 \
+	VPSRAD $13, Y2, Y2 \
+	VPMULLD fdctK<>+0(SB), Y1, Y1 \
+	VPADDD fdctK<>+160(SB), Y1, Y1 \
+	VPSRAD $13, Y1, Y1 \
+	VPADDD Y1, Y15, Y8 \
+	VPSUBD Y1, Y15, Y9 \
+	VPADDD Y0, Y9, Y10 \
+	VPSUBD Y0, Y9, Y11 \
+	VPADDD Y2, Y8, Y12 \
+	VPSUBD Y2, Y8, Y13 \
+	VMOVDQA Y13, Y15 \
+	VMOVDQA Y7, Y14 \
+	VMOVDQA Y10, Y13 \
+	VMOVDQA Y4, Y8 \
+	VMOVDQA Y12, Y9 \
+	VMOVDQA Y5, Y12 \
+	VMOVDQA Y6, Y10
+
+// TRANSPOSE8 transposes the 8×8 int32 matrix whose rows are Y8..Y15 into
+// Y0..Y7.
+#define TRANSPOSE8 \
+	VPUNPCKLDQ Y9, Y8, Y0 \
+	VPUNPCKHDQ Y9, Y8, Y1 \
+	VPUNPCKLDQ Y11, Y10, Y2 \
+	VPUNPCKHDQ Y11, Y10, Y3 \
+	VPUNPCKLDQ Y13, Y12, Y4 \
+	VPUNPCKHDQ Y13, Y12, Y5 \
+	VPUNPCKLDQ Y15, Y14, Y6 \
+	VPUNPCKHDQ Y15, Y14, Y7 \
+	VPUNPCKLQDQ Y2, Y0, Y8 \
+	VPUNPCKHQDQ Y2, Y0, Y9 \
+	VPUNPCKLQDQ Y3, Y1, Y10 \
+	VPUNPCKHQDQ Y3, Y1, Y11 \
+	VPUNPCKLQDQ Y6, Y4, Y12 \
+	VPUNPCKHQDQ Y6, Y4, Y13 \
+	VPUNPCKLQDQ Y7, Y5, Y14 \
+	VPUNPCKHQDQ Y7, Y5, Y15 \
+	VPERM2I128 $0x20, Y12, Y8, Y0 \
+	VPERM2I128 $0x20, Y13, Y9, Y1 \
+	VPERM2I128 $0x20, Y14, Y10, Y2 \
+	VPERM2I128 $0x20, Y15, Y11, Y3 \
+	VPERM2I128 $0x31, Y12, Y8, Y4 \
+	VPERM2I128 $0x31, Y13, Y9, Y5 \
+	VPERM2I128 $0x31, Y14, Y10, Y6 \
+	VPERM2I128 $0x31, Y15, Y11, Y7
+
+// func encFDCTQuantAsm(p *byte, stride int, recip *[64]int32, nat *[64]int32) uint64
+//
+// encFDCTQuant in AVX2, up to the zigzag order: the block's rows are
+// loaded and transposed so that the rows pass runs on the eight rows as
+// lanes, transposed back for the columns pass, and quantised row by row
+// (VPMULDQ on even and odd lanes, the high half of each rounded 64-bit
+// product kept) into nat, in natural order. It returns the mask of the
+// non-zero coefficients of nat (VPCMPEQD/VMOVMSKPS), bit n for nat[n].
+TEXT ·encFDCTQuantAsm(SB), NOSPLIT, $0-40
+	MOVQ p+0(FP), SI
+	MOVQ stride+8(FP), CX
+	MOVQ recip+16(FP), R8
+	MOVQ nat+24(FP), DI
+	LEAQ (CX)(CX*2), DX
+	VPMOVZXBD (SI), Y8
+	VPMOVZXBD (SI)(CX*1), Y9
+	VPMOVZXBD (SI)(CX*2), Y10
+	VPMOVZXBD (SI)(DX*1), Y11
+	LEAQ (SI)(CX*4), SI
+	VPMOVZXBD (SI), Y12
+	VPMOVZXBD (SI)(CX*1), Y13
+	VPMOVZXBD (SI)(CX*2), Y14
+	VPMOVZXBD (SI)(DX*1), Y15
+	TRANSPOSE8
+	FDCTROWS
+	TRANSPOSE8
+	FDCTCOLS
+	VPXOR Y4, Y4, Y4
+	XORQ BX, BX
+	VMOVDQU 0(R8), Y0
+	VPMULDQ Y0, Y8, Y1
+	VPSRLQ $32, Y8, Y2
+	VPSRLQ $32, Y0, Y3
+	VPMULDQ Y3, Y2, Y2
+	VPADDQ fdctK<>+224(SB), Y1, Y1
+	VPADDQ fdctK<>+224(SB), Y2, Y2
+	VPSRLQ $32, Y1, Y1
+	VPBLENDD $0xAA, Y2, Y1, Y1
+	VMOVDQU Y1, 0(DI)
+	VPCMPEQD Y4, Y1, Y3
+	VMOVMSKPS Y3, AX
+	ORQ AX, BX
+	VMOVDQU 32(R8), Y0
+	VPMULDQ Y0, Y9, Y1
+	VPSRLQ $32, Y9, Y2
+	VPSRLQ $32, Y0, Y3
+	VPMULDQ Y3, Y2, Y2
+	VPADDQ fdctK<>+224(SB), Y1, Y1
+	VPADDQ fdctK<>+224(SB), Y2, Y2
+	VPSRLQ $32, Y1, Y1
+	VPBLENDD $0xAA, Y2, Y1, Y1
+	VMOVDQU Y1, 32(DI)
+	VPCMPEQD Y4, Y1, Y3
+	VMOVMSKPS Y3, AX
+	SHLQ $8, AX
+	ORQ AX, BX
+	VMOVDQU 64(R8), Y0
+	VPMULDQ Y0, Y10, Y1
+	VPSRLQ $32, Y10, Y2
+	VPSRLQ $32, Y0, Y3
+	VPMULDQ Y3, Y2, Y2
+	VPADDQ fdctK<>+224(SB), Y1, Y1
+	VPADDQ fdctK<>+224(SB), Y2, Y2
+	VPSRLQ $32, Y1, Y1
+	VPBLENDD $0xAA, Y2, Y1, Y1
+	VMOVDQU Y1, 64(DI)
+	VPCMPEQD Y4, Y1, Y3
+	VMOVMSKPS Y3, AX
+	SHLQ $16, AX
+	ORQ AX, BX
+	VMOVDQU 96(R8), Y0
+	VPMULDQ Y0, Y11, Y1
+	VPSRLQ $32, Y11, Y2
+	VPSRLQ $32, Y0, Y3
+	VPMULDQ Y3, Y2, Y2
+	VPADDQ fdctK<>+224(SB), Y1, Y1
+	VPADDQ fdctK<>+224(SB), Y2, Y2
+	VPSRLQ $32, Y1, Y1
+	VPBLENDD $0xAA, Y2, Y1, Y1
+	VMOVDQU Y1, 96(DI)
+	VPCMPEQD Y4, Y1, Y3
+	VMOVMSKPS Y3, AX
+	SHLQ $24, AX
+	ORQ AX, BX
+	VMOVDQU 128(R8), Y0
+	VPMULDQ Y0, Y12, Y1
+	VPSRLQ $32, Y12, Y2
+	VPSRLQ $32, Y0, Y3
+	VPMULDQ Y3, Y2, Y2
+	VPADDQ fdctK<>+224(SB), Y1, Y1
+	VPADDQ fdctK<>+224(SB), Y2, Y2
+	VPSRLQ $32, Y1, Y1
+	VPBLENDD $0xAA, Y2, Y1, Y1
+	VMOVDQU Y1, 128(DI)
+	VPCMPEQD Y4, Y1, Y3
+	VMOVMSKPS Y3, AX
+	SHLQ $32, AX
+	ORQ AX, BX
+	VMOVDQU 160(R8), Y0
+	VPMULDQ Y0, Y13, Y1
+	VPSRLQ $32, Y13, Y2
+	VPSRLQ $32, Y0, Y3
+	VPMULDQ Y3, Y2, Y2
+	VPADDQ fdctK<>+224(SB), Y1, Y1
+	VPADDQ fdctK<>+224(SB), Y2, Y2
+	VPSRLQ $32, Y1, Y1
+	VPBLENDD $0xAA, Y2, Y1, Y1
+	VMOVDQU Y1, 160(DI)
+	VPCMPEQD Y4, Y1, Y3
+	VMOVMSKPS Y3, AX
+	SHLQ $40, AX
+	ORQ AX, BX
+	VMOVDQU 192(R8), Y0
+	VPMULDQ Y0, Y14, Y1
+	VPSRLQ $32, Y14, Y2
+	VPSRLQ $32, Y0, Y3
+	VPMULDQ Y3, Y2, Y2
+	VPADDQ fdctK<>+224(SB), Y1, Y1
+	VPADDQ fdctK<>+224(SB), Y2, Y2
+	VPSRLQ $32, Y1, Y1
+	VPBLENDD $0xAA, Y2, Y1, Y1
+	VMOVDQU Y1, 192(DI)
+	VPCMPEQD Y4, Y1, Y3
+	VMOVMSKPS Y3, AX
+	SHLQ $48, AX
+	ORQ AX, BX
+	VMOVDQU 224(R8), Y0
+	VPMULDQ Y0, Y15, Y1
+	VPSRLQ $32, Y15, Y2
+	VPSRLQ $32, Y0, Y3
+	VPMULDQ Y3, Y2, Y2
+	VPADDQ fdctK<>+224(SB), Y1, Y1
+	VPADDQ fdctK<>+224(SB), Y2, Y2
+	VPSRLQ $32, Y1, Y1
+	VPBLENDD $0xAA, Y2, Y1, Y1
+	VMOVDQU Y1, 224(DI)
+	VPCMPEQD Y4, Y1, Y3
+	VMOVMSKPS Y3, AX
+	SHLQ $56, AX
+	ORQ AX, BX
+	NOTQ BX
+	MOVQ BX, ret+32(FP)
+	VZEROUPPER
+	RET
