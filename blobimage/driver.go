@@ -168,7 +168,7 @@ func (w *wrapper) NewTypedWriter(ctx context.Context, key, contentType string, o
 		if err := CheckKey(key); err != nil {
 			return nil, err
 		}
-		return &imageWriter{s: w.s, ctx: ctx, key: key, rule: rule, opts: bopts}, nil
+		return newImageWriter(ctx, w.s, key, rule, bopts), nil
 	}
 	return &passWriter{ctx: ctx, b: w.s.inner, key: key, opts: bopts}, nil
 }

@@ -327,9 +327,16 @@ func (s *Store) reserved(key string) bool { return strings.HasPrefix(key, s.pref
 // strips is still reported: it is read from the upload and handed to the
 // writer (to keep in the application's own database, say), but it is stored
 // nowhere, so Image and everything served from the bucket never show it.
+//
+// When r knows its length (a file, a bytes.Reader: see readerSize), the
+// upload is buffered in one slice of that size rather than grown as it
+// arrives.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *blob.WriterOptions) (*ImageFile, error) {
 	rep := &writeReport{}
 	ctx = context.WithValue(ctx, writeReportKey{}, rep)
+	if n := readerSize(r); n > 0 {
+		ctx = context.WithValue(ctx, uploadSizeKey{}, n)
+	}
 	w, err := s.Bucket.NewWriter(ctx, key, opts)
 	if err != nil {
 		return nil, err

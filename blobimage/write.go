@@ -59,10 +59,33 @@ type imageWriter struct {
 	key  string
 	rule *compiledRule
 	opts *blob.WriterOptions
-	buf  bytes.Buffer
+	buf  uploadBuffer
 	err  error // sticky error from Write
 	done bool  // Upload ran the write path
 }
+
+// newImageWriter returns the writer of an upload to key under rule. The
+// upload's size, when Store.Put knew it (uploadSize), sizes its buffer.
+func newImageWriter(ctx context.Context, s *Store, key string, rule *compiledRule, opts *blob.WriterOptions) *imageWriter {
+	w := &imageWriter{s: s, ctx: ctx, key: key, rule: rule, opts: opts}
+	if n, ok := ctx.Value(uploadSizeKey{}).(int); ok {
+		w.buf.hint = w.sizeHint(n)
+	}
+	return w
+}
+
+// sizeHint is n, the announced size of the upload, if it is worth making
+// a buffer that large for: not when the upload would be refused anyway.
+func (w *imageWriter) sizeHint(n int) int {
+	if max := w.s.cfg.Limits.MaxBytes; n <= 0 || max > 0 && int64(n) > max {
+		return 0
+	}
+	return n
+}
+
+// uploadSizeKey is the context key under which Store.Put passes the size
+// of its reader, when the reader knows it, to the writer it opens.
+type uploadSizeKey struct{}
 
 func (w *imageWriter) Write(p []byte) (int, error) {
 	if w.err != nil {
@@ -71,6 +94,7 @@ func (w *imageWriter) Write(p []byte) (int, error) {
 	if max := w.s.cfg.Limits.MaxBytes; max > 0 && int64(w.buf.Len())+int64(len(p)) > max {
 		w.err = fmt.Errorf("blobimage: write %q: %w", w.key,
 			&codecs.LimitError{Limit: "max_bytes", Value: int64(w.buf.Len() + len(p)), Max: max})
+		w.buf.Reset()
 		return 0, w.err
 	}
 	return w.buf.Write(p)
@@ -79,6 +103,10 @@ func (w *imageWriter) Write(p []byte) (int, error) {
 // Upload reads the whole upload (within MaxBytes) and runs the write path.
 func (w *imageWriter) Upload(r io.Reader) error {
 	w.done = true
+	defer w.buf.Reset()
+	if n := w.sizeHint(readerSize(r)); n > 0 {
+		w.buf.hint = n
+	}
 	max := w.s.cfg.Limits.MaxBytes
 	if max > 0 {
 		r = io.LimitReader(r, max+1)
@@ -97,6 +125,7 @@ func (w *imageWriter) Close() error {
 	if w.done {
 		return nil
 	}
+	defer w.buf.Reset()
 	if w.err != nil {
 		return w.err
 	}
