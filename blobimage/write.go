@@ -234,6 +234,11 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 		m.Variants[vi] = mv
 		return nil
 	})
+	// Every rendering is made: the pixels go, and their share of the
+	// memory budget with them, before the original is stripped and
+	// handed to the bucket.
+	d.dropPixels()
+	frames.drop()
 	if err != nil {
 		tx.rollback(ctx)
 		return err
@@ -296,6 +301,17 @@ type decoded struct {
 	mf      *metadata.File
 	mfErr   error
 	release func()
+}
+
+// dropPixels lets go of the decoded picture, once every rendering of it
+// has been made, and gives back the write's share of the memory budget:
+// what is left (metadata, the parsed container) is what the commit needs.
+// It returns the bytes the picture held.
+func (d *decoded) dropPixels() int64 {
+	n := pixelBytes(d.img)
+	d.img = nil
+	d.release()
+	return n
 }
 
 // decode runs steps 2 and 3 of the write path on data: the header checked
