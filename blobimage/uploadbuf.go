@@ -19,6 +19,9 @@ import (
 // (Bucket.WriteAll), or whose size was known before it started (hint: the
 // imageWriter takes it from Store.Put's reader, or from the reader given
 // to Upload; see readerSize), is one chunk and is never copied again.
+// Otherwise the join is the one copy: for that moment the chunks and the
+// joined slice are both held (about twice the upload, as the doubling
+// slice held at its last step), and from then on exactly the upload.
 type uploadBuffer struct {
 	chunks [][]byte // filled in order; only the last may have room to spare
 	n      int      // bytes held

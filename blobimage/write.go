@@ -65,7 +65,7 @@ type imageWriter struct {
 }
 
 // newImageWriter returns the writer of an upload to key under rule. The
-// upload's size, when Store.Put knew it (uploadSize), sizes its buffer.
+// upload's size, when Store.Put knew it (uploadSizeKey), sizes its buffer.
 func newImageWriter(ctx context.Context, s *Store, key string, rule *compiledRule, opts *blob.WriterOptions) *imageWriter {
 	w := &imageWriter{s: s, ctx: ctx, key: key, rule: rule, opts: opts}
 	if n, ok := ctx.Value(uploadSizeKey{}).(int); ok {
