@@ -66,18 +66,10 @@ func (fs *frameSource) take(ctx context.Context, n int64) error {
 }
 
 // drop lets go of the frames, once every animated variant is made, and
-// gives back the memory they held; it returns the bytes of their pixels.
-// No frames may be asked for after it.
-func (fs *frameSource) drop() int64 {
-	var n int64
-	if fs.anim != nil {
-		for _, f := range fs.anim.Frames {
-			n += pixelBytes(f)
-		}
-		fs.anim = nil
-	}
+// gives back the memory they held. No frames may be asked for after it.
+func (fs *frameSource) drop() {
+	fs.anim = nil
 	fs.close()
-	return n
 }
 
 // close gives back the memory the frames held.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"runtime"
 	"sync"
 	"time"
@@ -90,35 +89,4 @@ func (s *Store) Reserve(ctx context.Context, n int64) (release func(), err error
 		return nil, withCode(fmt.Errorf("blobimage: reserve %d bytes: %w", n, err))
 	}
 	return sync.OnceFunc(func() { s.release(n) }), nil
-}
-
-// pixelBytes is the memory held by the pixels of img, as the image types
-// the decoders return store them.
-func pixelBytes(img image.Image) int64 {
-	switch m := img.(type) {
-	case nil:
-		return 0
-	case *image.YCbCr:
-		return int64(cap(m.Y) + cap(m.Cb) + cap(m.Cr))
-	case *image.NYCbCrA:
-		return int64(cap(m.Y) + cap(m.Cb) + cap(m.Cr) + cap(m.A))
-	case *image.RGBA:
-		return int64(cap(m.Pix))
-	case *image.NRGBA:
-		return int64(cap(m.Pix))
-	case *image.RGBA64:
-		return int64(cap(m.Pix))
-	case *image.NRGBA64:
-		return int64(cap(m.Pix))
-	case *image.Gray:
-		return int64(cap(m.Pix))
-	case *image.Gray16:
-		return int64(cap(m.Pix))
-	case *image.CMYK:
-		return int64(cap(m.Pix))
-	case *image.Paletted:
-		return int64(cap(m.Pix))
-	}
-	b := img.Bounds()
-	return int64(b.Dx()) * int64(b.Dy()) * 4
 }

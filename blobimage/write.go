@@ -306,12 +306,9 @@ type decoded struct {
 // dropPixels lets go of the decoded picture, once every rendering of it
 // has been made, and gives back the write's share of the memory budget:
 // what is left (metadata, the parsed container) is what the commit needs.
-// It returns the bytes the picture held.
-func (d *decoded) dropPixels() int64 {
-	n := pixelBytes(d.img)
+func (d *decoded) dropPixels() {
 	d.img = nil
 	d.release()
-	return n
 }
 
 // decode runs steps 2 and 3 of the write path on data: the header checked
