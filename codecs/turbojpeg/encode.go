@@ -208,3 +208,18 @@ func encodeYCCK(w io.Writer, m *image.CMYK, quality int) error {
 		return err
 	})
 }
+
+// encodeProgressive writes m as a progressive 4:2:0 JPEG. The pure-Go
+// encoders write baseline only; the tests use this to make some.
+func encodeProgressive(w io.Writer, m *image.RGBA, quality int) error {
+	h, err := newHandle(true)
+	if err != nil {
+		return err
+	}
+	defer h.destroy()
+	h.progressive = true
+	return h.compressRGBA(m, C.TJSAMP_420, quality, func(p []byte) error {
+		_, err := w.Write(p)
+		return err
+	})
+}
