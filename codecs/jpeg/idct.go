@@ -1,6 +1,9 @@
 package jpeg
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // Inverse DCTs.
 //
@@ -110,10 +113,23 @@ func decFillDC(c, dq int32, k int, dst []byte, stride int) {
 		const sh = decRedBits + 3
 		v = decClamp((int(c)*int(dq)+1<<(sh-1))>>sh + 128)
 	}
-	for y := 0; y < k; y++ {
-		row := dst[y*stride : y*stride+k]
-		for x := range row {
-			row[x] = v
+	switch k {
+	case 8:
+		w := uint64(v) * 0x0101010101010101
+		for y := 0; y < 8; y++ {
+			binary.LittleEndian.PutUint64(dst[y*stride:], w)
+		}
+	case 4:
+		w := uint32(v) * 0x01010101
+		for y := 0; y < 4; y++ {
+			binary.LittleEndian.PutUint32(dst[y*stride:], w)
+		}
+	default:
+		for y := 0; y < k; y++ {
+			row := dst[y*stride : y*stride+k]
+			for x := range row {
+				row[x] = v
+			}
 		}
 	}
 }
