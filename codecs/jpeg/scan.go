@@ -388,7 +388,7 @@ func (d *decoder) decodeSequential(c *decComponent, dc, ac *decHuffman) (int, er
 			l := uint(f & 15)
 			acc <<= l
 			n -= l
-			blk[unzig[z]] = f >> 16
+			blk[unzig[z]&63] = f >> 16
 			last = z
 			continue
 		}
@@ -417,7 +417,7 @@ func (d *decoder) decodeSequential(c *decComponent, dc, ac *decHuffman) (int, er
 			if v < 1<<(s-1) {
 				v += -1<<s + 1
 			}
-			blk[unzig[z]] = v
+			blk[unzig[z]&63] = v
 			last = z
 			continue
 		}
