@@ -76,8 +76,9 @@ type decComponent struct {
 
 	// coefs holds, for progressive frames, the quantised coefficients of
 	// every block of the pw×ph grid in zig-zag order, decoder.ncoef per
-	// block. When scaled, masks has a bit per zig-zag position and block,
-	// set where a coefficient not kept in coefs is non-zero.
+	// block (fewer than 64 when scaled). masks has a bit per zig-zag
+	// position and block, set where an AC coefficient is non-zero, kept in
+	// coefs or not.
 	coefs []int16
 	masks []uint64
 

@@ -129,9 +129,7 @@ func (d *decoder) processSOS(n int) error {
 			if c.coefs == nil {
 				nb := c.pw * c.ph
 				c.coefs = make([]int16, nb*d.ncoef)
-				if d.k < 8 {
-					c.masks = make([]uint64, nb)
-				}
+				c.masks = make([]uint64, nb)
 			}
 		} else {
 			decDequant(&c.dq, &d.quant[c.tq], d.k)
@@ -303,39 +301,45 @@ func (d *decoder) decodeBlock(sc *decScan, i, bx, by int) error {
 		return nil
 	}
 
-	// AC scan.
-	var zz *[64]int16
+	// AC scan. Huffman-coded scans work on the kept coefficients in place,
+	// with masks[bi] telling which positions are non-zero (kept or not).
 	nc := d.ncoef
+	co := c.coefs[bi*nc : bi*nc+nc]
+	var err error
+	var set uint64
+	if !d.arithmetic {
+		if sc.ah == 0 {
+			set, err = d.decodeACFirst(co, &d.huff[1][sc.ta[i]], sc.ss, sc.se, sc.al)
+		} else {
+			set, err = d.decodeACRefine(co, c.masks[bi], &d.huff[1][sc.ta[i]], sc.ss, sc.se, sc.al)
+		}
+		c.masks[bi] |= set
+		return err
+	}
+
+	// Arithmetic-coded scans go through a full block: when scaled, the
+	// kept prefix and the mask expanded, with 1 standing for the non-zero
+	// coefficients not kept.
+	var zz *[64]int16
 	if d.k == 8 {
-		zz = (*[64]int16)(c.coefs[bi*64 : bi*64+64])
+		zz = (*[64]int16)(co)
 	} else {
-		// Expand the kept prefix and the non-zero mask into a full block,
-		// with 1 standing for the non-zero coefficients not kept.
 		zz = &d.scratch
 		clear(zz[:])
-		copy(zz[:nc], c.coefs[bi*nc:bi*nc+nc])
-		for m := c.masks[bi]; m != 0; m &= m - 1 {
+		copy(zz[:nc], co)
+		for m := c.masks[bi] &^ (1<<nc - 1); m != 0; m &= m - 1 {
 			zz[bits.TrailingZeros64(m)] = 1
 		}
 	}
-	var err error
-	var set uint64
-	switch {
-	case d.arithmetic && sc.ah == 0:
+	if sc.ah == 0 {
 		set, err = d.arithACFirst(zz, sc.ta[i], sc.ss, sc.se, sc.al)
-	case d.arithmetic:
+	} else {
 		set, err = d.arithACRefine(zz, sc.ta[i], sc.ss, sc.se, sc.al)
-	case sc.ah == 0:
-		set, err = d.decodeACFirst(zz, &d.huff[1][sc.ta[i]], sc.ss, sc.se, sc.al)
-	default:
-		set, err = d.decodeACRefine(zz, &d.huff[1][sc.ta[i]], sc.ss, sc.se, sc.al)
 	}
-	if d.k < 8 {
-		if sc.ss < nc {
-			copy(c.coefs[bi*nc:bi*nc+nc], zz[:nc])
-		}
-		c.masks[bi] |= set &^ (1<<nc - 1)
+	if d.k < 8 && sc.ss < nc {
+		copy(co, zz[:nc])
 	}
+	c.masks[bi] |= set
 	return err
 }
 
@@ -468,9 +472,10 @@ func (d *decoder) putBlock(c *decComponent, bx, by, last int) {
 }
 
 // decodeACFirst decodes the first scan of a band of AC coefficients
-// (G.1.2.2) into zz, zig-zag order. It returns the set of positions it
-// stored a coefficient at.
-func (d *decoder) decodeACFirst(zz *[64]int16, h *decHuffman, ss, se int, al uint) (set uint64, err error) {
+// (G.1.2.2) into co, a block's kept coefficients in zig-zag order
+// (positions from len(co) on are decoded and dropped). It returns the set
+// of positions it decoded a coefficient for.
+func (d *decoder) decodeACFirst(co []int16, h *decHuffman, ss, se int, al uint) (set uint64, err error) {
 	if d.eobRun > 0 {
 		d.eobRun--
 		return 0, nil
@@ -485,7 +490,9 @@ func (d *decoder) decodeACFirst(zz *[64]int16, h *decHuffman, ss, se int, al uin
 			l := uint(f & 15)
 			br.acc <<= l
 			br.n -= l
-			zz[z] = decSat16(int64(f>>16) << al)
+			if z < len(co) {
+				co[z] = decSat16(int64(f>>16) << al)
+			}
 			set |= 1 << z
 			continue
 		}
@@ -499,7 +506,10 @@ func (d *decoder) decodeACFirst(zz *[64]int16, h *decHuffman, ss, se int, al uin
 			if z > se {
 				break
 			}
-			zz[z] = decSat16(int64(br.receive(s)) << al)
+			v := br.receive(s)
+			if z < len(co) {
+				co[z] = decSat16(int64(v) << al)
+			}
 			set |= 1 << z
 			continue
 		}
@@ -513,10 +523,11 @@ func (d *decoder) decodeACFirst(zz *[64]int16, h *decHuffman, ss, se int, al uin
 }
 
 // decodeACRefine decodes a refinement scan of a band of AC coefficients
-// (G.1.2.3): a correction bit for every coefficient already non-zero, and
-// the coefficients that become non-zero (±2^al). It returns the set of
-// positions of the latter.
-func (d *decoder) decodeACRefine(zz *[64]int16, h *decHuffman, ss, se int, al uint) (set uint64, err error) {
+// (G.1.2.3) into co, as decodeACFirst: a correction bit for every
+// coefficient already non-zero (nz, kept or not), and the coefficients
+// that become non-zero (±2^al). It returns the set of positions of the
+// latter.
+func (d *decoder) decodeACRefine(co []int16, nz uint64, h *decHuffman, ss, se int, al uint) (set uint64, err error) {
 	br := &d.br
 	z := ss
 	if d.eobRun == 0 {
@@ -544,12 +555,14 @@ func (d *decoder) decodeACRefine(zz *[64]int16, h *decHuffman, ss, se int, al ui
 			default:
 				return set, FormatError("unexpected Huffman code")
 			}
-			z = d.refineNonZero(zz, z, se, r, al)
+			z = d.refineNonZero(co, nz, z, se, r, al)
 			if z > se {
 				return set, FormatError("too many coefficients")
 			}
 			if v != 0 {
-				zz[z] = v
+				if z < len(co) {
+					co[z] = v
+				}
 				set |= 1 << z
 			}
 		}
@@ -558,40 +571,53 @@ func (d *decoder) decodeACRefine(zz *[64]int16, h *decHuffman, ss, se int, al ui
 eob:
 	if d.eobRun > 0 {
 		d.eobRun--
-		d.refineNonZero(zz, z, se, -1, al)
+		d.refineNonZero(co, nz, z, se, -1, al)
 	}
 	return set, nil
 }
 
-// refineNonZero reads correction bits for the non-zero coefficients of zz
-// from z on, passing over zeros zero coefficients (all of them if zeros <
-// 0), and returns the index of the next zero coefficient after those.
-func (d *decoder) refineNonZero(zz *[64]int16, z, se, zeros int, al uint) int {
-	br := &d.br
-	for ; z <= se; z++ {
-		v := zz[z]
-		if v == 0 {
-			if zeros == 0 {
-				break
-			}
-			zeros--
-			continue
+// refineNonZero reads the correction bits (G.1.2.3) of the band's
+// coefficients that are already non-zero (nz) from z on, up to the
+// (zeros+1)-th one that is zero, or through se when zeros < 0, and applies
+// them to those kept in co. It returns the position of that zero
+// coefficient, or se+1 when there is none (or zeros < 0). The bits are
+// taken up to 32 at a time and handed out by walking the mask, instead of
+// visiting every position.
+func (d *decoder) refineNonZero(co []int16, nz uint64, z, se, zeros int, al uint) int {
+	band := (uint64(1)<<(se+1) - 1) &^ (uint64(1)<<z - 1)
+	end := se + 1
+	if zeros >= 0 {
+		zm := ^nz & band
+		for ; zeros > 0 && zm != 0; zeros-- {
+			zm &= zm - 1
 		}
-		if br.n == 0 {
+		if zm != 0 {
+			end = bits.TrailingZeros64(zm)
+		}
+	}
+	todo := nz & band & (uint64(1)<<end - 1)
+	br := &d.br
+	for todo != 0 {
+		take := uint(min(bits.OnesCount64(todo), 32))
+		if br.n < take {
 			br.refill()
 		}
-		bit := int64(br.acc) < 0
-		br.acc <<= 1
-		br.n--
-		if bit {
-			if v >= 0 {
-				zz[z] = decSat16(int64(v) + 1<<al)
-			} else {
-				zz[z] = decSat16(int64(v) - 1<<al)
+		b := br.acc >> (64 - take)
+		br.acc <<= take
+		br.n -= take
+		for j := int(take) - 1; j >= 0; j-- {
+			pos := bits.TrailingZeros64(todo)
+			todo &= todo - 1
+			if b>>j&1 == 1 && pos < len(co) {
+				if v := co[pos]; v >= 0 {
+					co[pos] = decSat16(int64(v) + 1<<al)
+				} else {
+					co[pos] = decSat16(int64(v) - 1<<al)
+				}
 			}
 		}
 	}
-	return z
+	return end
 }
 
 // reconstructProgressive runs the inverse DCT of every block of a
