@@ -636,12 +636,10 @@ func (d *decoder) reconstructProgressive() {
 			for bx := 0; bx < c.bw; bx++ {
 				bi := by*c.pw + bx
 				co := c.coefs[bi*nc : bi*nc+nc]
-				last := len(co) - 1
-				for last > 0 && co[last] == 0 {
-					last--
-				}
+				// The last non-zero kept coefficient, from the mask.
+				last := max(bits.Len64(c.masks[bi]&(1<<nc-1))-1, 0)
 				for z, v := range co[:last+1] {
-					d.blk[unzig[z]] = int32(v)
+					d.blk[unzig[z]&63] = int32(v)
 				}
 				d.putBlock(c, bx, by, last)
 			}
