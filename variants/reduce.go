@@ -3,6 +3,8 @@ package variants
 import (
 	"image"
 	"image/draw"
+
+	"github.com/blobimage/blobimage/internal/boxavg"
 )
 
 // reduceFactor is the integer factor by which Render box-reduces a src of
@@ -131,11 +133,7 @@ func halvePixels(dst []byte, ds int, src []byte, ss, w, h, c int) {
 		}
 		out := dst[Y*ds : Y*ds+(w+1)/2*c]
 		if c == 1 {
-			a, b := r0[:2*n], r1[:2*n]
-			for X := range out[:n] {
-				p, q := a[2*X:2*X+2:2*X+2], b[2*X:2*X+2:2*X+2]
-				out[X] = uint8((uint32(p[0]) + uint32(p[1]) + uint32(q[0]) + uint32(q[1]) + 2) >> 2)
-			}
+			boxavg.Pairs(out[:n], r0, r1)
 		} else {
 			for i := 0; i < n; i += c {
 				p, q := r0[2*i:2*i+2*c], r1[2*i:2*i+2*c]

@@ -1,6 +1,10 @@
 package jpeg
 
-import "image"
+import (
+	"image"
+
+	"github.com/blobimage/blobimage/internal/boxavg"
+)
 
 // encStrip holds one row of MCUs as planes of 8-bit samples, padded to
 // whole MCUs by repeating the last column and row of the image.
@@ -326,12 +330,10 @@ func encAvgPairs(dst, a, b []byte) {
 		k := len(a) - 1
 		last = byte((2*uint16(a[k]) + 2*uint16(b[k]) + 2) >> 2)
 	}
-	for len(a) >= 2 && len(b) >= 2 && len(dst) >= 1 {
-		dst[0] = byte((uint16(a[0]) + uint16(a[1]) + uint16(b[0]) + uint16(b[1]) + 2) >> 2)
-		a, b, dst = a[2:], b[2:], dst[1:]
-	}
+	n := min(len(a)/2, len(b)/2, len(dst))
+	boxavg.Pairs(dst[:n], a, b)
 	if odd {
-		dst[0] = last
+		dst[n] = last
 	}
 }
 
