@@ -62,3 +62,32 @@ func lzH3Vec(d0, d1, d2 []uint64, a, b, c []byte, w []int16, start []int, n16 in
 //
 //go:noescape
 func lzH3Asm(d0, d1, d2 *uint64, a, b, c *byte, w *int16, start *int, triples, n16 int)
+
+// lzV2Vec does lzV2's work for the first multiple of 16 columns of out
+// and returns how many it did: each output column's lane (a 32-bit half
+// of a packed element) summed over the rows in int32 lanes with VPMULLD,
+// which is what the packed sum holds lane by lane (the bias keeps every
+// lane's total in range, so no lane borrows from the next), then rounded
+// and clamped as lz2Tab does.
+func lzV2Vec(out []byte, rows [][]uint64, ws []int32) int {
+	n := len(out) &^ 15
+	if n == 0 || len(ws) == 0 {
+		return 0
+	}
+	if len(rows) < len(ws) {
+		panic("variants: lzV2Vec: fewer rows than weights")
+	}
+	for _, r := range rows[:len(ws)] {
+		if 2*len(r) < n {
+			panic("variants: lzV2Vec: a row shorter than the output")
+		}
+	}
+	lzV2Asm(&out[0], n/16, &rows[0], &ws[0], len(ws))
+	return n
+}
+
+// lzV2Asm is lzV2Vec's loop in AVX2 (resample_amd64.s); lzV2Vec checks
+// its bounds.
+//
+//go:noescape
+func lzV2Asm(out *byte, blocks int, rows *[]uint64, ws *int32, taps int)

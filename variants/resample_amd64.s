@@ -211,3 +211,61 @@ chunk3:
 
 	VZEROUPPER
 	RET
+
+DATA lzV2K<>+0(SB)/4, $0x402000   // lz2Bias + lzHalfHi
+DATA lzV2K<>+4(SB)/4, $256        // lz2Bias >> lzBitsHi
+GLOBL lzV2K<>(SB), RODATA|NOPTR, $8
+
+// func lzV2Asm(out *byte, blocks int, rows *[]uint64, ws *int32, taps int)
+//
+// For each block of 16 output columns (8 packed elements of the rows,
+// 16 int32 lanes in two registers): start each lane at lz2Bias +
+// lzHalfHi, add weight × sample for every row (the row pointers read from
+// the slice headers, 24 bytes apart), shift right by lzBitsHi, take off
+// lz2Bias >> lzBitsHi, and pack to bytes with saturation (the clamp), in
+// column order.
+TEXT ·lzV2Asm(SB), NOSPLIT, $0-40
+	MOVQ out+0(FP), DI
+	MOVQ blocks+8(FP), CX
+	MOVQ rows+16(FP), SI
+	MOVQ ws+24(FP), R8
+	MOVQ taps+32(FP), R9
+	VPBROADCASTD lzV2K<>+0(SB), Y14
+	VPBROADCASTD lzV2K<>+4(SB), Y13
+	XORQ DX, DX               // byte offset into the rows: 64 a block
+
+block:
+	VMOVDQA Y14, Y0
+	VMOVDQA Y14, Y1
+	MOVQ SI, R10              // the current row's slice header
+	MOVQ R8, R11              // the current weight
+	MOVQ R9, R12
+
+tap:
+	MOVQ (R10), AX            // the row's data
+	VPBROADCASTD (R11), Y2
+	VPMULLD (AX)(DX*1), Y2, Y3
+	VPADDD Y3, Y0, Y0
+	VPMULLD 32(AX)(DX*1), Y2, Y3
+	VPADDD Y3, Y1, Y1
+	ADDQ $24, R10
+	ADDQ $4, R11
+	DECQ R12
+	JNZ tap
+
+	VPSRLD $14, Y0, Y0
+	VPSRLD $14, Y1, Y1
+	VPSUBD Y13, Y0, Y0
+	VPSUBD Y13, Y1, Y1
+	VPACKSSDW Y1, Y0, Y0      // columns 0-3, 8-11 | 4-7, 12-15 as int16
+	VPERMQ $0xD8, Y0, Y0      // 0-3, 4-7 | 8-11, 12-15
+	VPACKUSWB Y0, Y0, Y0      // 0-7 twice | 8-15 twice, clamped
+	VPERMQ $0x08, Y0, Y0      // 0-7, 8-15 in the low half
+	VMOVDQU X0, (DI)
+	ADDQ $16, DI
+	ADDQ $64, DX
+	DECQ CX
+	JNZ block
+
+	VZEROUPPER
+	RET

@@ -129,7 +129,7 @@ func lzV3(out []byte, acc []uint64, rows [][]uint64, ws []int32) {
 	for i := range acc {
 		acc[i] = lzInitP
 	}
-	lzVLanes(acc, rows, ws)
+	lzVLanes(acc, rows, ws, 0)
 	for i := 0; i < len(out)/3; i++ {
 		v := int64(acc[i])
 		o := out[3*i : 3*i+3 : 3*i+3]

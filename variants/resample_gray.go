@@ -170,16 +170,23 @@ func lzH2Packed(da, db []uint64, a, b []byte, k *lzFixed, p []uint64) {
 }
 
 // lzV2 writes to out the weighted sum of rows of column pairs (as lzH2
-// makes them), using acc, one element a pair.
+// makes them), using acc, one element a pair: the first multiple of 16
+// columns with lzV2Vec (SIMD, see lzVec), the rest in Go, to the same
+// bits.
 func lzV2(out []byte, acc []uint64, rows [][]uint64, ws []int32) {
-	acc = acc[:(len(out)+1)/2]
+	done := 0
+	if lzVec {
+		done = lzV2Vec(out, rows, ws)
+	}
+	i0 := done / 2
+	acc = acc[:(len(out)+1)/2-i0]
 	for i := range acc {
 		acc[i] = lz2Init
 	}
-	lzVLanes(acc, rows, ws)
-	for i := 0; i < len(out)/2; i++ {
+	lzVLanes(acc, rows, ws, i0)
+	for i := 0; i < (len(out)-done)/2; i++ {
 		v := acc[i]
-		o := out[2*i : 2*i+2 : 2*i+2]
+		o := out[done+2*i : done+2*i+2 : done+2*i+2]
 		o[0] = lz2Tab[(v>>lzBitsHi)&1023]
 		o[1] = lz2Tab[(v>>(lz2Lane+lzBitsHi))&1023]
 	}
@@ -189,20 +196,20 @@ func lzV2(out []byte, acc []uint64, rows [][]uint64, ws []int32) {
 }
 
 // lzVLanes adds to each lane-packed accumulator acc[i] the weighted sum
-// over t of rows[t][i] (ws[t] the weights, negative ones wrapping in
+// over t of rows[t][i0+i] (ws[t] the weights, negative ones wrapping in
 // two's complement as the lanes' bias allows), four rows at a time.
-func lzVLanes(acc []uint64, rows [][]uint64, ws []int32) {
+func lzVLanes(acc []uint64, rows [][]uint64, ws []int32, i0 int) {
 	t := 0
 	for ; t+4 <= len(ws); t += 4 {
 		w0, w1, w2, w3 := uint64(int64(ws[t])), uint64(int64(ws[t+1])), uint64(int64(ws[t+2])), uint64(int64(ws[t+3]))
-		r0, r1, r2, r3 := rows[t][:len(acc)], rows[t+1][:len(acc)], rows[t+2][:len(acc)], rows[t+3][:len(acc)]
+		r0, r1, r2, r3 := rows[t][i0:i0+len(acc)], rows[t+1][i0:i0+len(acc)], rows[t+2][i0:i0+len(acc)], rows[t+3][i0:i0+len(acc)]
 		for i := range acc {
 			acc[i] += r0[i]*w0 + r1[i]*w1 + r2[i]*w2 + r3[i]*w3
 		}
 	}
 	for ; t < len(ws); t++ {
 		w0 := uint64(int64(ws[t]))
-		r0 := rows[t][:len(acc)]
+		r0 := rows[t][i0 : i0+len(acc)]
 		for i := range acc {
 			acc[i] += r0[i] * w0
 		}
