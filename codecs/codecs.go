@@ -74,7 +74,11 @@ type Codec struct {
 	// DecodeScaled, when set, decodes the image at 1/denom of its size
 	// (denom 2, 4 or 8), to bounds ScaledSize(width, height, denom), for
 	// less work and memory than Decode (JPEG: by inverse DCTs of the
-	// low-frequency coefficients only). DecodeReduced uses it.
+	// low-frequency coefficients only). DecodeReduced uses it, for a
+	// picture that is then shrunk by at least 2 (variants.Need), so its
+	// chroma may be coarser than Decode's at that scale, down to half the
+	// luma's resolution (JPEG: a 4:4:4 baseline file comes back 4:2:0;
+	// see codecs/jpeg.DecodeResize).
 	DecodeScaled func(r io.Reader, denom int) (image.Image, error)
 	// Encode writes img in this format. It is nil for formats that can be
 	// read but not written.

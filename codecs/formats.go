@@ -26,7 +26,7 @@ func init() {
 		Match:        matchJPEG,
 		DecodeConfig: jpegcodec.DecodeConfig,
 		Decode:       jpegcodec.Decode,
-		DecodeScaled: jpegcodec.DecodeScaled,
+		DecodeScaled: jpegcodec.DecodeResize,
 		Encode:       encodeJPEG,
 	}
 	accelerateJPEG(&jpegCodec)

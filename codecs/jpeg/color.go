@@ -43,11 +43,14 @@ func (d *decoder) output() (image.Image, error) {
 // and dividing them in one of the ratios image.YCbCr knows.
 func (d *decoder) subsampleRatio() (image.YCbCrSubsampleRatio, bool) {
 	y, cb, cr := &d.comp[0], &d.comp[1], &d.comp[2]
-	if y.h != d.hmax || y.v != d.vmax || cb.h != cr.h || cb.v != cr.v ||
-		y.h%cb.h != 0 || y.v%cb.v != 0 {
+	// The factors at output scale: a chroma block may cover twice the
+	// pixels (see DecodeResize).
+	yh, yv, ch, cv := y.h*y.k, y.v*y.k, cb.h*cb.k, cb.v*cb.k
+	if y.h != d.hmax || y.v != d.vmax || cb.h != cr.h || cb.v != cr.v || cb.k != cr.k ||
+		yh%ch != 0 || yv%cv != 0 {
 		return 0, false
 	}
-	switch y.h/cb.h<<4 | y.v/cb.v {
+	switch yh/ch<<4 | yv/cv {
 	case 0x11:
 		return image.YCbCrSubsampleRatio444, true
 	case 0x12:
@@ -86,14 +89,14 @@ func (d *decoder) toRGBA(rect image.Rectangle, t decTransform) *image.RGBA {
 		c := &d.comp[i]
 		cols[i] = make([]int32, w)
 		for x := range cols[i] {
-			cols[i][x] = int32(x * c.h / d.hmax)
+			cols[i][x] = int32(x * c.h * c.k / (d.hmax * d.k))
 		}
 	}
 	var rows [4][]byte
 	for y := 0; y < h; y++ {
 		for i := 0; i < d.ncomp; i++ {
 			c := &d.comp[i]
-			sy := y * c.v / d.vmax
+			sy := y * c.v * c.k / (d.vmax * d.k)
 			rows[i] = c.plane[sy*c.stride : sy*c.stride+c.stride]
 		}
 		out := m.Pix[y*m.Stride : y*m.Stride+4*w]

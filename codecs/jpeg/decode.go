@@ -69,8 +69,12 @@ type decComponent struct {
 	bw, bh int
 	pw, ph int
 
+	// k is the side of a block at output scale: 8/denom, or half that
+	// for the chroma of a 4:4:4 frame that DecodeResize subsamples.
+	k int
+
 	// plane holds the component's samples at output scale, pw·k × ph·k
-	// samples (k = 8/denom) with the given stride.
+	// samples with the given stride.
 	plane  []byte
 	stride int
 
@@ -94,6 +98,10 @@ type decoder struct {
 	denom int // output scale denominator: 1, 2, 4 or 8
 	k     int // output samples per block side: 8/denom
 	ncoef int // coefficients kept per block by a progressive decode
+
+	// chroma420 asks for the chroma of a 4:4:4 sequential frame at half
+	// the luma's scale when decoding at 1/2 or 1/4 (DecodeResize).
+	chroma420 bool
 
 	configOnly  bool
 	sofSeen     bool
@@ -185,10 +193,39 @@ func DecodeScaled(r io.Reader, denom int) (image.Image, error) {
 	return d.output()
 }
 
+// DecodeResize is DecodeScaled for a picture about to be resampled down
+// to a 4:2:0 image, such as a variant: a 4:4:4 baseline (sequential)
+// YCbCr JPEG decoded at 1/2 or 1/4 comes back as a 4:2:0 *image.YCbCr,
+// its chroma reduced by a further 2 in the DCT domain (each chroma sample
+// the mean of the 2×2 it covers, as the 4:2:0 subsampling of the
+// picture at that scale). The luma is DecodeScaled's, to the bit. That
+// takes half the memory and a fraction of the chroma work, and a
+// resampler that shrinks the picture by 2 or more (what variants.Need
+// asks a decode for) still has twice the chroma its 4:2:0 output keeps.
+// Every other JPEG, and 4:4:4 at 1/1 or 1/8, is decoded as by
+// DecodeScaled.
+func DecodeResize(r io.Reader, denom int) (image.Image, error) {
+	switch denom {
+	case 1, 2, 4, 8:
+	default:
+		return nil, errDecDenom
+	}
+	d, err := decodePlanesWith(r, denom, true)
+	if err != nil {
+		return nil, err
+	}
+	return d.output()
+}
+
 // decodePlanes decodes the image into the component planes at 1/denom
 // scale.
 func decodePlanes(r io.Reader, denom int) (*decoder, error) {
-	d := &decoder{denom: denom, k: 8 / denom}
+	return decodePlanesWith(r, denom, false)
+}
+
+// decodePlanesWith is decodePlanes, with chroma420 (see DecodeResize).
+func decodePlanesWith(r io.Reader, denom int, chroma420 bool) (*decoder, error) {
+	d := &decoder{denom: denom, k: 8 / denom, chroma420: chroma420}
 	d.ncoef = decPrefixLen[d.k]
 	d.br.init(r, 32<<10)
 	if err := d.parse(); err != nil {
@@ -390,6 +427,9 @@ func (d *decoder) processSOF(n int) error {
 		d.vmax = max(d.vmax, d.comp[i].v)
 	}
 	d.layout()
+	for i := range d.comp[:d.ncomp] {
+		d.comp[i].k = d.k
+	}
 	return nil
 }
 
@@ -498,6 +538,16 @@ func (d *decoder) processAPP14(n int) error {
 		d.adobeTransform = d.tmp[11]
 	}
 	return d.br.skip(n - 12)
+}
+
+// planScales halves the chroma's scale of a 4:4:4 sequential YCbCr frame
+// when chroma420 asked for it (see DecodeResize). It runs at the first
+// scan, once every marker that tells YCbCr from RGB has been read.
+func (d *decoder) planScales() {
+	if !d.chroma420 || d.progressive || d.ncomp != 3 || d.k != 4 && d.k != 2 || d.hmax != 1 || d.vmax != 1 || d.isRGB() {
+		return
+	}
+	d.comp[1].k, d.comp[2].k = d.k/2, d.k/2
 }
 
 // isRGB reports whether a three-component image holds RGB rather than

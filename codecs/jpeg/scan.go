@@ -111,6 +111,9 @@ func (d *decoder) processSOS(n int) error {
 	if d.width == 0 || d.height == 0 {
 		return nil // no blocks, no data
 	}
+	if !d.planes {
+		d.planScales()
+	}
 
 	for i := 0; i < sc.ns; i++ {
 		c := &d.comp[sc.comp[i]]
@@ -132,7 +135,7 @@ func (d *decoder) processSOS(n int) error {
 				c.masks = make([]uint64, nb)
 			}
 		} else {
-			decDequant(&c.dq, &d.quant[c.tq], d.k)
+			decDequant(&c.dq, &d.quant[c.tq], c.k)
 		}
 	}
 	if !d.progressive {
@@ -149,8 +152,8 @@ func (d *decoder) allocPlanes() {
 	d.planes = true
 	for i := 0; i < d.ncomp; i++ {
 		c := &d.comp[i]
-		c.stride = c.pw * d.k
-		c.plane = make([]byte, c.stride*c.ph*d.k)
+		c.stride = c.pw * c.k
+		c.plane = make([]byte, c.stride*c.ph*c.k)
 	}
 }
 
@@ -446,13 +449,13 @@ func (d *decoder) putBlock(c *decComponent, bx, by, last int) {
 	if decTrackCoefs {
 		for i, v := range d.blk {
 			m := int(v) * int(c.dq[i])
-			if d.k < 8 {
+			if c.k < 8 {
 				m >>= decRedBits
 			}
 			d.maxCoef = max(d.maxCoef, m, -m)
 		}
 	}
-	k := d.k
+	k := c.k
 	dst := c.plane[(by*c.stride+bx)*k:]
 	switch {
 	case last == 0 || k == 1:
@@ -631,7 +634,7 @@ func (d *decoder) reconstructProgressive() {
 		if c.coefs == nil {
 			continue
 		}
-		decDequant(&c.dq, &d.quant[c.tq], d.k)
+		decDequant(&c.dq, &d.quant[c.tq], c.k)
 		for by := 0; by < c.bh; by++ {
 			for bx := 0; bx < c.bw; bx++ {
 				bi := by*c.pw + bx
