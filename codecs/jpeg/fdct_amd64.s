@@ -1,6 +1,12 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "transpose_amd64.h"
+
+// fdctK holds eight int32 copies of each of: encC4 (+0), encC6 (+32),
+// encC6R2 (+64), encC2R2 (+96), encRound1 (+128), encRound2 (+160), the
+// level shift 8·128 (+192); four int64 copies of 2^31, the quantiser's
+// rounding (+224); and zeros (+256).
 
 DATA fdctK<>+0(SB)/4, $5793
 DATA fdctK<>+4(SB)/4, $5793
@@ -62,12 +68,19 @@ DATA fdctK<>+224(SB)/8, $0x80000000
 DATA fdctK<>+232(SB)/8, $0x80000000
 DATA fdctK<>+240(SB)/8, $0x80000000
 DATA fdctK<>+248(SB)/8, $0x80000000
-GLOBL fdctK<>(SB), RODATA|NOPTR, $256
+DATA fdctK<>+256(SB)/8, $0
+DATA fdctK<>+264(SB)/8, $0
+DATA fdctK<>+272(SB)/8, $0
+DATA fdctK<>+280(SB)/8, $0
+GLOBL fdctK<>(SB), RODATA|NOPTR, $288
 
-// FDCTROWS is the rows pass of encFDCTQuant over eight rows at once (Y0..Y7
-// hold samples 0..7 of each row, one row a lane): Y8..Y15 get outputs
-// 0..7, level-shifted and scaled as the Go code's. Y0..Y7 are clobbered.
-#define FDCTROWS \
+// FDCT1D(level, pre, round, shift) is one pass of encFDCTQuant's
+// transform over eight rows (or columns) at once, Y0..Y7 holding samples
+// 0..7 of each, one a lane: Y8..Y15 get outputs 0..7. The rows pass takes
+// the level shift off the DC term (level) and keeps pre fraction bits;
+// the products are rounded by round and shifted right by shift. Y0..Y7
+// are clobbered.
+#define FDCT1D(level, pre, round, shift) \
 	VPADDD Y7, Y0, Y8 \
 	VPSUBD Y7, Y0, Y15 \
 	VPADDD Y6, Y1, Y9 \
@@ -81,15 +94,15 @@ GLOBL fdctK<>(SB), RODATA|NOPTR, $256
 	VPADDD Y10, Y9, Y1 \
 	VPSUBD Y10, Y9, Y2 \
 	VPADDD Y1, Y0, Y4 \
-	VPSUBD fdctK<>+192(SB), Y4, Y4 \
-	VPSLLD $5, Y4, Y4 \
+	VPSUBD level, Y4, Y4 \
+	VPSLLD $pre, Y4, Y4 \
 	VPSUBD Y1, Y0, Y5 \
-	VPSLLD $5, Y5, Y5 \
+	VPSLLD $pre, Y5, Y5 \
 	VPADDD Y3, Y2, Y0 \
 	VPMULLD fdctK<>+0(SB), Y0, Y0 \
-	VPADDD fdctK<>+128(SB), Y0, Y0 \
-	VPSRAD $8, Y0, Y0 \
-	VPSLLD $5, Y3, Y3 \
+	VPADDD round, Y0, Y0 \
+	VPSRAD $shift, Y0, Y0 \
+	VPSLLD $pre, Y3, Y3 \
 	VPADDD Y0, Y3, Y6 \
 	VPSUBD Y0, Y3, Y7 \
 	VPADDD Y13, Y12, Y0 \
@@ -99,16 +112,16 @@ GLOBL fdctK<>(SB), RODATA|NOPTR, $256
 	VPMULLD fdctK<>+32(SB), Y3, Y3 \
 	VPMULLD fdctK<>+64(SB), Y0, Y0 \
 	VPADDD Y3, Y0, Y0 \
-	VPADDD fdctK<>+128(SB), Y0, Y0 \
-	VPSRAD $8, Y0, Y0 \
+	VPADDD round, Y0, Y0 \
+	VPSRAD $shift, Y0, Y0 \
 	VPMULLD fdctK<>+96(SB), Y2, Y2 \
 	VPADDD Y3, Y2, Y2 \
-	VPADDD fdctK<>+128(SB), Y2, Y2 \
-	VPSRAD $8, Y2, Y2 \
+	VPADDD round, Y2, Y2 \
+	VPSRAD $shift, Y2, Y2 \
 	VPMULLD fdctK<>+0(SB), Y1, Y1 \
-	VPADDD fdctK<>+128(SB), Y1, Y1 \
-	VPSRAD $8, Y1, Y1 \
-	VPSLLD $5, Y15, Y15 \
+	VPADDD round, Y1, Y1 \
+	VPSRAD $shift, Y1, Y1 \
+	VPSLLD $pre, Y15, Y15 \
 	VPADDD Y1, Y15, Y8 \
 	VPSUBD Y1, Y15, Y9 \
 	VPADDD Y0, Y9, Y10 \
@@ -123,86 +136,25 @@ GLOBL fdctK<>(SB), RODATA|NOPTR, $256
 	VMOVDQA Y5, Y12 \
 	VMOVDQA Y6, Y10
 
-// FDCTCOLS is the columns pass, Y0..Y7 rows 0..7 of the rows pass's
-// outputs, one column a lane, into Y8..Y15.
-#define FDCTCOLS \
-	VPADDD Y7, Y0, Y8 \
-	VPSUBD Y7, Y0, Y15 \
-	VPADDD Y6, Y1, Y9 \
-	VPSUBD Y6, Y1, Y14 \
-	VPADDD Y5, Y2, Y10 \
-	VPSUBD Y5, Y2, Y13 \
-	VPADDD Y4, Y3, Y11 \
-	VPSUBD Y4, Y3, Y12 \
-	VPADDD Y11, Y8, Y0 \
-	VPSUBD Y11, Y8, Y3 \
-	VPADDD Y10, Y9, Y1 \
-	VPSUBD Y10, Y9, Y2 \
-	VPADDD Y1, Y0, Y4 \
-	VPSUBD Y1, Y0, Y5 \
-	VPADDD Y3, Y2, Y0 \
-	VPMULLD fdctK<>+0(SB), Y0, Y0 \
-	VPADDD fdctK<>+160(SB), Y0, Y0 \
-	VPSRAD $13, Y0, Y0 \
-	VPADDD Y0, Y3, Y6 \
-	VPSUBD Y0, Y3, Y7 \
-	VPADDD Y13, Y12, Y0 \
-	VPADDD Y14, Y13, Y1 \
-	VPADDD Y15, Y14, Y2 \
-	VPSUBD Y2, Y0, Y3 \
-	VPMULLD fdctK<>+32(SB), Y3, Y3 \
-	VPMULLD fdctK<>+64(SB), Y0, Y0 \
-	VPADDD Y3, Y0, Y0 \
-	VPADDD fdctK<>+160(SB), Y0, Y0 \
-	VPSRAD $13, Y0, Y0 \
-	VPMULLD fdctK<>+96(SB), Y2, Y2 \
-	VPADDD Y3, Y2, Y2 \
-	VPADDD fdctK<>+160(SB), Y2, Y2 \
-	VPSRAD $13, Y2, Y2 \
-	VPMULLD fdctK<>+0(SB), Y1, Y1 \
-	VPADDD fdctK<>+160(SB), Y1, Y1 \
-	VPSRAD $13, Y1, Y1 \
-	VPADDD Y1, Y15, Y8 \
-	VPSUBD Y1, Y15, Y9 \
-	VPADDD Y0, Y9, Y10 \
-	VPSUBD Y0, Y9, Y11 \
-	VPADDD Y2, Y8, Y12 \
-	VPSUBD Y2, Y8, Y13 \
-	VMOVDQA Y13, Y15 \
-	VMOVDQA Y7, Y14 \
-	VMOVDQA Y10, Y13 \
-	VMOVDQA Y4, Y8 \
-	VMOVDQA Y12, Y9 \
-	VMOVDQA Y5, Y12 \
-	VMOVDQA Y6, Y10
 
-// TRANSPOSE8 transposes the 8×8 int32 matrix whose rows are Y8..Y15 into
-// Y0..Y7.
-#define TRANSPOSE8 \
-	VPUNPCKLDQ Y9, Y8, Y0 \
-	VPUNPCKHDQ Y9, Y8, Y1 \
-	VPUNPCKLDQ Y11, Y10, Y2 \
-	VPUNPCKHDQ Y11, Y10, Y3 \
-	VPUNPCKLDQ Y13, Y12, Y4 \
-	VPUNPCKHDQ Y13, Y12, Y5 \
-	VPUNPCKLDQ Y15, Y14, Y6 \
-	VPUNPCKHDQ Y15, Y14, Y7 \
-	VPUNPCKLQDQ Y2, Y0, Y8 \
-	VPUNPCKHQDQ Y2, Y0, Y9 \
-	VPUNPCKLQDQ Y3, Y1, Y10 \
-	VPUNPCKHQDQ Y3, Y1, Y11 \
-	VPUNPCKLQDQ Y6, Y4, Y12 \
-	VPUNPCKHQDQ Y6, Y4, Y13 \
-	VPUNPCKLQDQ Y7, Y5, Y14 \
-	VPUNPCKHQDQ Y7, Y5, Y15 \
-	VPERM2I128 $0x20, Y12, Y8, Y0 \
-	VPERM2I128 $0x20, Y13, Y9, Y1 \
-	VPERM2I128 $0x20, Y14, Y10, Y2 \
-	VPERM2I128 $0x20, Y15, Y11, Y3 \
-	VPERM2I128 $0x31, Y12, Y8, Y4 \
-	VPERM2I128 $0x31, Y13, Y9, Y5 \
-	VPERM2I128 $0x31, Y14, Y10, Y6 \
-	VPERM2I128 $0x31, Y15, Y11, Y7
+// QUANTROW(F, off) quantises the coefficient row F (natural order) with
+// the reciprocals at off(R8): VPMULDQ on the even lanes, and on the odd
+// ones moved down, each 64-bit product rounded and its high half kept
+// (the Go code's >>32); the row is stored at off(DI) and its zero lanes'
+// mask left in AX. Y4 must be zero.
+#define QUANTROW(F, off) \
+	VMOVDQU off(R8), Y0 \
+	VPMULDQ Y0, F, Y1 \
+	VPSRLQ $32, F, Y2 \
+	VPSRLQ $32, Y0, Y3 \
+	VPMULDQ Y3, Y2, Y2 \
+	VPADDQ fdctK<>+224(SB), Y1, Y1 \
+	VPADDQ fdctK<>+224(SB), Y2, Y2 \
+	VPSRLQ $32, Y1, Y1 \
+	VPBLENDD $0xAA, Y2, Y1, Y1 \
+	VMOVDQU Y1, off(DI) \
+	VPCMPEQD Y4, Y1, Y3 \
+	VMOVMSKPS Y3, AX
 
 // func encFDCTQuantAsm(p *byte, stride int, recip *[64]int32, nat *[64]int32) uint64
 //
@@ -228,120 +180,32 @@ TEXT ·encFDCTQuantAsm(SB), NOSPLIT, $0-40
 	VPMOVZXBD (SI)(CX*2), Y14
 	VPMOVZXBD (SI)(DX*1), Y15
 	TRANSPOSE8
-	FDCTROWS
+	FDCT1D(fdctK<>+192(SB), 5, fdctK<>+128(SB), 8)
 	TRANSPOSE8
-	FDCTCOLS
+	FDCT1D(fdctK<>+256(SB), 0, fdctK<>+160(SB), 13)
 	VPXOR Y4, Y4, Y4
 	XORQ BX, BX
-	VMOVDQU 0(R8), Y0
-	VPMULDQ Y0, Y8, Y1
-	VPSRLQ $32, Y8, Y2
-	VPSRLQ $32, Y0, Y3
-	VPMULDQ Y3, Y2, Y2
-	VPADDQ fdctK<>+224(SB), Y1, Y1
-	VPADDQ fdctK<>+224(SB), Y2, Y2
-	VPSRLQ $32, Y1, Y1
-	VPBLENDD $0xAA, Y2, Y1, Y1
-	VMOVDQU Y1, 0(DI)
-	VPCMPEQD Y4, Y1, Y3
-	VMOVMSKPS Y3, AX
+	QUANTROW(Y8, 0)
 	ORQ AX, BX
-	VMOVDQU 32(R8), Y0
-	VPMULDQ Y0, Y9, Y1
-	VPSRLQ $32, Y9, Y2
-	VPSRLQ $32, Y0, Y3
-	VPMULDQ Y3, Y2, Y2
-	VPADDQ fdctK<>+224(SB), Y1, Y1
-	VPADDQ fdctK<>+224(SB), Y2, Y2
-	VPSRLQ $32, Y1, Y1
-	VPBLENDD $0xAA, Y2, Y1, Y1
-	VMOVDQU Y1, 32(DI)
-	VPCMPEQD Y4, Y1, Y3
-	VMOVMSKPS Y3, AX
+	QUANTROW(Y9, 32)
 	SHLQ $8, AX
 	ORQ AX, BX
-	VMOVDQU 64(R8), Y0
-	VPMULDQ Y0, Y10, Y1
-	VPSRLQ $32, Y10, Y2
-	VPSRLQ $32, Y0, Y3
-	VPMULDQ Y3, Y2, Y2
-	VPADDQ fdctK<>+224(SB), Y1, Y1
-	VPADDQ fdctK<>+224(SB), Y2, Y2
-	VPSRLQ $32, Y1, Y1
-	VPBLENDD $0xAA, Y2, Y1, Y1
-	VMOVDQU Y1, 64(DI)
-	VPCMPEQD Y4, Y1, Y3
-	VMOVMSKPS Y3, AX
+	QUANTROW(Y10, 64)
 	SHLQ $16, AX
 	ORQ AX, BX
-	VMOVDQU 96(R8), Y0
-	VPMULDQ Y0, Y11, Y1
-	VPSRLQ $32, Y11, Y2
-	VPSRLQ $32, Y0, Y3
-	VPMULDQ Y3, Y2, Y2
-	VPADDQ fdctK<>+224(SB), Y1, Y1
-	VPADDQ fdctK<>+224(SB), Y2, Y2
-	VPSRLQ $32, Y1, Y1
-	VPBLENDD $0xAA, Y2, Y1, Y1
-	VMOVDQU Y1, 96(DI)
-	VPCMPEQD Y4, Y1, Y3
-	VMOVMSKPS Y3, AX
+	QUANTROW(Y11, 96)
 	SHLQ $24, AX
 	ORQ AX, BX
-	VMOVDQU 128(R8), Y0
-	VPMULDQ Y0, Y12, Y1
-	VPSRLQ $32, Y12, Y2
-	VPSRLQ $32, Y0, Y3
-	VPMULDQ Y3, Y2, Y2
-	VPADDQ fdctK<>+224(SB), Y1, Y1
-	VPADDQ fdctK<>+224(SB), Y2, Y2
-	VPSRLQ $32, Y1, Y1
-	VPBLENDD $0xAA, Y2, Y1, Y1
-	VMOVDQU Y1, 128(DI)
-	VPCMPEQD Y4, Y1, Y3
-	VMOVMSKPS Y3, AX
+	QUANTROW(Y12, 128)
 	SHLQ $32, AX
 	ORQ AX, BX
-	VMOVDQU 160(R8), Y0
-	VPMULDQ Y0, Y13, Y1
-	VPSRLQ $32, Y13, Y2
-	VPSRLQ $32, Y0, Y3
-	VPMULDQ Y3, Y2, Y2
-	VPADDQ fdctK<>+224(SB), Y1, Y1
-	VPADDQ fdctK<>+224(SB), Y2, Y2
-	VPSRLQ $32, Y1, Y1
-	VPBLENDD $0xAA, Y2, Y1, Y1
-	VMOVDQU Y1, 160(DI)
-	VPCMPEQD Y4, Y1, Y3
-	VMOVMSKPS Y3, AX
+	QUANTROW(Y13, 160)
 	SHLQ $40, AX
 	ORQ AX, BX
-	VMOVDQU 192(R8), Y0
-	VPMULDQ Y0, Y14, Y1
-	VPSRLQ $32, Y14, Y2
-	VPSRLQ $32, Y0, Y3
-	VPMULDQ Y3, Y2, Y2
-	VPADDQ fdctK<>+224(SB), Y1, Y1
-	VPADDQ fdctK<>+224(SB), Y2, Y2
-	VPSRLQ $32, Y1, Y1
-	VPBLENDD $0xAA, Y2, Y1, Y1
-	VMOVDQU Y1, 192(DI)
-	VPCMPEQD Y4, Y1, Y3
-	VMOVMSKPS Y3, AX
+	QUANTROW(Y14, 192)
 	SHLQ $48, AX
 	ORQ AX, BX
-	VMOVDQU 224(R8), Y0
-	VPMULDQ Y0, Y15, Y1
-	VPSRLQ $32, Y15, Y2
-	VPSRLQ $32, Y0, Y3
-	VPMULDQ Y3, Y2, Y2
-	VPADDQ fdctK<>+224(SB), Y1, Y1
-	VPADDQ fdctK<>+224(SB), Y2, Y2
-	VPSRLQ $32, Y1, Y1
-	VPBLENDD $0xAA, Y2, Y1, Y1
-	VMOVDQU Y1, 224(DI)
-	VPCMPEQD Y4, Y1, Y3
-	VMOVMSKPS Y3, AX
+	QUANTROW(Y15, 224)
 	SHLQ $56, AX
 	ORQ AX, BX
 	NOTQ BX

@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "transpose_amd64.h"
 
 DATA idctK<>+0(SB)/4, $0x1151
 DATA idctK<>+4(SB)/4, $0x1151
@@ -192,33 +193,6 @@ GLOBL idctK<>(SB), RODATA|NOPTR, $480
 	VPSRAD $shift, Y14, Y14 \
 	VPSRAD $shift, Y15, Y15
 
-// TRANSPOSE8 transposes the 8×8 int32 matrix whose rows are Y8..Y15 into
-// Y0..Y7 (row i of the result is column i of the input).
-#define TRANSPOSE8 \
-	VPUNPCKLDQ Y9, Y8, Y0 \
-	VPUNPCKHDQ Y9, Y8, Y1 \
-	VPUNPCKLDQ Y11, Y10, Y2 \
-	VPUNPCKHDQ Y11, Y10, Y3 \
-	VPUNPCKLDQ Y13, Y12, Y4 \
-	VPUNPCKHDQ Y13, Y12, Y5 \
-	VPUNPCKLDQ Y15, Y14, Y6 \
-	VPUNPCKHDQ Y15, Y14, Y7 \
-	VPUNPCKLQDQ Y2, Y0, Y8 \
-	VPUNPCKHQDQ Y2, Y0, Y9 \
-	VPUNPCKLQDQ Y3, Y1, Y10 \
-	VPUNPCKHQDQ Y3, Y1, Y11 \
-	VPUNPCKLQDQ Y6, Y4, Y12 \
-	VPUNPCKHQDQ Y6, Y4, Y13 \
-	VPUNPCKLQDQ Y7, Y5, Y14 \
-	VPUNPCKHQDQ Y7, Y5, Y15 \
-	VPERM2I128 $0x20, Y12, Y8, Y0 \
-	VPERM2I128 $0x20, Y13, Y9, Y1 \
-	VPERM2I128 $0x20, Y14, Y10, Y2 \
-	VPERM2I128 $0x20, Y15, Y11, Y3 \
-	VPERM2I128 $0x31, Y12, Y8, Y4 \
-	VPERM2I128 $0x31, Y13, Y9, Y5 \
-	VPERM2I128 $0x31, Y14, Y10, Y6 \
-	VPERM2I128 $0x31, Y15, Y11, Y7
 
 // func decIDCT8Asm(in, dq *[64]int32, dst *byte, stride int)
 //
