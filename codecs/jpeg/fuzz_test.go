@@ -58,7 +58,7 @@ func decFuzzSeeds(t testing.TB) [][]byte {
 	}
 	for _, v := range decVariants() {
 		switch v.name {
-		case "420/baseline", "420/progressive", "420/progressive-restart", "444/progressive-restart",
+		case "420/baseline", "444/baseline", "420/progressive", "420/progressive-restart", "444/progressive-restart",
 			"422/non-interleaved", "gray/progressive", "gray/quant16", "420/deep-approximation",
 			"rgb/adobe", "cmyk/adobe-2211", "ycck/adobe", "odd/3x1", "420/spectral-only":
 			planes := twPlanes(src, len(v.o.comps), v.rgb, v.o.adobe > 0)
@@ -88,10 +88,15 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		for _, denom := range []int{2, 4, 8} {
+			w, h := ScaledSize(cfg.Width, cfg.Height, denom)
 			if m, err := DecodeScaled(bytes.NewReader(data), denom); err == nil {
-				w, h := ScaledSize(cfg.Width, cfg.Height, denom)
 				if b := m.Bounds(); b.Dx() != w || b.Dy() != h {
 					t.Fatalf("DecodeScaled(%d): bounds %v for %dx%d", denom, b, cfg.Width, cfg.Height)
+				}
+			}
+			if m, err := DecodeResize(bytes.NewReader(data), denom); err == nil {
+				if b := m.Bounds(); b.Dx() != w || b.Dy() != h {
+					t.Fatalf("DecodeResize(%d): bounds %v for %dx%d", denom, b, cfg.Width, cfg.Height)
 				}
 			}
 		}
