@@ -9,6 +9,7 @@ import (
 
 	jpegcodec "github.com/blobimage/blobimage/codecs/jpeg"
 	"github.com/blobimage/blobimage/codecs/turbojpeg"
+	"github.com/blobimage/blobimage/internal/boxavg"
 )
 
 // TurboJPEG reports whether JPEG is decoded and encoded by libjpeg-turbo
@@ -39,7 +40,9 @@ func accelerateJPEG(c *Codec) {
 // to420 returns m with 4:2:0 chroma, as the pure-Go encoder writes every
 // colour JPEG (and as Pillow and libjpeg do by default): a 4:2:2 or 4:4:0
 // camera JPEG recompressed keeps its size down. Chroma is averaged over the
-// samples merged; 4:2:0 and images not at the origin are returned as they
+// samples merged (internal/boxavg), the last column and row standing in
+// for a missing half; the luma plane is shared, not copied (the encoder
+// only reads it). 4:2:0 and images not at the origin are returned as they
 // are (TurboJPEG then keeps their subsampling, or goes through RGB).
 func to420(m *image.YCbCr) image.Image {
 	var sx, sy int // chroma samples merged across and down
@@ -56,26 +59,27 @@ func to420(m *image.YCbCr) image.Image {
 	if m.Rect.Min != (image.Point{}) {
 		return m
 	}
-	out := image.NewYCbCr(m.Rect, image.YCbCrSubsampleRatio420)
-	if out.YStride == m.YStride {
-		copy(out.Y, m.Y)
-	} else { // decoders may pad rows
-		for y := range m.Rect.Dy() {
-			copy(out.Y[y*out.YStride:y*out.YStride+m.Rect.Dx()], m.Y[y*m.YStride:])
-		}
-	}
 	cw, ch := (m.Rect.Dx()+1)/2, (m.Rect.Dy()+1)/2
+	out := &image.YCbCr{
+		Y: m.Y, YStride: m.YStride,
+		Cb: make([]byte, cw*ch), Cr: make([]byte, cw*ch), CStride: cw,
+		SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: m.Rect,
+	}
 	sw := (m.Rect.Dx() + 2 - sx) / (3 - sx) // source chroma width: w, or ⌈w/2⌉
 	sh := (m.Rect.Dy() + 2 - sy) / (3 - sy)
 	for _, p := range [][2][]byte{{out.Cb, m.Cb}, {out.Cr, m.Cr}} {
 		dst, src := p[0], p[1]
 		for y := range ch {
 			y0, y1 := y*sy, min(y*sy+sy-1, sh-1)
-			for x := range cw {
-				x0, x1 := x*sx, min(x*sx+sx-1, sw-1)
-				s := uint32(src[y0*m.CStride+x0]) + uint32(src[y0*m.CStride+x1]) +
-					uint32(src[y1*m.CStride+x0]) + uint32(src[y1*m.CStride+x1])
-				dst[y*out.CStride+x] = uint8((s + 2) / 4)
+			r0, r1 := src[y0*m.CStride:][:sw], src[y1*m.CStride:][:sw]
+			d := dst[y*cw : y*cw+cw]
+			if sx == 1 { // 4:2:2: down only
+				boxavg.Rows(d, r0, r1)
+				continue
+			}
+			boxavg.Pairs(d[:sw/2], r0, r1)
+			if sw%2 == 1 { // the last column pairs with itself
+				d[cw-1] = uint8((2*uint32(r0[sw-1]) + 2*uint32(r1[sw-1]) + 2) / 4)
 			}
 		}
 	}

@@ -24,3 +24,20 @@ func pairsVec(dst, a, b []byte) int {
 //
 //go:noescape
 func pairsAsm(dst, a, b *byte, blocks int)
+
+// rowsVec computes the first multiple of 32 outputs of Rows with AVX2
+// (VPAVGB, whose rounding is Rows') and returns how many it did.
+func rowsVec(dst, a, b []byte) int {
+	n := len(dst) &^ 31
+	if !vec || n == 0 {
+		return 0
+	}
+	rowsAsm(&dst[0], &a[0], &b[0], n/32)
+	return n
+}
+
+// rowsAsm writes 32·blocks outputs from as many bytes of a and b
+// (boxavg_amd64.s).
+//
+//go:noescape
+func rowsAsm(dst, a, b *byte, blocks int)

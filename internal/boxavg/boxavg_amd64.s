@@ -55,3 +55,23 @@ loop:
 
 	VZEROUPPER
 	RET
+
+// func rowsAsm(dst, a, b *byte, blocks int)
+TEXT ·rowsAsm(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ blocks+24(FP), CX
+
+rloop:
+	VMOVDQU 0(SI), Y0
+	VPAVGB 0(DX), Y0, Y0
+	VMOVDQU Y0, 0(DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ rloop
+
+	VZEROUPPER
+	RET

@@ -72,3 +72,27 @@ func BenchmarkPairs(b *testing.B) {
 		})
 	}
 }
+
+// TestRows checks Rows against the definition for every length up to a
+// few blocks and misaligned offsets.
+func TestRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := 0; n <= 150; n++ {
+		for _, off := range []int{0, 3} {
+			a, b := make([]byte, off+n+2), make([]byte, off+n)
+			for i := range a {
+				a[i] = uint8(rng.Uint32())
+			}
+			for i := range b {
+				b[i] = uint8(rng.Uint32()) | uint8(i%2)*255
+			}
+			got := make([]byte, n)
+			Rows(got, a[off:], b[off:])
+			for j := range got {
+				if want := uint8((int(a[off+j]) + int(b[off+j]) + 1) / 2); got[j] != want {
+					t.Fatalf("n=%d off=%d: dst[%d] = %d, want %d", n, off, j, got[j], want)
+				}
+			}
+		}
+	}
+}
