@@ -36,9 +36,11 @@
 // *image.Gray for one component; *image.YCbCr for YCbCr whose chroma
 // subsampling is 4:4:4, 4:2:2, 4:2:0, 4:4:0, 4:1:1 or 4:1:0, and *image.RGBA
 // for RGB and for YCbCr with any other sampling (chroma is then upsampled by
-// repetition); *image.CMYK for four components. Decoded samples agree with
-// image/jpeg's to within one level (the two inverse DCTs round
-// differently), which YCCK's conversion to CMYK can make up to three.
+// repetition); *image.CMYK for four components. The full-size inverse DCT
+// is libjpeg's integer one (islow), so the samples of a plane (gray, or
+// Y, Cb and Cr) are djpeg's own; converted ones agree with image/jpeg's to
+// within one level (the two inverse DCTs round differently), which YCCK's
+// conversion to CMYK can make up to three.
 //
 // # Scaled decoding
 //
@@ -54,14 +56,27 @@
 // 1/n² of the full-size work and memory, and the planes are allocated at
 // the reduced size only.
 //
+// DecodeResize is DecodeScaled for a picture that is then shrunk by 2 or
+// more to a 4:2:0 image (a variant): a 4:4:4 sequential YCbCr file at 1/2
+// or 1/4 comes back 4:2:0, its chroma decoded at half the luma's scale,
+// which halves the planes' memory.
+//
 // A progressive image must keep its coefficients until the last scan. At
 // full size that is 64 int16 values per 8×8 block (128 bytes, about 2 or 3
 // bytes per pixel); scaled, only the zig-zag prefix of coefficients that
 // the reduced inverse DCT reads is kept (1 value at 1/8, 5 at 1/4, 25 at
-// 1/2), plus a 64-bit mask per block recording which of the others are
-// non-zero, which is all that a refinement scan needs to know of them: 18
-// bytes per block at 1/4, so a 24-megapixel 4:2:0 photo needs about 10 MB
-// of coefficients instead of 72 MB.
+// 1/2), plus a 64-bit mask per block recording which coefficients are
+// non-zero, which is all that a refinement scan needs to know of those not
+// kept (and lets it skip the zero ones): 18 bytes per block at 1/4, so a
+// 24-megapixel 4:2:0 photo needs about 10 MB of coefficients instead of
+// 76 MB.
+//
+// # Speed
+//
+// On amd64 with AVX2, the 8×8 and 4×4 inverse DCTs and the encoder's
+// forward DCT and quantisation run in Go assembly, eight (or four) rows or
+// columns at once; elsewhere, or with the purego build tag, the same
+// arithmetic runs in Go, to the same bits.
 //
 // # Untrusted input
 //
