@@ -145,3 +145,40 @@ func TestHarnessEndToEnd(t *testing.T) {
 		t.Errorf("no FLOOR check: %+v", rep.Floor)
 	}
 }
+
+// TestHarnessRepeat runs the blobimage side twice in keep mode with
+// -repeat 2 and checks that its timings are pooled: twice the jobs of one
+// run, and the header says so.
+func TestHarnessRepeat(t *testing.T) {
+	dir := t.TempDir()
+	writeJPEG(t, filepath.Join(dir, "a.jpg"), 640, 480, 1)
+	writeJPEG(t, filepath.Join(dir, "b.jpg"), 480, 640, 1)
+	jsonPath := filepath.Join(t.TempDir(), "bench.json")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-corpus", dir, "-rounds", "2", "-repeat", "2", "-workers", "1",
+		"-modes", "keep", "-sides", "blobimage", "-json", jsonPath}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("run exited %d\n%s", code, stderr.String())
+	}
+	var rep report
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Repeat != 2 || len(rep.Modes) != 1 || len(rep.Modes[0].Sides) == 0 {
+		t.Fatalf("report: repeat %d, %d modes", rep.Repeat, len(rep.Modes))
+	}
+	s := rep.Modes[0].Sides[0]
+	if s.Side != sideBlob || s.Jobs != 2*2*2 || s.MPPerS <= 0 {
+		t.Errorf("%s: %d jobs (want 8: 2 photos × 2 rounds × 2 runs), %v MP/s", s.Side, s.Jobs, s.MPPerS)
+	}
+	if !strings.Contains(stdout.String(), "in each of 2 runs of the sides in turn") {
+		t.Errorf("the header does not mention the runs:\n%s", stdout.String())
+	}
+	if n := strings.Count(stderr.String(), "(run "); n != 2 {
+		t.Errorf("%d runs logged, want 2:\n%s", n, stderr.String())
+	}
+}

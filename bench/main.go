@@ -10,6 +10,7 @@
 //	go run ./bench -rss-per-photo                   # peak RSS of one photo, per side
 //	go run ./bench -check                           # exit 1 when the quality floor fails
 //	go run ./bench -scaling -burst 100              # scaling with 1 and 2 workers, a 100-upload burst
+//	go run ./bench -rounds 2 -repeat 3              # the sides in turn three times, timings pooled
 //
 // The photos are the folder's JPEG and PNG files (HEIC and other formats
 // are skipped, and so are the tiny orient_portrait_* test files unless
@@ -63,8 +64,12 @@
 // photo's time runs from its bytes in memory to its encoded outputs. Each
 // side runs one untimed warm-up pass over the photos (whose outputs feed
 // the quality check), then -rounds timed passes, the (round, photo) jobs
-// pulled from one queue by -workers workers. A missing peer (no Python or
-// PIL, no libvips-dev or gcc) is reported as skipped.
+// pulled from one queue by -workers workers. With -repeat N the sides run
+// in turn N times (each a fresh child with its warm-up) and each side's
+// timings are pooled, so that a change in the machine's load during the
+// run falls on every side alike instead of on whichever ran then. A
+// missing peer (no Python or PIL, no libvips-dev or gcc) is reported as
+// skipped.
 //
 // # What is reported
 //
@@ -155,6 +160,7 @@ type options struct {
 	corpus      string
 	workers     int
 	rounds      int
+	repeat      int
 	all         bool
 	modes       []string
 	sides       []string
@@ -192,6 +198,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.corpus, "corpus", os.Getenv("BLOBIMAGE_CORPUS"), "folder of photos (default $BLOBIMAGE_CORPUS)")
 	fs.IntVar(&o.workers, "workers", 2, "photos processed at once, the same on every side")
 	fs.IntVar(&o.rounds, "rounds", 3, "timed passes over the corpus, after one warm-up pass")
+	fs.IntVar(&o.repeat, "repeat", 1, "run the sides this many times in turn, each time -rounds passes after a warm-up, and pool the timings (a change in the machine's load then falls on every side alike)")
 	fs.BoolVar(&o.all, "all", false, "include the tiny orient_portrait_* files")
 	fs.StringVar(&modes, "modes", "keep,recompress", "original modes to run")
 	fs.StringVar(&sides, "sides", "blobimage,pillow,vips", "sides to run")
@@ -213,8 +220,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.corpus == "" {
 		return nil, errors.New("no corpus: pass -corpus DIR or set BLOBIMAGE_CORPUS")
 	}
-	if o.workers < 1 || o.rounds < 1 {
-		return nil, errors.New("-workers and -rounds must be at least 1")
+	if o.workers < 1 || o.rounds < 1 || o.repeat < 1 {
+		return nil, errors.New("-workers, -rounds and -repeat must be at least 1")
 	}
 	if o.burst < 0 {
 		return nil, errors.New("-burst must not be negative")
@@ -264,7 +271,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	rep := &report{
 		Started: time.Now().UTC().Format(time.RFC3339), GoVersion: runtime.Version(),
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU(),
-		Corpus: o.corpus, Workers: o.workers, Rounds: o.rounds, Photos: photos,
+		Corpus: o.corpus, Workers: o.workers, Rounds: o.rounds, Repeat: o.repeat, Photos: photos,
 	}
 	for _, s := range sides {
 		rep.Sides = append(rep.Sides, s.info)
@@ -375,7 +382,11 @@ func listPhotos(dir string, all bool) ([]photo, error) {
 	return ps, nil
 }
 
-// runMode runs every side over the corpus in one original mode.
+// runMode runs every side over the corpus in one original mode: the
+// sides in turn, -repeat times, each run -rounds timed passes after a
+// warm-up; a side's timings are pooled over its runs (see
+// childResult.add). Only the first run's warm-up writes the outputs of
+// the quality check.
 func runMode(ctx context.Context, o *options, sides []*side, photos []photo, mode, tmp string, stderr io.Writer) modeReport {
 	mr := modeReport{Mode: mode}
 	var paths []string
@@ -384,31 +395,47 @@ func runMode(ctx context.Context, o *options, sides []*side, photos []photo, mod
 		paths = append(paths, p.Path)
 		totalMP += p.MP
 	}
-	for _, s := range sides {
-		sr := sideResult{Side: s.info.ID, Name: s.info.Name, Skipped: s.info.Skipped}
-		if s.info.Skipped != "" {
-			mr.Sides = append(mr.Sides, sr)
-			continue
+	srs := make([]sideResult, len(sides))
+	results := make([]*childResult, len(sides))
+	for i, s := range sides {
+		srs[i] = sideResult{Side: s.info.ID, Name: s.info.Name, Skipped: s.info.Skipped}
+	}
+	for cycle := range o.repeat {
+		for i, s := range sides {
+			sr := &srs[i]
+			if sr.Skipped != "" || sr.Error != "" {
+				continue
+			}
+			out := "-"
+			if cycle == 0 {
+				out = filepath.Join(tmp, "out", mode, s.info.ID)
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					sr.Error = err.Error()
+					continue
+				}
+				sr.outdir = out
+			}
+			fmt.Fprintf(stderr, "bench: %s: %s, %d photos × %d rounds, %d workers (run %d of %d)…\n", mode, s.info.Name, len(photos), o.rounds, o.workers, cycle+1, o.repeat)
+			start := time.Now()
+			res, err := s.run(ctx, childArgs{mode: mode, workers: o.workers, rounds: o.rounds, warmup: true, outdir: out, files: paths})
+			if err != nil {
+				sr.Error = err.Error()
+				fmt.Fprintf(stderr, "bench: %s: %s failed: %v\n", mode, s.info.Name, err)
+				continue
+			}
+			fmt.Fprintf(stderr, "bench: %s: %s done in %.1fs\n", mode, s.info.Name, time.Since(start).Seconds())
+			if results[i] == nil {
+				results[i] = res
+			} else {
+				results[i].add(res)
+			}
 		}
-		out := filepath.Join(tmp, "out", mode, s.info.ID)
-		if err := os.MkdirAll(out, 0o755); err != nil {
-			sr.Error = err.Error()
-			mr.Sides = append(mr.Sides, sr)
-			continue
+	}
+	for i := range srs {
+		if results[i] != nil && srs[i].Error == "" {
+			srs[i].summarise(results[i], photos, o.rounds*o.repeat, totalMP)
 		}
-		fmt.Fprintf(stderr, "bench: %s: %s, %d photos × %d rounds, %d workers…\n", mode, s.info.Name, len(photos), o.rounds, o.workers)
-		start := time.Now()
-		res, err := s.run(ctx, childArgs{mode: mode, workers: o.workers, rounds: o.rounds, warmup: true, outdir: out, files: paths})
-		if err != nil {
-			sr.Error = err.Error()
-			fmt.Fprintf(stderr, "bench: %s: %s failed: %v\n", mode, s.info.Name, err)
-			mr.Sides = append(mr.Sides, sr)
-			continue
-		}
-		fmt.Fprintf(stderr, "bench: %s: %s done in %.1fs\n", mode, s.info.Name, time.Since(start).Seconds())
-		sr.outdir = out
-		sr.summarise(res, photos, o.rounds, totalMP)
-		mr.Sides = append(mr.Sides, sr)
+		mr.Sides = append(mr.Sides, srs[i])
 	}
 	mr.Ratios = ratios(mr.Sides)
 	return mr

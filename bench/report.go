@@ -21,6 +21,7 @@ type report struct {
 	Corpus      string       `json:"corpus"`
 	Workers     int          `json:"workers"`
 	Rounds      int          `json:"rounds"`
+	Repeat      int          `json:"repeat"`
 	Photos      []photo      `json:"photos"`
 	Sides       []sideInfo   `json:"sides"`
 	Modes       []modeReport `json:"modes,omitempty"`
@@ -353,8 +354,12 @@ func writeHeader(w io.Writer, rep *report) {
 	for _, p := range rep.Photos {
 		totalMP += p.MP
 	}
-	fmt.Fprintf(w, "Corpus: %d photos, %.1f MP in all (%s); workers: %d; timed rounds: %d, after one warm-up pass; %s %s/%s, %d CPUs.\n\n",
-		len(rep.Photos), totalMP, photoList(rep.Photos), rep.Workers, rep.Rounds, rep.GoVersion, rep.GOOS, rep.GOARCH, rep.CPUs)
+	runs := ""
+	if rep.Repeat > 1 {
+		runs = fmt.Sprintf(", in each of %d runs of the sides in turn, pooled", rep.Repeat)
+	}
+	fmt.Fprintf(w, "Corpus: %d photos, %.1f MP in all (%s); workers: %d; timed rounds: %d, after one warm-up pass%s; %s %s/%s, %d CPUs.\n\n",
+		len(rep.Photos), totalMP, photoList(rep.Photos), rep.Workers, rep.Rounds, runs, rep.GoVersion, rep.GOOS, rep.GOARCH, rep.CPUs)
 }
 
 func writeRSSTable(w io.Writer, rep *report) {

@@ -121,6 +121,15 @@ type childResult struct {
 	treePeak int64 // bytes: largest sampled sum of the process tree's VmRSS
 }
 
+// add pools r's timings into c's, as if one child had run both: times
+// appended, wall times added, peak RSS the larger.
+func (c *childResult) add(r *childResult) {
+	c.times = append(c.times, r.times...)
+	c.wallNS += r.wallNS
+	c.maxRSS = max(c.maxRSS, r.maxRSS)
+	c.treePeak = max(c.treePeak, r.treePeak)
+}
+
 // setupSides prepares every side of o.sides, blobimage first; a side that
 // cannot run is returned with Skipped set.
 func setupSides(ctx context.Context, o *options, tmp string, stderr io.Writer) []*side {
