@@ -8,27 +8,24 @@ import "golang.org/x/sys/cpu"
 // with AVX2 and BMI2 (Go assembly; the purego build tag turns it off).
 var lzVec = cpu.X86.HasAVX2 && cpu.X86.HasBMI2
 
-// lzH2Vec filters the rows a and b (of equal length) horizontally, one
-// column pair at a time, into da and db as lzH2 does: output x has the
-// n16 int16 weights w[x*n16:] and starts at a[start[x]], and each
-// start[x]+n16 must be at most len(a). Each sample is the exact integer
-// sum of its taps, rounded and clamped as lzClamp does: the int32 sums
-// cannot overflow, a kernel's weights summing to lzOneHi in absolute
-// value less than 2·lzOneHi (TestLanczosKernel).
-func lzH2Vec(da, db []uint64, a, b []byte, w []int16, start []int, n16 int) {
-	if len(da) == 0 {
+// lzH2Vec filters the rows a and b (each at least k.src long)
+// horizontally, one column pair at a time, into da and db as lzH2 does,
+// for the first len(da) pairs, at most k.vec: output x has the k.n16
+// int16 weights k.w16[x*k.n16:] and starts at a[k.start[x]], inside the
+// row (newLzFixed checked every start of those pairs against k.src). Each
+// sample is the exact integer sum of its taps, rounded and clamped as
+// lzClamp does: the int32 sums cannot overflow, a kernel's weights
+// summing to lzOneHi in absolute value less than 2·lzOneHi
+// (TestLanczosKernel).
+func lzH2Vec(da, db []uint64, a, b []byte, k *lzFixed) {
+	m := len(da)
+	if m == 0 {
 		return
 	}
-	_ = db[len(da)-1]
-	_ = w[2*len(da)*n16-1]
-	_ = start[2*len(da)-1]
-	_ = b[len(a)-1]
-	for _, s := range start[:2*len(da)] {
-		if s < 0 || s+n16 > len(a) {
-			panic("variants: lzH2Vec would read past its rows")
-		}
+	if m > k.vec || len(db) < m || len(a) < k.src || len(b) < k.src {
+		panic("variants: lzH2Vec would read past its rows")
 	}
-	lzH2Asm(&da[0], &db[0], &a[0], &b[0], &w[0], &start[0], len(da), n16)
+	lzH2Asm(&da[0], &db[0], &a[0], &b[0], &k.w16[0], &k.start[0], m, k.n16)
 }
 
 // lzH2Asm is lzH2Vec's loop in AVX2 (resample_amd64.s); lzH2Vec checks
@@ -37,24 +34,20 @@ func lzH2Vec(da, db []uint64, a, b []byte, w []int16, start []int, n16 int) {
 //go:noescape
 func lzH2Asm(da, db *uint64, a, b *byte, w *int16, start *int, pairs, n16 int)
 
-// lzH3Vec filters the rows a, b and c (of equal length) horizontally, one
-// column triple at a time, into d0, d1 and d2 as lzH3 does, each sample
-// rounded and clamped from its exact sum; the weights and starts are laid
-// out and bounded as for lzH2Vec.
-func lzH3Vec(d0, d1, d2 []uint64, a, b, c []byte, w []int16, start []int, n16 int) {
+// lzH3Vec filters the rows a, b and c (each at least k.src long)
+// horizontally, one column triple at a time, into d0, d1 and d2 as lzH3
+// does, for the first len(d0) triples, at most k.vec, each sample rounded
+// and clamped from its exact sum; the weights and starts are laid out and
+// checked as for lzH2Vec.
+func lzH3Vec(d0, d1, d2 []uint64, a, b, c []byte, k *lzFixed) {
 	m := len(d0)
 	if m == 0 {
 		return
 	}
-	_, _ = d1[m-1], d2[m-1]
-	_ = w[3*m*n16-1]
-	_, _ = b[len(a)-1], c[len(a)-1]
-	for _, s := range start[:3*m] {
-		if s < 0 || s+n16 > len(a) {
-			panic("variants: lzH3Vec would read past its rows")
-		}
+	if m > k.vec || len(d1) < m || len(d2) < m || len(a) < k.src || len(b) < k.src || len(c) < k.src {
+		panic("variants: lzH3Vec would read past its rows")
 	}
-	lzH3Asm(&d0[0], &d1[0], &d2[0], &a[0], &b[0], &c[0], &w[0], &start[0], m, n16)
+	lzH3Asm(&d0[0], &d1[0], &d2[0], &a[0], &b[0], &c[0], &k.w16[0], &k.start[0], m, k.n16)
 }
 
 // lzH3Asm is lzH3Vec's loop in AVX2 and BMI2 (resample_amd64.s); lzH3Vec

@@ -42,7 +42,7 @@ func lzBand3(j *lzJob, y0, y1 int) {
 // scratch for the packed source, as long as the rows.
 //
 // With lzH3Vec (SIMD, see lzVec) the column triples whose 16-tap chunks
-// stay inside the rows are filtered by it, the few at the right edge one
+// stay inside the rows (k.vec) are filtered by it, the few at the right edge one
 // sample at a time (lzH3Tail); each gives the same bits as lzH3Packed.
 func lzH3(dst [3][]uint64, in [3][]byte, k *lzFixed, p []uint64) {
 	if k.w16 == nil {
@@ -51,15 +51,8 @@ func lzH3(dst [3][]uint64, in [3][]byte, k *lzFixed, p []uint64) {
 	}
 	a := in[0]
 	b, c := in[1][:len(a)], in[2][:len(a)]
-	m := len(k.start) / 3
-	safe := m
-	for safe > 0 && k.start[3*safe-1]+k.n16 > len(a) {
-		safe--
-	}
-	if safe > 0 {
-		lzH3Vec(dst[0][:safe], dst[1][:safe], dst[2][:safe], a, b, c, k.w16[:3*safe*k.n16], k.start[:3*safe], k.n16)
-	}
-	lzH3Tail(dst, [3][]byte{a, b, c}, k, safe, m)
+	lzH3Vec(dst[0][:k.vec], dst[1][:k.vec], dst[2][:k.vec], a, b, c, k)
+	lzH3Tail(dst, [3][]byte{a, b, c}, k, k.vec, len(k.start)/3)
 }
 
 // lzH3Tail computes the column triples i0..m-1 of lzH3 one sample at a

@@ -66,6 +66,11 @@ type lzFixed struct {
 	// lzH3Vec; nil when they do not run (see lzVec).
 	n16 int
 	w16 []int16
+	// src is the length of the source rows the starts were laid out for,
+	// and vec the number of leading groups of lanes outputs whose 16-tap
+	// chunks all stay inside such a row (0 ≤ start, start+n16 ≤ src),
+	// checked once here for every row the SIMD filters read.
+	src, vec int
 }
 
 // newLzFixed lays out k for a filter of the given lanes; src is the number
@@ -80,12 +85,21 @@ func newLzFixed(k *lzKernel, src, lanes int) *lzFixed {
 		p.start[x] = ps
 		copy(p.w[x*n+s-ps:], ws)
 	}
+	p.src = src
 	if lzVec {
 		p.n16 = (n + 15) / 16 * 16
 		p.w16 = make([]int16, pw*p.n16)
 		for x := range pw {
 			for t, w := range p.w[x*n : x*n+n] {
 				p.w16[x*p.n16+t] = int16(w) // |w| < 1.3·lzOneHi < 2^15
+			}
+		}
+		for x := 0; x < pw; x++ {
+			if s := p.start[x]; s < 0 || s+p.n16 > src {
+				break
+			}
+			if x%lanes == lanes-1 {
+				p.vec = (x + 1) / lanes
 			}
 		}
 	}
@@ -97,24 +111,17 @@ func newLzFixed(k *lzKernel, src, lanes int) *lzFixed {
 // element i. p is scratch for the packed source, as long as a.
 //
 // With lzH2Vec (SIMD, see lzVec) the column pairs whose 16-tap
-// chunks stay inside the rows are filtered by it, the few at the right
-// edge one sample at a time (lzH2Tail); each gives the same bits as
+// chunks stay inside the rows (k.vec) are filtered by it, the few at the
+// right edge one sample at a time (lzH2Tail); each gives the same bits as
 // lzH2Packed.
 func lzH2(da, db []uint64, a, b []byte, k *lzFixed, p []uint64) {
 	if k.w16 == nil {
 		lzH2Packed(da, db, a, b, k, p)
 		return
 	}
-	b = b[:len(a)]
 	pairs := len(k.start) / 2
-	safe := pairs
-	for safe > 0 && k.start[2*safe-1]+k.n16 > len(a) {
-		safe--
-	}
-	if safe > 0 {
-		lzH2Vec(da[:safe], db[:safe], a, b, k.w16[:2*safe*k.n16], k.start[:2*safe], k.n16)
-	}
-	lzH2Tail(da[:pairs], db[:pairs], a, b, k, safe)
+	lzH2Vec(da[:k.vec], db[:k.vec], a, b, k)
+	lzH2Tail(da[:pairs], db[:pairs], a, b[:len(a)], k, k.vec)
 }
 
 // lzH2Tail computes the column pairs from i0 of lzH2 one sample at a

@@ -7,12 +7,12 @@ package variants
 const lzVec = false
 
 // lzH2Vec is never called without lzVec.
-func lzH2Vec(da, db []uint64, a, b []byte, w []int16, start []int, n16 int) {
+func lzH2Vec(da, db []uint64, a, b []byte, k *lzFixed) {
 	panic("variants: lzH2Vec without SIMD")
 }
 
 // lzH3Vec is never called without lzVec.
-func lzH3Vec(d0, d1, d2 []uint64, a, b, c []byte, w []int16, start []int, n16 int) {
+func lzH3Vec(d0, d1, d2 []uint64, a, b, c []byte, k *lzFixed) {
 	panic("variants: lzH3Vec without SIMD")
 }
 
