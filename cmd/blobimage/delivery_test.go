@@ -116,9 +116,12 @@ func testDelivery(t *testing.T, e engine) {
 	// split a few jobs unevenly (1 of 11 seen), so enough are sent that
 	// one worker taking all of them would mean the queue is not shared.
 	for i := range 20 {
-		// Big enough that a job takes a while, so two workers overlap.
+		// Big enough that a job takes a while, so two workers overlap: an
+		// idle receiver backs off between empty polls, and with 1600×1200
+		// images (about 30 ms a job once the JPEG path ran in AVX2) one SQS
+		// worker once took all 16 jobs before the other polled again.
 		p := filepath.Join(dir, fmt.Sprintf("img%02d.jpg", i))
-		writeFile(t, p, string(testimage.JPEG(testimage.Pattern(1600+i, 1200), 90)))
+		writeFile(t, p, string(testimage.JPEG(testimage.Pattern(3200+i, 2400), 90)))
 		files = append(files, p)
 	}
 	put(files[:4]...)
