@@ -1,15 +1,16 @@
 package png
 
 import (
-	"bufio"
-	"compress/zlib"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"io"
 	"sync"
+
+	"github.com/blobimage/blobimage/codecs/internal/inflate"
 )
 
 // A FormatError reports that the input is not a valid PNG.
@@ -101,8 +102,7 @@ type decoder struct {
 
 	// The IDAT stream.
 	idatLeft uint32 // bytes left in the current IDAT chunk
-	br       *bufio.Reader
-	zr       io.ReadCloser
+	zr       inflate.Reader
 
 	cur, prev []byte // raw rows, the filter byte first
 	rowN      int    // the length of a raw row
@@ -142,9 +142,7 @@ func (d *decoder) reset(r io.Reader, denom int) {
 
 func (d *decoder) release() {
 	d.r, d.img, d.palette = nil, nil, nil
-	if d.br != nil {
-		d.br.Reset(nil)
-	}
+	d.zr.Reset(nil)
 	decoders.Put(d)
 }
 
@@ -520,29 +518,29 @@ func (d *decoder) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// openIDAT starts inflating the image data. The zlib reader reads through a
-// 4 KiB bufio.Reader (a type compress/flate has a fast path for) over the
-// chunk stream, so it never reads ahead of the chunk it is in.
+// openIDAT starts inflating the image data. The inflater reads the chunk
+// stream only as far as the data it decodes needs, so it never asks for
+// the chunk after the image data unless the data ends early; and it
+// decodes at most one symbol past the image's raw size.
 func (d *decoder) openIDAT() error {
-	if d.br == nil {
-		d.br = bufio.NewReaderSize(d, 4096)
-	} else {
-		d.br.Reset(d)
+	if err := d.zr.Reset(d); err != nil {
+		return inflateError(err)
 	}
-	var err error
-	if z, ok := d.zr.(zlib.Resetter); ok {
-		err = z.Reset(d.br, nil)
-	} else {
-		d.zr, err = zlib.NewReader(d.br)
-	}
-	if err != nil {
-		d.zr = nil
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return err
-	}
+	d.zr.SetLimit(d.rawSize())
 	return nil
+}
+
+// inflateError makes the errors of damaged image data FormatErrors; the
+// reader's own errors pass through.
+func inflateError(err error) error {
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return FormatError("not enough pixel data")
+	case errors.Is(err, inflate.ErrCorrupt), errors.Is(err, inflate.ErrChecksum),
+		errors.Is(err, inflate.ErrHeader), errors.Is(err, inflate.ErrDictionary):
+		return FormatError(err.Error())
+	}
+	return err
 }
 
 // closeIDAT checks the end of the image data after the last row: the zlib
@@ -559,9 +557,9 @@ func (d *decoder) closeIDAT() error {
 		n, err = d.zr.Read(d.tmp[:1])
 	}
 	if err != nil && err != io.EOF {
-		return FormatError(err.Error())
+		return inflateError(err)
 	}
-	if n != 0 || d.idatLeft != 0 {
+	if n != 0 || d.idatLeft != 0 || d.zr.Buffered() != 0 {
 		return FormatError("too much pixel data")
 	}
 	return nil
@@ -610,14 +608,11 @@ func (d *decoder) inflateRow() ([]byte, error) {
 				cur = c
 			}
 		}
-		got, err := io.ReadFull(d.zr, cur[len(cur):m])
+		got, err := io.ReadFull(&d.zr, cur[len(cur):m])
 		cur = cur[:len(cur)+got]
 		if err != nil {
 			d.cur = cur
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				return nil, FormatError("not enough pixel data")
-			}
-			return nil, err
+			return nil, inflateError(err)
 		}
 	}
 	d.cur = cur
