@@ -111,10 +111,17 @@ func turboDecode(r io.Reader, denom int) (image.Image, error) {
 			}
 		}
 	}
-	if m, err := turbojpeg.DecodeScaledStrict(data, denom); err == nil {
-		return m, nil
+	m, err := turbojpeg.DecodeScaledStrict(data, denom)
+	if err != nil {
+		if denom == 1 {
+			return jpegcodec.DecodeScaled(bytes.NewReader(data), 1)
+		}
+		return jpegcodec.DecodeResize(bytes.NewReader(data), denom)
 	}
-	return jpegcodec.DecodeScaled(bytes.NewReader(data), denom)
+	if y, ok := m.(*image.YCbCr); ok && (denom == 2 || denom == 4) && y.SubsampleRatio == image.YCbCrSubsampleRatio444 {
+		return to420(y), nil
+	}
+	return m, nil
 }
 
 // pureGoProgressive is the size from which turboDecode leaves a progressive
