@@ -118,7 +118,7 @@ func (d *decoder) decodeRows() error {
 		// 8-bit RGB: each row unfiltered straight into the image, against
 		// the image's row above.
 		for y := range h {
-			cdat, err := d.inflateRow()
+			cdat, err := d.rawRow()
 			if err != nil {
 				return err
 			}

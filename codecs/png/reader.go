@@ -619,6 +619,20 @@ func (d *decoder) inflateRow() ([]byte, error) {
 	return cur, nil
 }
 
+// rawRow returns the next raw row of d.rowN bytes, still filtered, for a
+// caller that only reads it: straight from the inflater's window when the
+// row fits there, else copied by inflateRow.
+func (d *decoder) rawRow() ([]byte, error) {
+	if d.rowN > inflate.MaxNext {
+		return d.inflateRow()
+	}
+	cdat, err := d.zr.Next(d.rowN)
+	if err != nil {
+		return nil, inflateError(err)
+	}
+	return cdat, nil
+}
+
 // rowBytes is the size of a raw row of w pixels, without its filter byte.
 func (d *decoder) rowBytes(w int) int { return (d.bitsPP*w + 7) / 8 }
 

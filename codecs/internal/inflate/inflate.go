@@ -141,22 +141,52 @@ func (z *Reader) Read(p []byte) (int, error) {
 		if z.err != nil {
 			return 0, z.err
 		}
-		z.step()
+		z.step(1)
 	}
 	n := copy(p, z.win[z.rp:z.op])
 	z.rp += n
 	return n, nil
 }
 
-// step decodes the next stretch of output into the window, once Read has
-// returned all that was there, and records an error or the end in z.err.
-func (z *Reader) step() {
-	if z.op > len(z.win)-slack-histSize/2 {
-		// Little room left: keep the last histSize bytes as history.
-		n := copy(z.win, z.win[z.op-histSize:z.op])
-		z.op, z.rp, z.summed = n, n, n
+// MaxNext is the most bytes Next returns at once.
+const MaxNext = workSize
+
+// Next returns the next n bytes of output (0 ≤ n ≤ MaxNext) without a
+// copy: a slice of the Reader's window, valid until its next call. A
+// stream that ends before n more bytes gives io.ErrUnexpectedEOF.
+func (z *Reader) Next(n int) ([]byte, error) {
+	if n < 0 || n > MaxNext {
+		return nil, fmt.Errorf("inflate: Next(%d) out of range", n)
 	}
-	goal := len(z.win) - slack
+	for z.op-z.rp < n {
+		if z.err == io.EOF {
+			return nil, io.ErrUnexpectedEOF
+		}
+		if z.err != nil {
+			return nil, z.err
+		}
+		z.step(n)
+	}
+	b := z.win[z.rp : z.rp+n : z.rp+n]
+	z.rp += n
+	return b, nil
+}
+
+// step decodes the next stretch of output into the window, so that the
+// next need bytes after rp can be there, and records an error or the end
+// in z.err. When the window lacks the room, the output is moved to its
+// start, keeping what is not read yet and histSize bytes of history.
+func (z *Reader) step(need int) {
+	end := len(z.win) - slack
+	if z.rp+need > end || end-z.op < histSize/2 {
+		if keep := min(z.rp, z.op-histSize); keep > 0 {
+			copy(z.win, z.win[keep:z.op])
+			z.op -= keep
+			z.rp -= keep
+			z.summed -= keep
+		}
+	}
+	goal := end
 	if z.limit >= 0 {
 		goal = min(goal, z.op+int(max(1, z.limit-z.total)))
 	}
@@ -453,14 +483,21 @@ func (z *Reader) endBlock() {
 	}
 }
 
-// copyMatch copies length bytes from d bytes back to op in win, eight at a
-// time where it can: it may write up to seven bytes past op+length.
+// copyMatch copies length bytes from d bytes back to op in win, sixteen
+// or eight at a time where it can: it may write up to 15 bytes past
+// op+length.
 func copyMatch(win []byte, op, d, length int) {
 	src := op - d
 	switch {
 	case d >= length:
-		// No overlap: memmove's vector loop.
+		// No overlap: memmove, whose vector loop pays for its call on
+		// the long matches of image data.
 		copy(win[op:op+length], win[src:])
+	case d >= 16:
+		for i := 0; i < length; i += 16 {
+			put64(win[op+i:], get64(win[src+i:]))
+			put64(win[op+i+8:], get64(win[src+i+8:]))
+		}
 	case d >= 8:
 		for i := 0; i < length; i += 8 {
 			put64(win[op+i:], get64(win[src+i:]))

@@ -211,3 +211,45 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestNext takes the output through Next in pieces of several sizes, up
+// to MaxNext, mixed with Reads: the pieces must be the data, and asking
+// for more than is left must fail.
+func TestNext(t *testing.T) {
+	for name, data := range samples() {
+		z := compress(t, data, flate.DefaultCompression)
+		for _, sizes := range [][]int{{1}, {15361}, {MaxNext}, {0, 3, 70_000, MaxNext, 5, 1 << 17}} {
+			var r Reader
+			if err := r.Reset(&chunked{z, 8192}); err != nil {
+				t.Fatal(err)
+			}
+			var got []byte
+			for i := 0; len(got) < len(data); i++ {
+				n := min(sizes[i%len(sizes)], len(data)-len(got))
+				if i%3 == 2 {
+					buf := make([]byte, n)
+					m, err := io.ReadFull(&r, buf)
+					if err != nil {
+						t.Fatalf("%s %v: Read: %v", name, sizes, err)
+					}
+					got = append(got, buf[:m]...)
+					continue
+				}
+				b, err := r.Next(n)
+				if err != nil {
+					t.Fatalf("%s %v: Next(%d) at %d: %v", name, sizes, n, len(got), err)
+				}
+				if len(b) != n {
+					t.Fatalf("%s %v: Next(%d) gave %d bytes", name, sizes, n, len(b))
+				}
+				got = append(got, b...)
+			}
+			if !bytes.Equal(got, data) {
+				t.Fatalf("%s %v: output differs", name, sizes)
+			}
+			if _, err := r.Next(1); err != io.ErrUnexpectedEOF {
+				t.Fatalf("%s %v: Next past the end: %v", name, sizes, err)
+			}
+		}
+	}
+}
