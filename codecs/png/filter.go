@@ -7,6 +7,12 @@ import "encoding/binary"
 // first row of an image or a pass). bpp is the filter's unit, the bytes of
 // one pixel rounded up to 1. Each filter type has its own loop, specialised
 // for the common pixel sizes, so that no call or switch happens per byte.
+//
+// On amd64 with AVX2 the Paeth and Average loops of 3- and 4-byte pixels
+// (and those of unfilterRGBToRGBA but None) start with a SIMD loop
+// (filter_amd64.s, to the same bytes), which returns how many pixels it
+// did: most of the row, the Go loop doing the rest. Elsewhere, or with
+// the purego build tag, the vec functions do nothing (filter_other.go).
 func unfilter(ft byte, cur, prev []byte, bpp int) error {
 	switch ft {
 	case ftNone:
@@ -98,8 +104,9 @@ func unAverage(cur, prev []byte, bpp int) {
 	}
 	switch bpp {
 	case 3:
-		a0, a1, a2 := uint(cur[0]), uint(cur[1]), uint(cur[2])
-		for i := 3; i+3 <= len(cur); i += 3 {
+		i := 3 + 3*average3Vec(cur, prev, len(cur)/3)
+		a0, a1, a2 := uint(cur[i-3]), uint(cur[i-2]), uint(cur[i-1])
+		for ; i+3 <= len(cur); i += 3 {
 			c, p := cur[i:i+3:i+3], prev[i:i+3:i+3]
 			a0 = uint(c[0]+uint8((a0+uint(p[0]))>>1)) & 0xff
 			a1 = uint(c[1]+uint8((a1+uint(p[1]))>>1)) & 0xff
@@ -107,8 +114,9 @@ func unAverage(cur, prev []byte, bpp int) {
 			c[0], c[1], c[2] = uint8(a0), uint8(a1), uint8(a2)
 		}
 	case 4:
-		a0, a1, a2, a3 := uint(cur[0]), uint(cur[1]), uint(cur[2]), uint(cur[3])
-		for i := 4; i+4 <= len(cur); i += 4 {
+		i := 4 + 4*average4Vec(cur, prev, len(cur)/4)
+		a0, a1, a2, a3 := uint(cur[i-4]), uint(cur[i-3]), uint(cur[i-2]), uint(cur[i-1])
+		for ; i+4 <= len(cur); i += 4 {
 			c, p := cur[i:i+4:i+4], prev[i:i+4:i+4]
 			a0 = uint(c[0]+uint8((a0+uint(p[0]))>>1)) & 0xff
 			a1 = uint(c[1]+uint8((a1+uint(p[1]))>>1)) & 0xff
@@ -167,8 +175,9 @@ func unPaeth3(cur, prev []byte) {
 	cur[0] += prev[0]
 	cur[1] += prev[1]
 	cur[2] += prev[2]
-	a0, a1, a2 := int(cur[0]), int(cur[1]), int(cur[2])
-	for i := 3; i+3 <= len(cur); i += 3 {
+	i := 3 + 3*paeth3Vec(cur, prev, len(cur)/3)
+	a0, a1, a2 := int(cur[i-3]), int(cur[i-2]), int(cur[i-1])
+	for ; i+3 <= len(cur); i += 3 {
 		x, p := (*[3]byte)(cur[i:]), (*[6]byte)(prev[i-3:])
 		a0 = int(x[0] + uint8(paeth(a0, int(p[3]), int(p[0]))))
 		x[0] = uint8(a0)
@@ -188,8 +197,9 @@ func unPaeth4(cur, prev []byte) {
 	cur[1] += prev[1]
 	cur[2] += prev[2]
 	cur[3] += prev[3]
-	a0, a1, a2, a3 := int(cur[0]), int(cur[1]), int(cur[2]), int(cur[3])
-	for i := 4; i+4 <= len(cur); i += 4 {
+	i := 4 + 4*paeth4Vec(cur, prev, len(cur)/4)
+	a0, a1, a2, a3 := int(cur[i-4]), int(cur[i-3]), int(cur[i-2]), int(cur[i-1])
+	for ; i+4 <= len(cur); i += 4 {
 		x, p := (*[4]byte)(cur[i:]), (*[8]byte)(prev[i-4:])
 		a0 = int(x[0] + uint8(paeth(a0, int(p[4]), int(p[0]))))
 		x[0] = uint8(a0)
@@ -249,8 +259,13 @@ func unfilterRGBToRGBA(ft byte, dst, cur, prev []byte) error {
 			o[0], o[1], o[2], o[3] = s[0], s[1], s[2], 0xff
 		}
 	case ftSub:
+		x := subRGBToRGBAVec(dst, cur, w)
 		var a0, a1, a2 uint8
-		for x := range w {
+		if x > 0 {
+			o := (*[3]byte)(dst[4*x-4:])
+			a0, a1, a2 = o[0], o[1], o[2]
+		}
+		for ; x < w; x++ {
 			s, o := (*[3]byte)(cur[3*x:]), (*[4]byte)(dst[4*x:])
 			a0 += s[0]
 			a1 += s[1]
@@ -258,13 +273,18 @@ func unfilterRGBToRGBA(ft byte, dst, cur, prev []byte) error {
 			o[0], o[1], o[2], o[3] = a0, a1, a2, 0xff
 		}
 	case ftUp:
-		for x := range w {
+		for x := upRGBToRGBAVec(dst, cur, prev, w); x < w; x++ {
 			s, p, o := (*[3]byte)(cur[3*x:]), (*[3]byte)(prev[4*x:]), (*[4]byte)(dst[4*x:])
 			o[0], o[1], o[2], o[3] = s[0]+p[0], s[1]+p[1], s[2]+p[2], 0xff
 		}
 	case ftAverage:
+		x := averageRGBToRGBAVec(dst, cur, prev, w)
 		var a0, a1, a2 uint
-		for x := range w {
+		if x > 0 {
+			o := (*[3]byte)(dst[4*x-4:])
+			a0, a1, a2 = uint(o[0]), uint(o[1]), uint(o[2])
+		}
+		for ; x < w; x++ {
 			s, p, o := (*[3]byte)(cur[3*x:]), (*[3]byte)(prev[4*x:]), (*[4]byte)(dst[4*x:])
 			a0 = uint(s[0]+uint8((a0+uint(p[0]))>>1)) & 0xff
 			a1 = uint(s[1]+uint8((a1+uint(p[1]))>>1)) & 0xff
@@ -277,8 +297,10 @@ func unfilterRGBToRGBA(ft byte, dst, cur, prev []byte) error {
 		}
 		s, p, o := (*[3]byte)(cur), (*[3]byte)(prev), (*[4]byte)(dst)
 		o[0], o[1], o[2], o[3] = s[0]+p[0], s[1]+p[1], s[2]+p[2], 0xff
+		x := 1 + paethRGBToRGBAVec(dst, cur, prev, w)
+		o = (*[4]byte)(dst[4*x-4:])
 		a0, a1, a2 := int(o[0]), int(o[1]), int(o[2])
-		for x := 1; x < w; x++ {
+		for ; x < w; x++ {
 			s, p, o := (*[3]byte)(cur[3*x:]), (*[7]byte)(prev[4*x-4:]), (*[4]byte)(dst[4*x:])
 			a0 = int(s[0] + uint8(paeth(a0, int(p[4]), int(p[0]))))
 			o[0] = uint8(a0)
