@@ -20,6 +20,16 @@
 // except cwebp's, which is its own "Time to encode picture" (it must
 // decode a PNG first). Medians over -rounds; ratios are blobimage/tool.
 //
+// The PNG row decodes a large PNG of the corpus (-png, the 15 MP
+// altai_15mp.png by default; skipped when the corpus has no such file) at
+// full size: blobimage's codecs.Decode (the pure-Go codecs/png in every
+// build) against Pillow's Image.open(…).load() on the same bytes in
+// memory, timed inside a Python process (-python, default Debian's
+// /usr/bin/python3; one untimed warm-up, then -rounds), and libvips'
+// vips_pngload_buffer to memory. It is the whole decode to pixels in
+// every column: Pillow to RGB, libvips to its RGB memory image, blobimage
+// to RGBA.
+//
 // The libvips column comes from vips_formats.c, built at run time against
 // the system libvips (gcc, pkg-config, libvips-dev) and run as a child
 // process of its own; it times in-process, so start-up is excluded: HEIC
@@ -69,6 +79,12 @@ func main() {
 	corpus := flag.String("corpus", os.Getenv("BLOBIMAGE_CORPUS"), "folder of photos (default $BLOBIMAGE_CORPUS)")
 	name := flag.String("photo", "nikond3100_14mp.jpg", "the corpus photo the inputs are made from")
 	rounds := flag.Int("rounds", 3, "timed runs of each measurement")
+	pngName := flag.String("png", "altai_15mp.png", "the corpus PNG whose full decode is timed (skipped when absent)")
+	defPython := "/usr/bin/python3"
+	if _, err := os.Stat(defPython); err != nil {
+		defPython = "python3"
+	}
+	python := flag.String("python", defPython, "Python with PIL for the PNG row's Pillow column")
 	flag.Parse()
 	log.SetFlags(0)
 	if *corpus == "" {
@@ -111,7 +127,12 @@ func main() {
 	const webpQ, webpMethod, avifQ, avifSpeed = 75, 4, 63, 9
 
 	fmt.Println("libvips: building and running vips_formats.c...")
-	vips := runVips(ctx, dir, *rounds, heic, avif, smallPNG, webpQ, webpMethod, avifQ, avifSpeed)
+	bigPNG := filepath.Join(*corpus, *pngName)
+	if _, err := os.Stat(bigPNG); err != nil {
+		fmt.Printf("PNG row skipped: %v\n", err)
+		bigPNG = ""
+	}
+	vips := runVips(ctx, dir, *rounds, heic, avif, smallPNG, webpQ, webpMethod, avifQ, avifSpeed, bigPNG)
 	vipsName := "libvips"
 	if vips.Skipped != "" {
 		fmt.Println("libvips column skipped:", vips.Skipped)
@@ -123,7 +144,7 @@ func main() {
 	fmt.Printf("| measurement | blobimage, engine | ms/MP | tool | ms/MP | ratio | %s ms/MP (CPU) | blobimage / libvips |\n", vipsName)
 	fmt.Println("|---|---|---:|---|---:|---:|---:|---:|")
 	row := func(what, ours string, ourMS float64, tool string, toolMS float64, v vipsResult, mp float64) {
-		fmt.Printf("| %s | %s | %.0f | %s | %.0f | %.2f× | %s |\n", what, ours, ourMS, tool, toolMS, ourMS/toolMS, vipsCells(ourMS, v, mp))
+		fmt.Printf("| %s | %s | %s | %s | %s | %.2f× | %s |\n", what, ours, msMP(ourMS), tool, msMP(toolMS), ourMS/toolMS, vipsCells(ourMS, v, mp))
 	}
 
 	// Decoding.
@@ -158,6 +179,28 @@ func main() {
 				})
 			}) / largeMP
 			row(c.what, engine, ms, c.tool, c.toolMS, c.vips, largeMP)
+		}
+	}
+
+	// Decoding a large PNG, against Pillow.
+	if bigPNG != "" {
+		data := readFile(bigPNG)
+		img, _, err := codecs.Decode(ctx, data, codecs.Limits{})
+		must(err)
+		pngMP := mp(img)
+		ms := median(*rounds, func() time.Duration {
+			return timed(func() {
+				if _, _, err := codecs.Decode(ctx, data, codecs.Limits{}); err != nil {
+					log.Fatal(err)
+				}
+			})
+		}) / pngMP
+		what := fmt.Sprintf("decode %.0f MP PNG (%s)", pngMP, *pngName)
+		pillow, version, err := pillowDecode(dir, *python, bigPNG, *rounds)
+		if err != nil {
+			fmt.Printf("| %s | Go | %s | Pillow | – | (%v) | %s |\n", what, msMP(ms), err, vipsCells(ms, vips.result(vipsPNGDecode), pngMP))
+		} else {
+			row(what, "Go", ms, "Pillow "+version+" (in-process)", pillow/pngMP, vips.result(vipsPNGDecode), pngMP)
 		}
 	}
 
@@ -234,7 +277,16 @@ func vipsCells(ourMS float64, v vipsResult, mp float64) string {
 	if ourMS > 0 {
 		ratio = fmt.Sprintf("%.2f×", ourMS/wall)
 	}
-	return fmt.Sprintf("%.0f (%.0f) | %s", wall, cpu, ratio)
+	return fmt.Sprintf("%s (%s) | %s", msMP(wall), msMP(cpu), ratio)
+}
+
+// msMP formats ms per megapixel: whole numbers, with a decimal below 20
+// (a PNG decodes in a few ms a megapixel).
+func msMP(ms float64) string {
+	if ms < 20 {
+		return strconv.FormatFloat(ms, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(ms, 'f', 0, 64)
 }
 
 func fit(img image.Image, w, h int) image.Image {
@@ -306,6 +358,43 @@ func median(n int, f func() time.Duration) float64 {
 	}
 	slices.Sort(ds)
 	return ds[n/2]
+}
+
+// pillowScript times Pillow's full decode of the PNG argv[1] from memory:
+// one untimed warm-up, then argv[2] rounds, each printed in ms; the first
+// line is Pillow's version.
+const pillowScript = `
+import io, sys, time
+import PIL
+from PIL import Image
+data = open(sys.argv[1], "rb").read()
+print(PIL.__version__)
+Image.open(io.BytesIO(data)).load()
+for _ in range(int(sys.argv[2])):
+    t = time.perf_counter()
+    Image.open(io.BytesIO(data)).load()
+    print((time.perf_counter() - t) * 1000)
+`
+
+// pillowDecode returns the median of Pillow's full decodes of the PNG at
+// path, in ms, and Pillow's version.
+func pillowDecode(dir, python, path string, rounds int) (float64, string, error) {
+	script := write(dir, "pillow_decode.py", []byte(pillowScript))
+	out, err := exec.Command(python, script, path, strconv.Itoa(rounds)).CombinedOutput()
+	if err != nil {
+		return 0, "", fmt.Errorf("%s: %v: %s", python, err, bytes.TrimSpace(out))
+	}
+	lines := strings.Fields(string(out))
+	if len(lines) != rounds+1 {
+		return 0, "", fmt.Errorf("pillow_decode.py printed %q", out)
+	}
+	ms := make([]float64, rounds)
+	for i, l := range lines[1:] {
+		if ms[i], err = strconv.ParseFloat(l, 64); err != nil {
+			return 0, "", fmt.Errorf("pillow_decode.py printed %q", out)
+		}
+	}
+	return middle(ms), lines[0], nil
 }
 
 var cwebpTimeRE = regexp.MustCompile(`Time to encode picture: ([0-9.]+)s`)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	_ "embed"
 	"fmt"
@@ -23,6 +24,7 @@ const (
 	vipsAVIFDecode = "avif-decode"
 	vipsWebPEncode = "webp-encode"
 	vipsAVIFEncode = "avif-encode"
+	vipsPNGDecode  = "png-decode"
 )
 
 // vipsResult is one measurement of vips_formats: the wall and CPU times of
@@ -116,8 +118,9 @@ func parseVipsFormats(out []byte) (*vipsRun, error) {
 // gcc or $CC) in dir and runs it on the inputs; a missing libvips-dev or
 // compiler is reported in Skipped. The settings are those of the other
 // columns: WebP quality webpQ at method (effort) webpEffort; AVIF quality
-// avifQ at libaom speed avifSpeed (libvips' effort is 9 − speed).
-func runVips(ctx context.Context, dir string, rounds int, heic, avif, png string, webpQ, webpEffort, avifQ, avifSpeed int) *vipsRun {
+// avifQ at libaom speed avifSpeed (libvips' effort is 9 − speed). bigPNG
+// is the PNG whose decode is timed ("" for none).
+func runVips(ctx context.Context, dir string, rounds int, heic, avif, png string, webpQ, webpEffort, avifQ, avifSpeed int, bigPNG string) *vipsRun {
 	flags, err := exec.CommandContext(ctx, "pkg-config", "--cflags", "--libs", "vips").Output()
 	if err != nil {
 		return &vipsRun{Skipped: "pkg-config finds no vips (install libvips-dev)"}
@@ -136,7 +139,7 @@ func runVips(ctx context.Context, dir string, rounds int, heic, avif, png string
 		return &vipsRun{Skipped: fmt.Sprintf("%s could not build vips_formats.c: %v: %s", cc, err, firstLine(out))}
 	}
 	cmd := exec.CommandContext(ctx, bin, strconv.Itoa(rounds), heic, avif, png,
-		strconv.Itoa(webpQ), strconv.Itoa(webpEffort), strconv.Itoa(avifQ), strconv.Itoa(9-avifSpeed))
+		strconv.Itoa(webpQ), strconv.Itoa(webpEffort), strconv.Itoa(avifQ), strconv.Itoa(9-avifSpeed), cmp.Or(bigPNG, "-"))
 	cmd.Env = append(os.Environ(), "VIPS_CONCURRENCY=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -86,13 +86,13 @@ func TestRunVips(t *testing.T) {
 	if err := run("avifenc", "--jobs", "1", "-s", "9", png, avif); err != nil {
 		t.Skip(err)
 	}
-	v := runVips(context.Background(), dir, 2, heic, avif, png, 75, 4, 63, 9)
+	v := runVips(context.Background(), dir, 2, heic, avif, png, 75, 4, 63, 9, png)
 	if v.Skipped != "" {
 		t.Fatalf("skipped: %s", v.Skipped)
 	}
-	for _, name := range []string{vipsHEICDecode, vipsAVIFDecode, vipsWebPEncode, vipsAVIFEncode} {
+	for _, name := range []string{vipsHEICDecode, vipsAVIFDecode, vipsWebPEncode, vipsAVIFEncode, vipsPNGDecode} {
 		r := v.result(name)
-		if r.Unavailable != "" {
+		if r.Unavailable != "" && name != vipsPNGDecode {
 			t.Logf("%s not available: %s", name, r.Unavailable)
 			continue
 		}
@@ -114,4 +114,25 @@ func testPicture() image.Image {
 		}
 	}
 	return img
+}
+
+// TestPillowDecode runs the PNG row's Pillow timing on a small PNG; it is
+// skipped without a Python with PIL.
+func TestPillowDecode(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import PIL").Run(); err != nil {
+		t.Skipf("%s has no PIL", py)
+	}
+	dir := t.TempDir()
+	png := write(dir, "in.png", encodePNG(fit(testPicture(), 64, 48)))
+	ms, version, err := pillowDecode(dir, py, png, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms <= 0 || version == "" {
+		t.Errorf("median %v ms, version %q", ms, version)
+	}
+	if _, _, err := pillowDecode(dir, py, filepath.Join(dir, "missing.png"), 3); err == nil {
+		t.Error("no error for a missing file")
+	}
 }

@@ -6,7 +6,7 @@
  *
  * and run as
  *
- *     vips_formats ROUNDS HEIC AVIF PNG WEBP_Q WEBP_EFFORT AVIF_Q AVIF_EFFORT
+ *     vips_formats ROUNDS HEIC AVIF PNG WEBP_Q WEBP_EFFORT AVIF_Q AVIF_EFFORT BIGPNG
  *
  * Every file is read into memory (the PNG decoded into a memory image)
  * before any timing. Each measurement runs once untimed (loading the
@@ -22,6 +22,9 @@
  *   - heic-decode: vips_heifload_buffer, then vips_image_copy_memory,
  *     which decodes the whole picture to 8-bit RGB (libheif with libde265);
  *   - avif-decode: the same on the AVIF (libheif with its AV1 decoder);
+ *   - png-decode: vips_pngload_buffer, then vips_image_copy_memory, on
+ *     BIGPNG (libspng or libpng, as the system libvips was built), or
+ *     "unavailable" when BIGPNG is "-";
  *   - webp-encode: vips_webpsave_buffer(Q=WEBP_Q, effort=WEBP_EFFORT,
  *     lossy, default preset, no smart subsampling: 4:2:0), as
  *     cwebp -q Q -m EFFORT;
@@ -82,7 +85,10 @@ static int run_once(const task_t *t)
 			return -1;
 		return ret;
 	}
-	if (vips_heifload_buffer(t->data, t->len, &img, NULL))
+	if (strcmp(t->name, "png-decode") == 0) {
+		if (vips_pngload_buffer(t->data, t->len, &img, NULL))
+			return -1;
+	} else if (vips_heifload_buffer(t->data, t->len, &img, NULL))
 		return -1;
 	mem = vips_image_copy_memory(img);
 	g_object_unref(img);
@@ -137,12 +143,12 @@ static int read_file(const char *path, task_t *t)
 int main(int argc, char **argv)
 {
 	task_t heic = {"heic-decode"}, avif = {"avif-decode"}, webp = {"webp-encode"},
-	       avifenc = {"avif-encode"};
+	       avifenc = {"avif-encode"}, pngdec = {"png-decode"};
 	VipsImage *png, *img;
 	int rounds;
 
-	if (argc != 9) {
-		fprintf(stderr, "usage: %s ROUNDS HEIC AVIF PNG WEBP_Q WEBP_EFFORT AVIF_Q AVIF_EFFORT\n", argv[0]);
+	if (argc != 10) {
+		fprintf(stderr, "usage: %s ROUNDS HEIC AVIF PNG WEBP_Q WEBP_EFFORT AVIF_Q AVIF_EFFORT BIGPNG\n", argv[0]);
 		return 2;
 	}
 	if (VIPS_INIT(argv[0]))
@@ -166,6 +172,12 @@ int main(int argc, char **argv)
 	measure(&avif, rounds);
 	measure(&webp, rounds);
 	measure(&avifenc, rounds);
+	if (strcmp(argv[9], "-") == 0)
+		printf("unavailable png-decode no PNG given\n");
+	else if (read_file(argv[9], &pngdec) == 0) {
+		measure(&pngdec, rounds);
+		g_free(pngdec.data);
+	}
 
 	g_object_unref(img);
 	g_free(heic.data);
