@@ -95,18 +95,34 @@ func upRGBToRGBAVec(dst, cur, prev []byte, w int) int {
 //go:noescape
 func upRGBToRGBAAsm(dst, cur, prev *byte, n int)
 
-// paeth4Vec unfilters pixels 1 to n of a Paeth row of 4-byte pixels in
-// place, pixel 0 being done, and returns n (0 without SIMD): w is the
-// row's width, cur and prev its 4w bytes.
-func paeth4Vec(cur, prev []byte, w int) int {
-	n := (w - 2) &^ 1
+// inPlaceVec runs one of the in-place loops below over pixels 1 to n of a
+// row of w pixels of bpp (3 or 4) bytes, pixel 0 being done, and returns n
+// (0 without SIMD). n is even and leaves the last pixels, whose 8-byte
+// loads would reach past the row, to the Go loop.
+func inPlaceVec(asm func(cur, prev *byte, n int), cur, prev []byte, w, bpp int) int {
+	n := (w - 2 - bpp%2) &^ 1 // w−2 for 4-byte pixels, w−3 for 3-byte ones
 	if !filterVec || n <= 0 {
 		return 0
 	}
-	_, _ = cur[4*w-1], prev[4*w-1]
-	paeth4Asm(&cur[0], &prev[0], n)
+	_, _ = cur[bpp*w-1], prev[bpp*w-1]
+	asm(&cur[0], &prev[0], n)
 	return n
 }
+
+// paeth4Vec unfilters pixels 1 to n of a Paeth row of 4-byte pixels in
+// place, pixel 0 being done, and returns n (0 without SIMD): w is the
+// row's width, cur and prev its 4w bytes.
+func paeth4Vec(cur, prev []byte, w int) int { return inPlaceVec(paeth4Asm, cur, prev, w, 4) }
+
+// average4Vec does the same for an Average row of 4-byte pixels.
+func average4Vec(cur, prev []byte, w int) int { return inPlaceVec(average4Asm, cur, prev, w, 4) }
+
+// paeth3Vec does the same for a Paeth row of 3-byte pixels (cur and prev
+// 3w bytes).
+func paeth3Vec(cur, prev []byte, w int) int { return inPlaceVec(paeth3Asm, cur, prev, w, 3) }
+
+// average3Vec does the same for an Average row of 3-byte pixels.
+func average3Vec(cur, prev []byte, w int) int { return inPlaceVec(average3Asm, cur, prev, w, 3) }
 
 // paeth4Asm: for pixel i from 1 to n, it reads cur[4i:4i+8],
 // prev[4i-4:4i+8] and writes cur[4i:4i+4], after reading a from
@@ -115,18 +131,6 @@ func paeth4Vec(cur, prev []byte, w int) int {
 //go:noescape
 func paeth4Asm(cur, prev *byte, n int)
 
-// average4Vec unfilters pixels 1 to n of an Average row of 4-byte pixels
-// in place, pixel 0 being done, and returns n (0 without SIMD).
-func average4Vec(cur, prev []byte, w int) int {
-	n := (w - 2) &^ 1
-	if !filterVec || n <= 0 {
-		return 0
-	}
-	_, _ = cur[4*w-1], prev[4*w-1]
-	average4Asm(&cur[0], &prev[0], n)
-	return n
-}
-
 // average4Asm: for pixel i from 1 to n, it reads cur[4i:4i+8] and
 // prev[4i:4i+8] and writes cur[4i:4i+4], after reading a from cur[0:8]
 // (filter_amd64.s).
@@ -134,37 +138,12 @@ func average4Vec(cur, prev []byte, w int) int {
 //go:noescape
 func average4Asm(cur, prev *byte, n int)
 
-// paeth3Vec unfilters pixels 1 to n of a Paeth row of 3-byte pixels in
-// place, pixel 0 being done, and returns n (0 without SIMD): w is the
-// row's width, cur and prev its 3w bytes.
-func paeth3Vec(cur, prev []byte, w int) int {
-	n := (w - 3) &^ 1
-	if !filterVec || n <= 0 {
-		return 0
-	}
-	_, _ = cur[3*w-1], prev[3*w-1]
-	paeth3Asm(&cur[0], &prev[0], n)
-	return n
-}
-
 // paeth3Asm: for pixel i from 1 to n, it reads cur[3i:3i+8],
 // prev[3i-3:3i+8] and writes cur[3i:3i+3], after reading a from
 // cur[0:8] (filter_amd64.s).
 //
 //go:noescape
 func paeth3Asm(cur, prev *byte, n int)
-
-// average3Vec unfilters pixels 1 to n of an Average row of 3-byte pixels
-// in place, pixel 0 being done, and returns n (0 without SIMD).
-func average3Vec(cur, prev []byte, w int) int {
-	n := (w - 3) &^ 1
-	if !filterVec || n <= 0 {
-		return 0
-	}
-	_, _ = cur[3*w-1], prev[3*w-1]
-	average3Asm(&cur[0], &prev[0], n)
-	return n
-}
 
 // average3Asm: for pixel i from 1 to n, it reads cur[3i:3i+8] and
 // prev[3i:3i+8] and writes cur[3i:3i+3], after reading a from cur[0:8]
