@@ -61,9 +61,8 @@
 //
 // The decoder never panics on bad input and never inflates much more than
 // the image needs: after the last row it decodes one deflate symbol more
-// (at most 258 bytes), and data there, or bytes after the zlib stream in
-// its last IDAT chunk, is an error ("too much pixel data", as in
-// image/png), however much it would inflate to. Before allocating the image it weighs the size its
+// (at most 258 bytes), and data there is an error ("too much pixel data",
+// as in image/png), however much it would inflate to. Before allocating the image it weighs the size its
 // header declares against the input left: an image larger than 1032 times
 // that (deflate's largest ratio) cannot be there and is refused at once.
 // The input left is known when the reader has a Len method (bytes.Reader,

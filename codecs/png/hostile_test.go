@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	stdpng "image/png"
 	"io"
 	"runtime"
@@ -134,6 +135,46 @@ func TestIDATSize(t *testing.T) {
 		if err := agree(t, tc.name, data); (err != nil) != tc.wantFail {
 			t.Errorf("%s: %v", tc.name, err)
 		}
+	}
+}
+
+// TestBytesAfterStream puts bytes after the zlib stream in its IDAT chunk,
+// and after that chunk a whole IDAT chunk of them. image/png reads the
+// stream through a 4 KiB buffer and accepts what that buffer took in with
+// the stream's end, refusing more; the decoder's inflater reads its input
+// the same way, so the two agree (agree compares them) on each length.
+// An IDAT chunk after the data is skipped by both.
+func TestBytesAfterStream(t *testing.T) {
+	p := testPNG{w: 10, h: 6, colorType: ctGray, depth: 8, seed: 4}
+	data := withIDAT(p, make([]byte, 6*11), 0, 0)
+	offs := chunks(data)
+	var idat int
+	for _, off := range offs {
+		if string(data[off+4:off+8]) == "IDAT" {
+			idat = off
+		}
+	}
+	zb := data[idat+8 : idat+8+int(binary.BigEndian.Uint32(data[idat:]))]
+	end := idat + 12 + len(zb)
+	accepted := 0
+	for _, n := range []int{1, 7, 100, 4000, 4096, 5000, 20000} {
+		var out bytes.Buffer
+		out.Write(data[:idat])
+		out.Write(chunk("IDAT", append(bytes.Clone(zb), make([]byte, n)...)))
+		out.Write(data[end:])
+		if agree(t, fmt.Sprintf("%d bytes after the stream", n), out.Bytes()) == nil {
+			accepted++
+		}
+		out.Reset()
+		out.Write(data[:end])
+		out.Write(chunk("IDAT", make([]byte, n)))
+		out.Write(data[end:])
+		if err := agree(t, fmt.Sprintf("IDAT chunk of %d bytes after", n), out.Bytes()); err != nil {
+			t.Errorf("IDAT chunk of %d bytes after the data: %v", n, err)
+		}
+	}
+	if accepted == 0 || accepted == 7 {
+		t.Errorf("%d of 7 lengths after the stream accepted: the test no longer tells the two readers' buffering apart", accepted)
 	}
 }
 

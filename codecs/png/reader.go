@@ -559,7 +559,7 @@ func (d *decoder) closeIDAT() error {
 	if err != nil && err != io.EOF {
 		return inflateError(err)
 	}
-	if n != 0 || d.idatLeft != 0 || d.zr.Buffered() != 0 {
+	if n != 0 || d.idatLeft != 0 {
 		return FormatError("too much pixel data")
 	}
 	return nil

@@ -41,8 +41,13 @@ const (
 	// slack follows the output goal in the window: room for a match
 	// started just before the goal (258 bytes) and the eight-byte stores
 	// that copy it.
-	slack  = 512
-	inSize = 32 << 10 // input buffered from the source
+	slack = 512
+	// inSize is the most input read from the source at once: 4 KiB, as
+	// compress/flate's bufio.Reader reads, so that when a stream ends
+	// the bytes read past it (which a caller may check for, as the PNG
+	// decoder and image/png check the chunk the stream ends in) are the
+	// same as with compress/zlib.
+	inSize = 4 << 10
 )
 
 type state uint8
@@ -126,10 +131,6 @@ func (z *Reader) Reset(src io.Reader) error {
 // hold sets it, so that data past that end costs nothing to refuse.
 // A negative n, the default after Reset, means no limit but the window's.
 func (z *Reader) SetLimit(n int64) { z.limit = n }
-
-// Buffered returns how many bytes the Reader has read from its source and
-// not used. At the end of the stream these are the bytes after it.
-func (z *Reader) Buffered() int { return len(z.in) - z.pos + int(z.nb/8) }
 
 // Read reads inflated data into p. At the end of the stream, after its
 // checksum matched, it returns io.EOF.
