@@ -162,6 +162,15 @@ func TestMalformed(t *testing.T) {
 			binary.LittleEndian.PutUint32(b[4:], uint32(len(b)))
 			return b
 		}(), readErr: true, gpsErr: true, allErr: true},
+		// A RIFF size of 0 to 3 ends the container before its own WEBP
+		// form type (found by FuzzStripGPS: cut there, the file was no
+		// WebP at all).
+		{name: "webp RIFF size 0", f: codecs.WebP, data: func() []byte {
+			b := append([]byte(nil), webp...)
+			binary.LittleEndian.PutUint32(b[4:], 0)
+			return b
+		}(), readErr: true, gpsErr: true, allErr: true},
+		{name: "webp RIFF size 3", f: codecs.WebP, data: []byte("RIFF\x03\x00\x00\x00WEBP"), readErr: true, gpsErr: true, allErr: true},
 		{name: "webp chunk size past end", f: codecs.WebP, data: func() []byte {
 			b := append([]byte(nil), webp...)
 			binary.LittleEndian.PutUint32(b[16:], 0xFFFFFFF0)

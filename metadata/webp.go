@@ -45,6 +45,11 @@ func parseWebP(b []byte) (chunks []riffChunk, end int, err error) {
 	if uint64(size)+8 > uint64(len(b)) {
 		return nil, 0, fmt.Errorf("metadata: webp: RIFF size %d runs past the end (%d bytes)", size, len(b))
 	}
+	if size < 4 {
+		// The container would end before its own "WEBP" form type:
+		// cutting the file there would leave no WebP at all.
+		return nil, 0, fmt.Errorf("metadata: webp: RIFF size %d leaves no room for the WEBP form type", size)
+	}
 	end = int(size) + 8
 	pos := 12
 	for pos < end {
