@@ -14,8 +14,9 @@ func put64(b []byte, v uint64) { binary.LittleEndian.PutUint64(b, v) }
 // same bits there again, so the OR leaves them right. Leaving, it clears
 // them, as the byte-at-a-time path expects.
 //
-// A match is copied eight bytes at a time: it may write up to 265 bytes
-// from an op short of goal, which the window's slack after goal holds.
+// A match is copied 16 or 8 bytes at a time: it may write up to 273
+// bytes from an op short of goal, which the window's slack after goal
+// holds.
 func (z *Reader) fast(goal int) error {
 	in, pos := z.in, z.pos
 	win, op := z.win, z.op

@@ -7,8 +7,9 @@
 // checksum. What makes it fast is the layout of its work, not shortcuts:
 // one table lookup per symbol whose entry also carries the extra bits' count
 // and base, a 64-bit bit buffer refilled eight bytes at a time without a
-// branch, and matches copied eight bytes at a time, all in a loop that runs
-// while enough input and output room are at hand. Near the end of the
+// branch, and matches copied 16 or 8 bytes at a time (by memmove when they
+// do not overlap), all in a loop that runs while enough input and output
+// room are at hand. Near the end of the
 // buffered input the decoder takes one symbol at a time and reads input a
 // byte at a time only when the symbol needs it, so it never asks its source
 // for bytes past the end of the stream it would not have needed: the PNG
@@ -39,8 +40,8 @@ const (
 	histSize = 32768   // the farthest a match reaches back
 	workSize = 1 << 18 // output decoded between two slides of the window
 	// slack follows the output goal in the window: room for a match
-	// started just before the goal (258 bytes) and the eight-byte stores
-	// that copy it.
+	// started just before the goal (258 bytes) and the 16-byte stores
+	// that copy it (up to 15 bytes past its end).
 	slack = 512
 	// inSize is the most input read from the source at once: 4 KiB, as
 	// compress/flate's bufio.Reader reads, so that when a stream ends
