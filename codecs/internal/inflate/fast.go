@@ -51,7 +51,7 @@ func (z *Reader) fast(goal int) error {
 			}
 			break
 		}
-		length := int(e>>16) + int(before&(1<<n-1)>>(e>>8&15))
+		length := value(e, before)
 
 		e = dist[bits&(1<<distRoot-1)]
 		if e&fSub != 0 {
@@ -67,7 +67,7 @@ func (z *Reader) fast(goal int) error {
 			err = corrupt("invalid distance code")
 			break
 		}
-		d := int(e>>16) + int(before&(1<<n-1)>>(e>>8&15))
+		d := value(e, before)
 		if d > op {
 			err = corrupt("distance past the start of the output")
 			break
