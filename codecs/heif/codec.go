@@ -156,17 +156,16 @@ func decodeImage(ctx context.Context, f *File, m *Image, limit int64) (image.Ima
 		peak int64
 		err  error
 	)
-	switch m.Coding {
-	case "hvc1":
-		if engineFor(m) == EngineSystem {
-			img, err = decodeSystem(ctx, f, m)
-		} else {
-			img, peak, err = decodeHEIC(ctx, f, m, limit)
-		}
-	case "av01":
-		img, peak, err = decodeAVIF(ctx, f, m, limit)
-	default:
+	_, nclx := f.colour(m.ID, "nclx")
+	switch {
+	case m.Coding != "hvc1" && m.Coding != "av01":
 		return nil, 0, errUnsupported("coding %s", m.Coding)
+	case engineFor(m, nclx) == EngineSystem:
+		img, err = decodeSystem(ctx, f, m)
+	case m.Coding == "hvc1":
+		img, peak, err = decodeHEIC(ctx, f, m, limit)
+	default:
+		img, peak, err = decodeAVIF(ctx, f, m, limit)
 	}
 	if err != nil {
 		return nil, 0, err

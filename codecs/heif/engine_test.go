@@ -1,6 +1,7 @@
 package heif_test
 
 import (
+	"image"
 	"testing"
 
 	"github.com/gen2brain/heic"
@@ -9,29 +10,91 @@ import (
 	"github.com/blobimage/blobimage/internal/testimage"
 )
 
-// TestEngines decodes the same HEIC with each engine and compares both
-// with heif-convert.
+// TestEngines decodes the same HEIC, and the same AVIF, with each engine
+// and compares each decode with the format's reference decoder
+// (heif-convert, avifdec). The system engine serves AVIF through libheif
+// where its AV1 probe passes.
 func TestEngines(t *testing.T) {
-	data := heifEnc(t, photo(640, 480, false), "-q", "85")
-	ref := heifConvert(t, data)
-	for _, e := range []string{heif.EngineWasm, heif.EngineSystem} {
-		t.Run(e, func(t *testing.T) {
-			t.Setenv(heif.EngineEnv, e)
-			if e == heif.EngineSystem && heic.Dynamic() != nil {
-				t.Skipf("system libheif not loaded: %v", heic.Dynamic())
-			}
-			if got := heif.Engine("hvc1"); got != e {
-				t.Fatalf("Engine = %s", got)
-			}
-			img, _ := decode(t, data)
-			c, _ := testimage.PSNR16(t, ref, img)
-			t.Logf("%s: %T, %.1f dB vs heif-convert", e, img, c)
-			if c < 40 {
-				t.Errorf("%.1f dB", c)
-			}
-		})
+	for _, c := range []struct {
+		name, coding string
+		encode       func(tb testing.TB) []byte
+		reference    func(tb testing.TB, data []byte) image.Image
+	}{
+		{"heic", "hvc1", func(tb testing.TB) []byte { return heifEnc(tb, photo(640, 480, false), "-q", "85") }, heifConvert},
+		{"avif", "av01", func(tb testing.TB) []byte { return avifEnc(tb, photo(640, 480, false), "-d", "8", "-y", "420") }, avifDec},
+	} {
+		data := c.encode(t)
+		ref := c.reference(t, data)
+		for _, e := range []string{heif.EngineWasm, heif.EngineSystem} {
+			t.Run(c.name+"/"+e, func(t *testing.T) {
+				t.Setenv(heif.EngineEnv, e)
+				if e == heif.EngineSystem && heic.Dynamic() != nil {
+					t.Skipf("system libheif not loaded: %v", heic.Dynamic())
+				}
+				if got := heif.Engine(c.coding); got != e {
+					t.Fatalf("Engine(%s) = %s", c.coding, got)
+				}
+				img, _ := decode(t, data)
+				p, _ := testimage.PSNR16(t, ref, img)
+				t.Logf("%T, %.1f dB vs the reference decoder", img, p)
+				if p < 40 {
+					t.Errorf("%.1f dB", p)
+				}
+			})
+		}
 	}
-	if got := heif.Engine("av01"); got != heif.EngineWasm {
-		t.Errorf("AVIF engine %s, want wasm (gen2brain needs libavif ≥ 1.1)", got)
+}
+
+// nclxBox is a colr box of type nclx.
+func nclxBox(primaries, transfer, matrix int, full bool) []byte {
+	b := []byte{0, 0, 0, 19, 'c', 'o', 'l', 'r', 'n', 'c', 'l', 'x',
+		byte(primaries >> 8), byte(primaries), byte(transfer >> 8), byte(transfer), byte(matrix >> 8), byte(matrix), 0}
+	if full {
+		b[18] = 0x80
+	}
+	return b
+}
+
+// TestColourBoxes gives a single-image HEIC (heif-enc codes full-range
+// BT.601 and writes no colour box) nclx boxes that say otherwise, and
+// decodes it with each engine: both must read the samples as the box
+// says, as heif-convert does. A box misread (its range or matrix ignored,
+// or applied twice) costs 10–20 levels of red: under 30 dB; a correct
+// decode is at 39–58 dB (the WebAssembly build upsamples chroma otherwise
+// than heif-convert, which costs most at limited range).
+func TestColourBoxes(t *testing.T) {
+	base := heifEnc(t, photo(320, 240, false), "-q", "90")
+	f := mustParse(t, base)
+	if m, err := f.Image(); err != nil || m.Grid {
+		t.Fatalf("want a single image: %+v %v", m, err)
+	}
+	for _, c := range []struct {
+		name string
+		box  []byte
+	}{
+		{"bt601_full", nclxBox(1, 13, 6, true)},
+		{"bt601_limited", nclxBox(1, 13, 6, false)},
+		{"bt709_limited", nclxBox(1, 13, 1, false)},
+		{"bt709_full", nclxBox(1, 13, 1, true)},
+	} {
+		data, err := heif.WithProperties(f, f.Primary().ID, c.box)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := heifConvert(t, data)
+		for _, e := range []string{heif.EngineWasm, heif.EngineSystem} {
+			t.Run(c.name+"/"+e, func(t *testing.T) {
+				t.Setenv(heif.EngineEnv, e)
+				if heif.Engine("hvc1") != e {
+					t.Skipf("engine %s not available", e)
+				}
+				img, _ := decode(t, data)
+				p, _ := testimage.PSNR16(t, ref, img)
+				t.Logf("%.1f dB vs heif-convert", p)
+				if p < 36 {
+					t.Errorf("%.1f dB vs heif-convert", p)
+				}
+			})
+		}
 	}
 }

@@ -32,3 +32,12 @@ func DecodePeak(data []byte, limit int64) (peak, est int64, err error) {
 }
 
 var t0 = context.Background()
+
+// The AV1 probe of the system engine (av1probe.go).
+var (
+	AV1Probe          = func() []byte { return av1Probe }
+	AV1ProbePicture   = av1ProbePicture
+	AV1ProbeTolerance = float64(av1ProbeTolerance)
+	AV1Works          = av1Works
+	MeanDiff          = meanDiff
+)

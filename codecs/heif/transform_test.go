@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gen2brain/heic"
+
 	"github.com/blobimage/blobimage/codecs/heif"
 	"github.com/blobimage/blobimage/internal/testimage"
 )
@@ -28,8 +30,9 @@ func clap(w, h, x, y, W, H int) []byte {
 }
 
 // TestTransforms gives HEIC and AVIF files irot, imir and clap
-// properties, alone and together, and compares the decoded size and
-// pixels with heif-convert (libheif), which applies them.
+// properties, alone and together, in 4:4:4 and 4:2:0 (which the system
+// engine serves), decodes them with each engine, and compares the decoded
+// size and pixels with heif-convert (libheif), which applies them.
 func TestTransforms(t *testing.T) {
 	const W, H = 320, 240
 	src := photo(W, H, false)
@@ -48,27 +51,41 @@ func TestTransforms(t *testing.T) {
 		{"clap+irot90+imir1", [][]byte{clap(200, 150, 40, 30, W, H), irot(1), imir(1)},
 			[]string{"--crop", "40,30,200,150", "--irot", "1", "--imir", "1"}},
 	}
-	base := heifEnc(t, src, "-q", "90", "-p", "chroma=444")
-	f := mustParse(t, base)
+	heics := map[string]*heif.File{
+		"heic444": mustParse(t, heifEnc(t, src, "-q", "90", "-p", "chroma=444")),
+		"heic420": mustParse(t, heifEnc(t, src, "-q", "90")),
+	}
 	for _, c := range cases {
-		heic, err := heif.WithProperties(f, f.Primary().ID, c.boxes...)
-		if err != nil {
-			t.Fatal(err)
+		files := map[string][]byte{}
+		for kind, f := range heics {
+			data, err := heif.WithProperties(f, f.Primary().ID, c.boxes...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[kind] = data
 		}
-		avif := avifEnc(t, src, append([]string{"-y", "444", "--min", "0", "--max", "8"}, c.avif...)...)
-		for kind, data := range map[string][]byte{"heic": heic, "avif": avif} {
-			t.Run(fmt.Sprintf("%s_%s", kind, strings.ReplaceAll(c.name, "+", "_")), func(t *testing.T) {
-				ref := heifConvert(t, data)
-				img, info := decode(t, data)
-				if img.Bounds() != ref.Bounds() || info.Width != ref.Bounds().Dx() || info.Height != ref.Bounds().Dy() {
-					t.Fatalf("decoded %v (Probe %d×%d), heif-convert %v", img.Bounds(), info.Width, info.Height, ref.Bounds())
-				}
-				col, _ := testimage.PSNR16(t, ref, img)
-				t.Logf("%v: %.1f dB vs heif-convert", img.Bounds().Size(), col)
-				if col < 40 {
-					t.Errorf("%.1f dB vs heif-convert", col)
-				}
-			})
+		for _, chroma := range []string{"444", "420"} {
+			files["avif"+chroma] = avifEnc(t, src, append([]string{"-y", chroma, "--min", "0", "--max", "8"}, c.avif...)...)
+		}
+		for kind, data := range files {
+			ref := heifConvert(t, data)
+			for _, e := range []string{heif.EngineWasm, heif.EngineSystem} {
+				t.Run(fmt.Sprintf("%s_%s_%s", kind, strings.ReplaceAll(c.name, "+", "_"), e), func(t *testing.T) {
+					t.Setenv(heif.EngineEnv, e)
+					if e == heif.EngineSystem && heic.Dynamic() != nil {
+						t.Skipf("system libheif not loaded: %v", heic.Dynamic())
+					}
+					img, info := decode(t, data)
+					if img.Bounds() != ref.Bounds() || info.Width != ref.Bounds().Dx() || info.Height != ref.Bounds().Dy() {
+						t.Fatalf("decoded %v (Probe %d×%d), heif-convert %v", img.Bounds(), info.Width, info.Height, ref.Bounds())
+					}
+					col, _ := testimage.PSNR16(t, ref, img)
+					t.Logf("%v %T: %.1f dB vs heif-convert", img.Bounds().Size(), img, col)
+					if col < 40 {
+						t.Errorf("%.1f dB vs heif-convert", col)
+					}
+				})
+			}
 		}
 	}
 }
