@@ -66,8 +66,8 @@ func EncodeContext(ctx context.Context, w io.Writer, img image.Image, o codecs.E
 	p := settings(o)
 	var out []byte
 	var err error
-	if Engine() == EngineSystem {
-		out, err = encodeSystem(ctx, img, p)
+	if encode := systemEncoder(opaque(img)); encode != nil {
+		out, err = encode(ctx, img, p)
 	} else {
 		out, _, err = encodeWasm(ctx, img, p, WasmMemory(b.Dx(), b.Dy(), p.speed))
 	}
@@ -78,4 +78,10 @@ func EncodeContext(ctx context.Context, w io.Writer, img image.Image, o codecs.E
 		return fmt.Errorf("avif: encode: write: %w", err)
 	}
 	return nil
+}
+
+// opaque reports whether img says it is fully opaque.
+func opaque(img image.Image) bool {
+	o, ok := img.(interface{ Opaque() bool })
+	return ok && o.Opaque()
 }

@@ -2,6 +2,7 @@ package avif
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 
@@ -17,11 +18,13 @@ const (
 	// pure Go, always available, bounded in memory (WasmMemory) and
 	// stopped by the caller's context.
 	EngineWasm = engine.Wasm
-	// EngineSystem calls the system's libavif through purego (gen2brain's
-	// dynamic path), in a dynamically linked binary where libavif.so loads
-	// and is 1.1 or newer (gen2brain's code refuses older ones: Debian 12
-	// has 0.11.1) and encodes a test picture. It is not bounded by
-	// WasmMemory, and cannot be stopped: see encodeSystem.
+	// EngineSystem calls a system library through purego: the system's
+	// libavif (gen2brain's dynamic path) where it loads, is 1.1 or newer
+	// (gen2brain's code refuses older ones: Debian 12 has 0.11.1) and
+	// encodes a test picture; else, for opaque images, the system's libheif
+	// (1.15 or newer) with its AV1 encoder (libaom), where it encodes a
+	// test picture: the library libvips writes AVIF with. Neither is
+	// bounded by WasmMemory, and neither can be stopped: see encodeSystem.
 	EngineSystem = engine.System
 )
 
@@ -31,12 +34,30 @@ const (
 // codecs/heif.
 const EngineEnv = engine.Env
 
-// Engine reports the engine that encodes under the current setting: wasm
-// when EngineEnv says so or the system's libavif does not work; system
-// when EngineEnv says so; else system, unless a system encode whose caller
-// gave up is still running: then wasm, so as to take no more unbounded
-// native memory until it ends.
-func Engine() string { return system.Choose() }
+// Engine reports the engine that encodes an opaque image under the
+// current setting: wasm when EngineEnv says so or no system library works;
+// system when EngineEnv says so; else system, unless a system encode whose
+// caller gave up is still running: then wasm, so as to take no more
+// unbounded native memory until it ends. An image with alpha goes to the
+// system engine only through libavif.
+func Engine() string {
+	if systemEncoder(true) != nil {
+		return EngineSystem
+	}
+	return EngineWasm
+}
+
+// systemEncoder returns the system library's encode for an image, opaque
+// or not, under the current setting (see Engine), or nil for wasm.
+func systemEncoder(opaque bool) func(context.Context, image.Image, params) ([]byte, error) {
+	if system.Choose() == EngineSystem {
+		return encodeSystem
+	}
+	if opaque && libheif.Choose() == EngineSystem {
+		return encodeLibheif
+	}
+	return nil
+}
 
 // system is the system's libavif, checked once by probeSystem.
 var system = engine.New(probeSystem)
