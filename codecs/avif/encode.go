@@ -66,7 +66,7 @@ func EncodeContext(ctx context.Context, w io.Writer, img image.Image, o codecs.E
 	p := settings(o)
 	var out []byte
 	var err error
-	if encode := systemEncoder(opaque(img)); encode != nil {
+	if encode := systemEncoder(codecs.Opaque(img)); encode != nil {
 		out, err = encode(ctx, img, p)
 	} else {
 		out, _, err = encodeWasm(ctx, img, p, WasmMemory(b.Dx(), b.Dy(), p.speed))
@@ -78,10 +78,4 @@ func EncodeContext(ctx context.Context, w io.Writer, img image.Image, o codecs.E
 		return fmt.Errorf("avif: encode: write: %w", err)
 	}
 	return nil
-}
-
-// opaque reports whether img says it is fully opaque.
-func opaque(img image.Image) bool {
-	o, ok := img.(interface{ Opaque() bool })
-	return ok && o.Opaque()
 }
