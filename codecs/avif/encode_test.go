@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -318,5 +319,42 @@ func TestEncodeYCbCr420(t *testing.T) {
 				t.Errorf("%s: system %.2f dB, wasm %.2f dB", name, psnr[avif.EngineSystem][name], psnr[avif.EngineWasm][name])
 			}
 		}
+	}
+}
+
+// TestEncodeConcurrent encodes different pictures at once, as a server's
+// variants are: each output must be the bytes a lone encode of the same
+// picture gives (libaom on one thread is deterministic), so no state is
+// shared between calls of either engine.
+func TestEncodeConcurrent(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e, func(t *testing.T) {
+			useEngine(t, e)
+			pics := make([]image.Image, 6)
+			want := make([][]byte, len(pics))
+			for i := range pics {
+				pics[i] = testimage.Photo(96+16*i, 64+8*i)
+				want[i] = encode(t, pics[i], codecs.EncodeOptions{})
+			}
+			got := make([][]byte, len(pics))
+			errs := make([]error, len(pics))
+			var wg sync.WaitGroup
+			for i := range pics {
+				wg.Go(func() {
+					var buf bytes.Buffer
+					errs[i] = codecs.Encode(&buf, pics[i], codecs.AVIF, codecs.EncodeOptions{})
+					got[i] = buf.Bytes()
+				})
+			}
+			wg.Wait()
+			for i := range pics {
+				if errs[i] != nil {
+					t.Fatalf("%d: %v", i, errs[i])
+				}
+				if !bytes.Equal(got[i], want[i]) {
+					t.Errorf("%d: %d bytes at once, %d alone, not the same", i, len(got[i]), len(want[i]))
+				}
+			}
+		})
 	}
 }
