@@ -156,11 +156,10 @@ func decodeImage(ctx context.Context, f *File, m *Image, limit int64) (image.Ima
 		peak int64
 		err  error
 	)
-	_, nclx := f.colour(m.ID, "nclx")
 	switch {
 	case m.Coding != "hvc1" && m.Coding != "av01":
 		return nil, 0, errUnsupported("coding %s", m.Coding)
-	case engineFor(m, nclx) == EngineSystem:
+	case engineFor(m) == EngineSystem:
 		img, err = decodeSystem(ctx, f, m)
 	case m.Coding == "hvc1":
 		img, peak, err = decodeHEIC(ctx, f, m, limit)

@@ -22,11 +22,9 @@ const (
 	// loads. It serves 8-bit 4:2:0 images without alpha, what gen2brain's
 	// code reads correctly from libheif 1.15 (Debian 12): HEVC, and AV1
 	// where libheif has an AV1 decoder (dav1d or libaom; checked once by
-	// decoding a small AVIF) and the image has an nclx colour box, which
-	// says how to read its samples without parsing the AV1 sequence
-	// header's colour description. The rest goes to wasm. (gen2brain's own
-	// AVIF code would need libavif 1.1 or newer, which Debian 12, at 0.11,
-	// does not have; libvips reads AVIF through libheif too.)
+	// decoding a small AVIF). The rest goes to wasm. (gen2brain's own AVIF
+	// code would need libavif 1.1 or newer, which Debian 12, at 0.11, does
+	// not have; libvips reads AVIF through libheif too.)
 	EngineSystem = engine.System
 )
 
@@ -36,20 +34,19 @@ const (
 const EngineEnv = engine.Env
 
 // Engine reports the engine that decodes the given coding ("hvc1" or
-// "av01") of an 8-bit 4:2:0 opaque image (with an nclx colour box) under
-// the current setting.
+// "av01") of an 8-bit 4:2:0 opaque image under the current setting.
 func Engine(coding string) string {
-	return engineFor(&Image{Coding: coding, BitDepth: 8, ChromaFormat: 1}, true)
+	return engineFor(&Image{Coding: coding, BitDepth: 8, ChromaFormat: 1})
 }
 
-// engineFor picks the engine for m, which has an nclx colour box if nclx:
-// wasm for what the system engine does not serve (see EngineSystem); else
+// engineFor picks the engine for m: wasm for what the system engine does
+// not serve (see EngineSystem); else
 // the choice for libheif, which is wasm when EngineEnv says so or libheif
 // is not loaded, system when EngineEnv says so, and otherwise system
 // unless a system decode whose caller gave up is still running (its memory
 // is no longer charged to anyone, so take no more native memory until it
 // ends).
-func engineFor(m *Image, nclx bool) string {
+func engineFor(m *Image) string {
 	if m.BitDepth != 8 || m.ChromaFormat != 1 || m.Alpha != 0 {
 		return EngineWasm
 	}
@@ -59,7 +56,7 @@ func engineFor(m *Image, nclx bool) string {
 		return EngineWasm
 	}
 	e := system.Choose()
-	if e == EngineSystem && m.Coding == "av01" && (!nclx || av1Works() != nil) {
+	if e == EngineSystem && m.Coding == "av01" && av1Works() != nil {
 		return EngineWasm
 	}
 	return e
@@ -97,9 +94,10 @@ func decodeSystem(ctx context.Context, f *File, m *Image) (image.Image, error) {
 // fromSystem makes img, what libheif decoded for m, full-range BT.601, as
 // image.YCbCr means. libheif converts the samples to that itself when it
 // knows the image's colour description (a grid's, through RGB; an image's
-// nclx box; an AV1 image's sequence header, which libheif's AV1 decoders
-// hand it), and returns a single HEVC image without an nclx box as coded,
-// whose VUI colourOf reads. TestLevelsMatchReference, TestColourBoxes and
+// nclx box; an AV1 image's sequence header, which its AV1 decoder hands
+// it: an AVIF without an nclx box decodes as with one), and returns a
+// single HEVC image without an nclx box as coded, whose VUI colourOf
+// reads. TestLevelsMatchReference, TestColourBoxes, TestEngines and
 // TestTransforms hold both engines to the reference decoders.
 func fromSystem(f *File, m *Image, img image.Image) image.Image {
 	_, nclx := f.colour(m.ID, "nclx")

@@ -1,6 +1,7 @@
 package heif_test
 
 import (
+	"bytes"
 	"image"
 	"testing"
 
@@ -10,10 +11,15 @@ import (
 	"github.com/blobimage/blobimage/internal/testimage"
 )
 
-// TestEngines decodes the same HEIC, and the same AVIF, with each engine
+// TestEngines decodes the same HEIC, and the same AVIFs, with each engine
 // and compares each decode with the format's reference decoder
 // (heif-convert, avifdec). The system engine serves AVIF through libheif
-// where its AV1 probe passes.
+// where its AV1 probe passes. One AVIF is limited-range BT.709, and again
+// with its colr box made unknown (its type renamed), so that only the AV1
+// sequence header says how to read its samples: the system engine gives
+// both the same 41.9 dB against avifdec, libheif's own conversion through
+// RGB (heif-convert is at 41.6 dB against avifdec on that file; 55.9 on
+// the full-range BT.601 one, where no conversion happens).
 func TestEngines(t *testing.T) {
 	for _, c := range []struct {
 		name, coding string
@@ -22,6 +28,20 @@ func TestEngines(t *testing.T) {
 	}{
 		{"heic", "hvc1", func(tb testing.TB) []byte { return heifEnc(tb, photo(640, 480, false), "-q", "85") }, heifConvert},
 		{"avif", "av01", func(tb testing.TB) []byte { return avifEnc(tb, photo(640, 480, false), "-d", "8", "-y", "420") }, avifDec},
+		{"avif_limited_bt709", "av01", func(tb testing.TB) []byte {
+			return avifEnc(tb, photo(640, 480, false), "-d", "8", "-y", "420", "-r", "limited", "--cicp", "1/13/1")
+		}, avifDec},
+		{"avif_no_colr", "av01", func(tb testing.TB) []byte {
+			data := bytes.Clone(avifEnc(tb, photo(640, 480, false), "-d", "8", "-y", "420", "-r", "limited", "--cicp", "1/13/1"))
+			if bytes.Count(data, []byte("colr")) != 1 {
+				tb.Fatal("want one colr box")
+			}
+			data = bytes.Replace(data, []byte("colr"), []byte("cOlr"), 1)
+			if _, ok := mustParse(tb, data).NCLX(); ok {
+				tb.Fatal("nclx still there")
+			}
+			return data
+		}, avifDec},
 	} {
 		data := c.encode(t)
 		ref := c.reference(t, data)
