@@ -6,9 +6,9 @@
 //
 // Encoding is libaom, by one of two engines (see Engine and EngineEnv):
 // the system's library, which is libavif (1.1 or newer) when
-// github.com/gen2brain/avif loads it, else for opaque images libheif
-// (1.15 or newer, this package's own purego binding of its encoding API;
-// Debian 12 has it) with its AV1 encoder; else the WebAssembly build
+// github.com/gen2brain/avif loads it, else libheif (1.15 or newer, this
+// package's own purego binding of its encoding API; Debian 12 has it) with
+// its AV1 encoder; else the WebAssembly build
 // gen2brain/avif embeds (libavif 1.1.1, libaom 3.10.0, libyuv;
 // single-threaded, without SIMD) run by wazero, bounded in memory
 // (WasmMemory). Both take the same settings: libheif's quality maps to

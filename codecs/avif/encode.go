@@ -66,7 +66,7 @@ func EncodeContext(ctx context.Context, w io.Writer, img image.Image, o codecs.E
 	p := settings(o)
 	var out []byte
 	var err error
-	if encode := systemEncoder(codecs.Opaque(img)); encode != nil {
+	if encode := systemEncoder(); encode != nil {
 		out, err = encode(ctx, img, p)
 	} else {
 		out, _, err = encodeWasm(ctx, img, p, WasmMemory(b.Dx(), b.Dy(), p.speed))

@@ -21,10 +21,10 @@ const (
 	// EngineSystem calls a system library through purego: the system's
 	// libavif (gen2brain's dynamic path) where it loads, is 1.1 or newer
 	// (gen2brain's code refuses older ones: Debian 12 has 0.11.1) and
-	// encodes a test picture; else, for opaque images, the system's libheif
-	// (1.15 or newer) with its AV1 encoder (libaom), where it encodes a
-	// test picture: the library libvips writes AVIF with. Neither is
-	// bounded by WasmMemory, and neither can be stopped: see encodeSystem.
+	// encodes a test picture; else the system's libheif (1.15 or newer)
+	// with its AV1 encoder (libaom), where it encodes a test picture: the
+	// library libvips writes AVIF with. Neither is bounded by WasmMemory,
+	// and neither can be stopped: see encodeSystem.
 	EngineSystem = engine.System
 )
 
@@ -34,26 +34,26 @@ const (
 // codecs/heif.
 const EngineEnv = engine.Env
 
-// Engine reports the engine that encodes an opaque image under the
-// current setting: wasm when EngineEnv says so or no system library works;
-// system when EngineEnv says so; else system, unless a system encode whose
-// caller gave up is still running: then wasm, so as to take no more
-// unbounded native memory until it ends. An image with alpha goes to the
-// system engine only through libavif.
+// Engine reports the engine that encodes under the current setting: wasm
+// when EngineEnv says so or no system library works; system when
+// EngineEnv says so; else system, unless a system encode whose caller gave
+// up is still running: then wasm, so as to take no more unbounded native
+// memory until it ends.
 func Engine() string {
-	if systemEncoder(true) != nil {
+	if systemEncoder() != nil {
 		return EngineSystem
 	}
 	return EngineWasm
 }
 
-// systemEncoder returns the system library's encode for an image, opaque
-// or not, under the current setting (see Engine), or nil for wasm.
-func systemEncoder(opaque bool) func(context.Context, image.Image, params) ([]byte, error) {
+// systemEncoder returns the system library's encode under the current
+// setting (see Engine), or nil for wasm: libavif where it works, else
+// libheif.
+func systemEncoder() func(context.Context, image.Image, params) ([]byte, error) {
 	if system.Choose() == EngineSystem {
 		return encodeSystem
 	}
-	if opaque && libheif.Choose() == EngineSystem {
+	if libheif.Choose() == EngineSystem {
 		return encodeLibheif
 	}
 	return nil

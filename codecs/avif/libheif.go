@@ -12,6 +12,7 @@ import (
 
 	"github.com/ebitengine/purego"
 
+	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/codecs/internal/engine"
 	"github.com/blobimage/blobimage/codecs/internal/rgba"
 )
@@ -24,6 +25,7 @@ const (
 	heifChannelY        = 0
 	heifChannelCb       = 1
 	heifChannelCr       = 2
+	heifChannelAlpha    = 6
 )
 
 // heifNCLX is libheif's struct heif_color_profile_nclx, which
@@ -49,6 +51,7 @@ type heifAPI struct {
 	setLossyQuality     func(enc uintptr, quality int32) uint64
 	setParameterInteger func(enc uintptr, name string, value int32) uint64
 	setParameterString  func(enc uintptr, name, value string) uint64
+	setParameterBoolean func(enc uintptr, name string, value int32) uint64
 	imageCreate         func(w, h, colorspace, chroma int32, img *uintptr) uint64
 	imageAddPlane       func(img uintptr, channel, w, h, depth int32) uint64
 	imageGetPlane       func(img uintptr, channel int32, stride *int32) *byte
@@ -88,6 +91,7 @@ var loadHeifAPI = sync.OnceValues(func() (api *heifAPI, err error) {
 		"heif_encoder_set_lossy_quality":      &api.setLossyQuality,
 		"heif_encoder_set_parameter_integer":  &api.setParameterInteger,
 		"heif_encoder_set_parameter_string":   &api.setParameterString,
+		"heif_encoder_set_parameter_boolean":  &api.setParameterBoolean,
 		"heif_image_create":                   &api.imageCreate,
 		"heif_image_add_plane":                &api.imageAddPlane,
 		"heif_image_get_plane":                &api.imageGetPlane,
@@ -128,7 +132,7 @@ func probeLibheif() error {
 	return nil
 }
 
-// encodeLibheif encodes the opaque img with the system's libheif, as
+// encodeLibheif encodes img with the system's libheif, as
 // encodeSystem does with libavif: the C code cannot be stopped, so when
 // ctx ends first encodeLibheif returns ctx's error while the encode
 // finishes on its own, counted as abandoned (engine.Run).
@@ -145,11 +149,13 @@ func encodeLibheif(ctx context.Context, img image.Image, p params) ([]byte, erro
 
 // encodeLibheifNow codes img's colours as 8-bit 4:2:0 full-range BT.601
 // (an *image.YCbCr 4:2:0 as it is, anything else converted as Go's color
-// package does) and has libheif's AV1 encoder write them as the
-// WebAssembly build's libavif does: constant quality at quality p.quality
-// (libheif maps it to libaom's cq-level as libavif does), tuned for SSIM,
-// libaom speed p.speed (at most 9), one thread, an nclx box saying BT.601,
-// full range, primaries and transfer unspecified.
+// package does, from straight colour) and its alpha, if it has any, as an
+// 8-bit plane, and has libheif's AV1 encoder write them as the WebAssembly
+// build's libavif does: constant quality at quality p.quality (libheif
+// maps it to libaom's cq-level as libavif does), tuned for SSIM, alpha
+// lossless in an auxiliary image, libaom speed p.speed (at most 9), one
+// thread, an nclx box saying BT.601, full range, primaries and transfer
+// unspecified.
 func encodeLibheifNow(img image.Image, p params) ([]byte, error) {
 	api, err := loadHeifAPI()
 	if err != nil {
@@ -171,6 +177,7 @@ func encodeLibheifNow(img image.Image, p params) ([]byte, error) {
 		heifCheck("threads", api.setParameterInteger(enc, "threads", 1)),
 		heifCheck("chroma", api.setParameterString(enc, "chroma", "420")),
 		heifCheck("tune", api.setParameterString(enc, "tune", "ssim")),
+		heifCheck("lossless-alpha", api.setParameterBoolean(enc, "lossless-alpha", 1)),
 	} {
 		if e != nil {
 			return nil, e
@@ -185,21 +192,27 @@ func encodeLibheifNow(img image.Image, p params) ([]byte, error) {
 	}
 	defer api.imageRelease(him)
 	cw, ch := (w+1)/2, (h+1)/2
-	var planes [3][]byte
-	var strides [3]int
-	for c, size := range []image.Point{{w, h}, {cw, ch}, {cw, ch}} {
-		if err := heifCheck("plane", api.imageAddPlane(him, int32(c), int32(size.X), int32(size.Y), 8)); err != nil {
+	var planes [4][]byte // Y, Cb, Cr, alpha (nil when opaque)
+	var strides [4]int
+	channels := []int32{heifChannelY, heifChannelCb, heifChannelCr}
+	sizes := []image.Point{{w, h}, {cw, ch}, {cw, ch}}
+	if !codecs.Opaque(img) {
+		channels, sizes = append(channels, heifChannelAlpha), append(sizes, image.Point{w, h})
+	}
+	for i, c := range channels {
+		size := sizes[i]
+		if err := heifCheck("plane", api.imageAddPlane(him, c, int32(size.X), int32(size.Y), 8)); err != nil {
 			return nil, err
 		}
 		var stride int32
-		ptr := api.imageGetPlane(him, int32(c), &stride)
+		ptr := api.imageGetPlane(him, c, &stride)
 		if ptr == nil || int(stride) < size.X {
 			return nil, fmt.Errorf("system libheif: plane %d: stride %d", c, stride)
 		}
-		planes[c] = unsafe.Slice(ptr, int(stride)*(size.Y-1)+size.X)
-		strides[c] = int(stride)
+		planes[i] = unsafe.Slice(ptr, int(stride)*(size.Y-1)+size.X)
+		strides[i] = int(stride)
 	}
-	fillYUV420(planes, strides, img)
+	fillPlanes(planes, strides, img)
 	nclx := heifNCLX{version: 1, primaries: 2, transfer: 2, matrix: 6, fullRange: 1}
 	if err := heifCheck("nclx", api.imageSetNCLX(him, &nclx)); err != nil {
 		return nil, err
@@ -215,12 +228,12 @@ func encodeLibheifNow(img image.Image, p params) ([]byte, error) {
 	})
 }
 
-// fillYUV420 writes img as full-range BT.601 4:2:0 into planes (Y, Cb, Cr,
-// with their strides): the samples of an *image.YCbCr 4:2:0 whose origin
-// is even as they are; otherwise Go's conversion of each pixel (its
-// colour over black where it is not opaque), chroma the mean of each 2×2
-// block's.
-func fillYUV420(planes [3][]byte, strides [3]int, img image.Image) {
+// fillPlanes writes img as full-range BT.601 4:2:0 into planes (Y, Cb,
+// Cr, with their strides) and its alpha into the fourth plane when there
+// is one: the samples of an *image.YCbCr 4:2:0 whose origin is even as
+// they are; otherwise Go's conversion of each pixel's straight colour,
+// chroma the mean of each 2×2 block's.
+func fillPlanes(planes [4][]byte, strides [4]int, img image.Image) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	cw := (w + 1) / 2
@@ -236,7 +249,7 @@ func fillYUV420(planes [3][]byte, strides [3]int, img image.Image) {
 		}
 		return
 	}
-	read := rgba.Rows(img, rgba.Premultiplied)
+	read := rgba.Rows(img, rgba.Straight)
 	rows := [2][]byte{make([]byte, 4*w), make([]byte, 4*w)}
 	cb, cr := make([]int32, cw), make([]int32, cw)
 	for y := 0; y < h; y += 2 {
@@ -246,6 +259,12 @@ func fillYUV420(planes [3][]byte, strides [3]int, img image.Image) {
 		for r := range n {
 			read(rows[r], b.Min.Y+y+r)
 			yrow := planes[0][(y+r)*strides[0]:]
+			if planes[3] != nil {
+				arow := planes[3][(y+r)*strides[3]:]
+				for x := range w {
+					arow[x] = rows[r][4*x+3]
+				}
+			}
 			for x := range w {
 				px := rows[r][4*x:]
 				yy, u, v := color.RGBToYCbCr(px[0], px[1], px[2])
