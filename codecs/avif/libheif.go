@@ -121,7 +121,12 @@ var libheif = engine.New(probeLibheif)
 // probeLibheif reports why libheif cannot encode AVIF here, or nil: it must
 // load, have an AV1 encoder, and encode a small picture to a file that
 // starts as an AVIF does.
-func probeLibheif() error {
+func probeLibheif() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("system libheif: test encode: panic: %v", p)
+		}
+	}()
 	out, err := encodeLibheifNow(engine.ProbePicture(), params{quality: DefaultQuality, speed: DefaultSpeed})
 	if err != nil {
 		return err
@@ -132,10 +137,10 @@ func probeLibheif() error {
 	return nil
 }
 
-// encodeLibheif encodes img with the system's libheif, as
-// encodeSystem does with libavif: the C code cannot be stopped, so when
-// ctx ends first encodeLibheif returns ctx's error while the encode
-// finishes on its own, counted as abandoned (engine.Run).
+// encodeLibheif encodes img with the system's libheif, as encodeSystem
+// does with libavif: the C code cannot be stopped, so when ctx ends first
+// encodeLibheif returns ctx's error while the encode finishes on its own,
+// counted as abandoned (engine.Run), and a panic comes back as an error.
 func encodeLibheif(ctx context.Context, img image.Image, p params) ([]byte, error) {
 	out, err, stop := engine.Run(ctx, libheif, func() ([]byte, error) { return encodeLibheifNow(img, p) })
 	if stop != nil {
