@@ -36,9 +36,9 @@ const EngineEnv = engine.Env
 
 // Engine reports the engine that encodes under the current setting: wasm
 // when EngineEnv says so or no system library works; system when
-// EngineEnv says so; else system, unless a system encode whose caller gave
-// up is still running: then wasm, so as to take no more unbounded native
-// memory until it ends.
+// EngineEnv says so; else system, unless an encode in each working system
+// library was given up by its caller and is still running: then wasm, so
+// as to take no more unbounded native memory from those until they end.
 func Engine() string {
 	if systemEncoder() != nil {
 		return EngineSystem
