@@ -2,6 +2,7 @@ package heif_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"image"
 	"testing"
 
@@ -65,14 +66,22 @@ func TestEngines(t *testing.T) {
 	}
 }
 
+// colrBox is a colr property box of colour type typ with payload p.
+func colrBox(typ string, p []byte) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(12+len(p)))
+	return append(append(append(b, "colr"...), typ...), p...)
+}
+
 // nclxBox is a colr box of type nclx.
 func nclxBox(primaries, transfer, matrix int, full bool) []byte {
-	b := []byte{0, 0, 0, 19, 'c', 'o', 'l', 'r', 'n', 'c', 'l', 'x',
-		byte(primaries >> 8), byte(primaries), byte(transfer >> 8), byte(transfer), byte(matrix >> 8), byte(matrix), 0}
+	p := binary.BigEndian.AppendUint16(nil, uint16(primaries))
+	p = binary.BigEndian.AppendUint16(p, uint16(transfer))
+	p = binary.BigEndian.AppendUint16(p, uint16(matrix))
+	var flag byte
 	if full {
-		b[18] = 0x80
+		flag = 0x80
 	}
-	return b
+	return colrBox("nclx", append(p, flag))
 }
 
 // TestColourBoxes gives a single-image HEIC (heif-enc codes full-range

@@ -430,11 +430,7 @@ func TestEmbedICCReplaces(t *testing.T) {
 // unrestricted profile at once, which HEIF forbids: both go, for one prof.
 func TestEmbedICCBrokenColr(t *testing.T) {
 	f := mustParse(t, heifEnc(t, photo(96, 64, false), "-q", "60"))
-	colr := func(typ string, p []byte) []byte {
-		b := binary.BigEndian.AppendUint32(nil, uint32(12+len(p)))
-		return append(append(append(b, "colr"...), typ...), p...)
-	}
-	data, err := heif.WithProperties(f, f.Primary().ID, colr("rICC", p3ICC), colr("prof", p3ICC))
+	data, err := heif.WithProperties(f, f.Primary().ID, colrBox("rICC", p3ICC), colrBox("prof", p3ICC))
 	if err != nil {
 		t.Fatal(err)
 	}
