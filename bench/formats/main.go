@@ -169,12 +169,7 @@ func main() {
 			{"decode 12 MP HEIC", "hvc1", "heif-convert", heicData, heifConvert, vips.result(vipsHEICDecode)},
 			{"decode 12 MP AVIF", "av01", "avifdec -j 1", avifData, avifdec, vips.result(vipsAVIFDecode)},
 		} {
-			// The engine that really decodes (system falls back to wasm
-			// where the system library does not serve the coding).
-			used := heif.Engine(c.coding)
-			if used != engine {
-				used = engine + " → " + used
-			}
+			used := engineLabel(engine, heif.Engine(c.coding))
 			lim := codecs.Limits{DecodeTimeout: codecs.Duration(10 * time.Minute)}
 			if _, _, err := codecs.Decode(ctx, c.data, lim); err != nil {
 				fmt.Printf("| %s | %s | – | %s | %.0f | (%v) | %s |\n", c.what, used, c.tool, c.toolMS, err, vipsCells(0, c.vips, largeMP))
@@ -234,10 +229,7 @@ func main() {
 			{"encode 1 MP WebP q75 m4", "cwebp -q 75 -m 4", codecs.WebP, codecs.EncodeOptions{Quality: webpQ}, webpcodec.Engine, cwebp, vips.result(vipsWebPEncode)},
 			{"encode 1 MP AVIF q63 speed 9", "avifenc -s 9 cq-level 23", codecs.AVIF, codecs.EncodeOptions{Quality: avifQ, Speed: avifSpeed}, avifcodec.Engine, avifenc, vips.result(vipsAVIFEncode)},
 		} {
-			used := c.engine()
-			if used != engine {
-				used = engine + " → " + used
-			}
+			used := engineLabel(engine, c.engine())
 			var buf bytes.Buffer
 			ms := median(*rounds, func() time.Duration {
 				return timed(func() {
@@ -274,6 +266,16 @@ func main() {
 		fmt.Printf("blobimage put of the 12 MP HEIC, engine %s: peak RSS %d MiB, %v (default config: small 400, medium 1000)\n",
 			engine, rss, time.Since(start).Round(time.Millisecond))
 	}
+}
+
+// engineLabel names the engine a row ran on: the one asked for, or
+// "asked → used" where the codec fell back (system to wasm where the
+// system library does not serve the format).
+func engineLabel(asked, used string) string {
+	if used == asked {
+		return used
+	}
+	return asked + " → " + used
 }
 
 // vipsCells are the libvips cells of a row: its wall ms/MP (CPU ms/MP)
