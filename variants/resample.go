@@ -36,7 +36,7 @@ import (
 // method says so) are filtered with all three channels packed into one
 // integer (see lzPack), without alpha work, and come out as *image.NRGBA
 // with alpha 0xff; *image.Gray stays *image.Gray, filtered two rows or
-// columns at a time the same way (lzBandGray); the rest come out as
+// columns at a time the same way (lzRowsGray); the rest come out as
 // *image.NRGBA.
 
 const (
@@ -452,22 +452,28 @@ func lzClamp(v int32) uint8 {
 
 // lanczosResize returns img resampled to w×h (both ≥ 1).
 func lanczosResize(img image.Image, w, h int) image.Image {
-	src := newLzSource(img)
+	j, out := newLzResize(newLzSource(img), w, h)
+	lzRun(j)
+	return out
+}
+
+// newLzResize returns lanczosResize's job from src to w×h and the image
+// it writes: the kernels with the bits src's format filters with, and a
+// *image.Gray for gray sources, an *image.NRGBA for the rest.
+func newLzResize(src *lzSource, w, h int) (*lzJob, image.Image) {
 	bits := lzBits
 	if src.format != lzPacked {
 		bits = lzBitsHi
 	}
 	j := &lzJob{src: src, kx: newLzKernel(w, src.w, bits), ky: newLzKernel(h, src.h, bits)}
-	var out image.Image
 	if src.format == lzGray {
 		g := image.NewGray(image.Rect(0, 0, w, h))
-		out, j.pix, j.stride = g, g.Pix, g.Stride
-	} else {
-		n := image.NewNRGBA(image.Rect(0, 0, w, h))
-		out, j.pix, j.stride = n, n.Pix, n.Stride
+		j.pix, j.stride = g.Pix, g.Stride
+		return j, g
 	}
-	lzRun(j)
-	return out
+	n := image.NewNRGBA(image.Rect(0, 0, w, h))
+	j.pix, j.stride = n.Pix, n.Stride
+	return j, n
 }
 
 // lzJob is one resampling: src through kx and ky into pix (stride apart).
@@ -503,13 +509,24 @@ func lzRun(j *lzJob) {
 
 // lzBand computes output rows y0..y1-1 of j.
 func lzBand(j *lzJob, y0, y1 int) {
+	row := lzRows(j)
+	for y := y0; y < y1; y++ {
+		row(y)
+	}
+}
+
+// lzRows returns the loop body of a band of j: a function that computes
+// output row y, called for rows in increasing order. It owns the band's
+// ring and scratch, and reads each source row it needs when it first
+// needs it, so it can be called a row at a time as the source arrives
+// (stripResampler) as well as through a whole band (lzBand); the rows it
+// reads for output row y are lzRowsRead's.
+func lzRows(j *lzJob) func(y int) {
 	switch j.src.format {
 	case lzGray:
-		lzBandGray(j, y0, y1)
-		return
+		return lzRowsGray(j)
 	case lzPlane:
-		lzBand3(j, y0, y1)
-		return
+		return lzRows3(j)
 	}
 	src, kx, ky, pix, stride := j.src, j.kx, j.ky, j.pix, j.stride
 	dw := len(kx.start)
@@ -517,9 +534,9 @@ func lzBand(j *lzJob, y0, y1 int) {
 		scratch := make([]uint64, src.w)
 		bscratch := make([]byte, 4*src.w)
 		acc := make([]int64, dw)
-		ring := newLzRing[uint64](ky.n, 0, dw)
+		ring := newLzRing[uint64](ky.n, lzAhead(lzPacked), dw)
 		fill := func(r int) { lzHPacked(ring.slot(r), src.packed(r, scratch, bscratch), kx) }
-		for y := y0; y < y1; y++ {
+		return func(y int) {
 			s, ws := ky.weights(y)
 			lzVPacked(acc, ring.gather(s, len(ws), fill), ws)
 			out := pix[y*stride:][:4*dw]
@@ -531,17 +548,37 @@ func lzBand(j *lzJob, y0, y1 int) {
 				o[3] = 0xff
 			}
 		}
-		return
 	}
 
 	tl := dw * 4
 	scratch := make([]byte, 4*src.w)
-	ring := newLzRing[byte](ky.n, 0, tl)
+	ring := newLzRing[byte](ky.n, lzAhead(lzNRGBA), tl)
 	fill := func(r int) { lzHAlpha(ring.slot(r), src.bytes(r, scratch), kx) }
-	for y := y0; y < y1; y++ {
+	return func(y int) {
 		s, ws := ky.weights(y)
 		lzVAlpha(pix[y*stride:][:tl], ring.gather(s, len(ws), fill), ws)
 	}
+}
+
+// lzAhead is how many source rows past the one it is asked for lzRows's
+// fill reads and filters for a source of format f: the lane-packed
+// one-channel filters do 2 (lzRowsGray) or 3 (lzRows3) rows in one sweep.
+func lzAhead(f lzFormat) int {
+	switch f {
+	case lzGray:
+		return 1
+	case lzPlane:
+		return 2
+	}
+	return 0
+}
+
+// lzRowsNeeded is how many source rows, from the top, lzRows(j) may
+// read to compute output row y: the rows of its taps, and the rows its
+// fill filters along with them (lzAhead).
+func lzRowsNeeded(j *lzJob, y int) int {
+	s, ws := j.ky.weights(y)
+	return min(s+len(ws)+lzAhead(j.src.format), j.src.h)
 }
 
 // lzHPacked filters a packed row horizontally.
@@ -653,15 +690,24 @@ func lzVAlpha(out []byte, rows [][]byte, ws []int32) {
 // enlarging they were up to 0.1 dB worse, and enlarging is rare, so it
 // keeps to reductions.
 func lanczosResample(img image.Image, w, h int) image.Image {
-	if m, ok := img.(*image.YCbCr); ok && w <= m.Rect.Dx() && h <= m.Rect.Dy() {
-		// Every subsampling: with the planes filtered several samples a
-		// multiply (lzBandGray, lzBand3), even 4:4:4's and 4:4:0's
-		// full-width chroma planes cost less than converting to RGB.
-		if fx, fy := lzChromaFactors(m.SubsampleRatio); fx > 0 && m.Rect.Min.X%fx == 0 && m.Rect.Min.Y%fy == 0 {
-			return lanczosResizeYCbCr(m, w, h)
-		}
+	if m, ok := img.(*image.YCbCr); ok && lzPlanar(m.SubsampleRatio, m.Rect, w, h) {
+		return lanczosResizeYCbCr(m, w, h)
 	}
 	return lanczosResize(img, w, h)
+}
+
+// lzPlanar reports whether lanczosResample resamples an *image.YCbCr of
+// the given subsampling and bounds to w×h plane by plane
+// (lanczosResizeYCbCr) rather than in RGB.
+func lzPlanar(ratio image.YCbCrSubsampleRatio, b image.Rectangle, w, h int) bool {
+	if w > b.Dx() || h > b.Dy() {
+		return false
+	}
+	// Every subsampling: with the planes filtered several samples a
+	// multiply (lzRowsGray, lzRows3), even 4:4:4's and 4:4:0's
+	// full-width chroma planes cost less than converting to RGB.
+	fx, fy := lzChromaFactors(ratio)
+	return fx > 0 && b.Min.X%fx == 0 && b.Min.Y%fy == 0
 }
 
 // lzChromaFactors is how many pixels across and down one chroma sample of
@@ -685,39 +731,29 @@ func lzChromaFactors(r image.YCbCrSubsampleRatio) (fx, fy int) {
 }
 
 // lanczosResizeYCbCr resamples m (its Min on a chroma sample) to a w×h
-// 4:2:0 image: luma as a gray picture (lzBandGray), and each chroma plane
-// (lzBand3) from m's to ⌈w/2⌉×⌈h/2⌉, each output sample
+// 4:2:0 image: luma as a gray picture (lzRowsGray), and each chroma plane
+// (lzRows3) from m's to ⌈w/2⌉×⌈h/2⌉, each output sample
 // centred on the 2×2 pixels it covers and the filter widened to the
 // chroma reduction, so that 4:4:4 and 4:2:2 sources are subsampled by the
 // Lanczos filter itself.
 func lanczosResizeYCbCr(m *image.YCbCr, w, h int) *image.YCbCr {
 	b := m.Rect
-	sw, sh := b.Dx(), b.Dy()
-	fx, fy := lzChromaFactors(m.SubsampleRatio)
-	out := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
-
-	luma := &lzSource{w: sw, h: sh, format: lzGray, bytes: func(y int, _ []byte) []byte {
-		o := m.YOffset(b.Min.X, b.Min.Y+y)
-		return m.Y[o : o+sw]
-	}}
-	lumaJob := &lzJob{src: luma, kx: newLzKernel(w, sw, lzBitsHi), ky: newLzKernel(h, sh, lzBitsHi),
-		pix: out.Y, stride: out.YStride}
-
-	cw, ch := (sw+fx-1)/fx, (sh+fy-1)/fy
-	dcw, dch := (w+1)/2, (h+1)/2
-	kx := newLzKernelScale(dcw, cw, 2*float64(sw)/float64(w)/float64(fx), lzBits)
-	ky := newLzKernelScale(dch, ch, 2*float64(sh)/float64(h)/float64(fy), lzBits)
-	chromaJob := func(plane, pix []byte) *lzJob {
-		src := &lzSource{w: cw, h: ch, format: lzPlane, bytes: func(y int, _ []byte) []byte {
-			o := m.COffset(b.Min.X, b.Min.Y+fy*y)
-			return plane[o : o+cw]
-		}}
-		return &lzJob{src: src, kx: kx, ky: ky, pix: pix, stride: out.CStride}
-	}
-	cbJob, crJob := chromaJob(m.Cb, out.Cb), chromaJob(m.Cr, out.Cr)
+	_, fy := lzChromaFactors(m.SubsampleRatio)
+	out, jobs := lzPlanarJobs(m.SubsampleRatio, b.Dx(), b.Dy(), w, h, func(p, y, n int) []byte {
+		if p == 0 {
+			o := m.YOffset(b.Min.X, b.Min.Y+y)
+			return m.Y[o : o+n]
+		}
+		o := m.COffset(b.Min.X, b.Min.Y+fy*y)
+		if p == 1 {
+			return m.Cb[o : o+n]
+		}
+		return m.Cr[o : o+n]
+	})
+	lumaJob, cbJob, crJob := jobs[0], jobs[1], jobs[2]
 	// Luma and chroma are independent: with several processors and enough
 	// work, run them side by side (each may split into bands as well).
-	if runtime.GOMAXPROCS(0) > 1 && sh*w+w*h > lzParallelMin {
+	if runtime.GOMAXPROCS(0) > 1 && b.Dy()*w+w*h > lzParallelMin {
 		var wg sync.WaitGroup
 		wg.Go(func() { lzRun(cbJob); lzRun(crJob) })
 		lzRun(lumaJob)
@@ -728,4 +764,29 @@ func lanczosResizeYCbCr(m *image.YCbCr, w, h int) *image.YCbCr {
 		lzRun(crJob)
 	}
 	return out
+}
+
+// lzPlanarJobs returns lanczosResizeYCbCr's output for an sw×sh picture
+// with the given (known) subsampling resampled to w×h, and the jobs that
+// write its luma, Cb and Cr planes; rows(p, y, n) returns row y, n
+// samples, of the source's plane p (0 luma, 1 Cb, 2 Cr), for the jobs to
+// read.
+func lzPlanarJobs(ratio image.YCbCrSubsampleRatio, sw, sh, w, h int, rows func(p, y, n int) []byte) (*image.YCbCr, [3]*lzJob) {
+	fx, fy := lzChromaFactors(ratio)
+	out := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+
+	luma := &lzSource{w: sw, h: sh, format: lzGray, bytes: func(y int, _ []byte) []byte { return rows(0, y, sw) }}
+	jobs := [3]*lzJob{{src: luma, kx: newLzKernel(w, sw, lzBitsHi), ky: newLzKernel(h, sh, lzBitsHi),
+		pix: out.Y, stride: out.YStride}}
+
+	cw, ch := (sw+fx-1)/fx, (sh+fy-1)/fy
+	dcw, dch := (w+1)/2, (h+1)/2
+	kx := newLzKernelScale(dcw, cw, 2*float64(sw)/float64(w)/float64(fx), lzBits)
+	ky := newLzKernelScale(dch, ch, 2*float64(sh)/float64(h)/float64(fy), lzBits)
+	chroma := func(p int, pix []byte) *lzJob {
+		src := &lzSource{w: cw, h: ch, format: lzPlane, bytes: func(y int, _ []byte) []byte { return rows(p, y, cw) }}
+		return &lzJob{src: src, kx: kx, ky: ky, pix: pix, stride: out.CStride}
+	}
+	jobs[1], jobs[2] = chroma(1, out.Cb), chroma(2, out.Cr)
+	return out, jobs
 }

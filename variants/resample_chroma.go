@@ -9,13 +9,13 @@ package variants
 // in one uint64 (TestLanczosChromaPacked), a third more samples a
 // multiply.
 
-// lzBand3 computes output rows y0..y1-1 of j, whose source is lzPlane.
-func lzBand3(j *lzJob, y0, y1 int) {
+// lzRows3 is lzRows for a source of format lzPlane.
+func lzRows3(j *lzJob) func(y int) {
 	src, kx, ky, pix, stride := j.src, j.kx, j.ky, j.pix, j.stride
 	dw := len(kx.start)
 	hw := (dw + 2) / 3 // a filtered row: column triples, packed
 	// Rows are filtered three at a time, r with r+1 and r+2 (see lzRing).
-	ring := newLzRing[uint64](ky.n, 2, hw)
+	ring := newLzRing[uint64](ky.n, lzAhead(lzPlane), hw)
 	packed := make([]uint64, src.w)
 	acc := make([]uint64, hw)
 	kp := newLzFixed(kx, src.w, 3)
@@ -31,7 +31,7 @@ func lzBand3(j *lzJob, y0, y1 int) {
 		}
 		lzH3(dst, in, kp, packed)
 	}
-	for y := y0; y < y1; y++ {
+	return func(y int) {
 		s, ws := ky.weights(y)
 		lzV3(pix[y*stride:][:dw], acc, ring.gather(s, len(ws), fill), ws)
 	}

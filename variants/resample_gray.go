@@ -29,11 +29,19 @@ var lz2Tab = func() (t [1024]uint8) {
 
 // lzBandGray computes output rows y0..y1-1 of j, whose source is lzGray.
 func lzBandGray(j *lzJob, y0, y1 int) {
+	row := lzRowsGray(j)
+	for y := y0; y < y1; y++ {
+		row(y)
+	}
+}
+
+// lzRowsGray is lzRows for a source of format lzGray.
+func lzRowsGray(j *lzJob) func(y int) {
 	src, kx, ky, pix, stride := j.src, j.kx, j.ky, j.pix, j.stride
 	dw := len(kx.start)
 	hw := (dw + 1) / 2 // a filtered row: column pairs, packed
 	// Rows are filtered in pairs, r with r+1 (see lzRing).
-	ring := newLzRing[uint64](ky.n, 1, hw)
+	ring := newLzRing[uint64](ky.n, lzAhead(lzGray), hw)
 	packed := make([]uint64, src.w)
 	scratch := make([]byte, 2*src.w)
 	acc := make([]uint64, hw)
@@ -47,7 +55,7 @@ func lzBandGray(j *lzJob, y0, y1 int) {
 		}
 		lzH2(row, next, a, b, kp, packed)
 	}
-	for y := y0; y < y1; y++ {
+	return func(y int) {
 		s, ws := ky.weights(y)
 		lzV2(pix[y*stride:][:dw], acc, ring.gather(s, len(ws), fill), ws)
 	}
