@@ -182,6 +182,18 @@ func (r *stripResampler) feed(strip image.Image) error {
 
 // check returns why feed refuses strip, or nil.
 func (r *stripResampler) check(strip image.Image) error {
+	switch m := strip.(type) {
+	case *image.Gray:
+		if m == nil {
+			return errors.New("variants: nil strip")
+		}
+	case *image.YCbCr:
+		if m == nil {
+			return errors.New("variants: nil strip")
+		}
+	case nil:
+		return errors.New("variants: nil strip")
+	}
 	b := strip.Bounds()
 	if r.fed == r.sh {
 		return fmt.Errorf("variants: strip %v after all %d rows", b, r.sh)

@@ -321,6 +321,8 @@ func TestStripResamplerRefuses(t *testing.T) {
 	bad("a 4:4:4 strip", image.NewYCbCr(image.Rect(0, 0, 17, 2), image.YCbCrSubsampleRatio444))
 	bad("a strip ending inside a chroma row", sub(0, 3))
 	bad("an empty strip", sub(0, 0))
+	bad("no strip", nil)
+	bad("a nil *image.YCbCr", (*image.YCbCr)(nil))
 	short := *sub(0, 2).(*image.YCbCr)
 	short.Y = short.Y[:20]
 	bad("a strip with too little luma", &short)
