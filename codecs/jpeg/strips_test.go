@@ -505,6 +505,24 @@ func stripsAlloc(t *testing.T, f func() error) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
+// BenchmarkDecodeResizeStrips compares DecodeResize and
+// DecodeResizeStrips at 1/2 on the 12 MP photo (and the corpus photos
+// decBenchInputs adds, the progressive one giving ErrNoStrips).
+func BenchmarkDecodeResizeStrips(b *testing.B) {
+	b.Run("DecodeResize", func(b *testing.B) {
+		decBenchAll(b, func(p []byte) (image.Image, error) { return DecodeResize(bytes.NewReader(p), 2) })
+	})
+	b.Run("Strips", func(b *testing.B) {
+		decBenchAll(b, func(p []byte) (image.Image, error) {
+			err := DecodeResizeStrips(bytes.NewReader(p), 2, func(image.Image) error { return nil })
+			if err == ErrNoStrips {
+				err = nil
+			}
+			return nil, err
+		})
+	})
+}
+
 func FuzzDecodeResizeStrips(f *testing.F) {
 	for _, s := range decFuzzSeeds(f) {
 		f.Add(s)
