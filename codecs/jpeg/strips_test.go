@@ -523,6 +523,10 @@ func BenchmarkDecodeResizeStrips(b *testing.B) {
 	})
 }
 
+// FuzzDecodeResizeStrips checks stripsAgree on arbitrary input at every
+// scale: when DecodeResizeStrips succeeds, its strips are DecodeResize's
+// picture; when it fails with another error than ErrNoStrips, DecodeResize
+// fails with the same one, except where stripsAgree says they differ.
 func FuzzDecodeResizeStrips(f *testing.F) {
 	for _, s := range decFuzzSeeds(f) {
 		f.Add(s)
