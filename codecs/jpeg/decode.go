@@ -103,6 +103,12 @@ type decoder struct {
 	// the luma's scale when decoding at 1/2 or 1/4 (DecodeResize).
 	chroma420 bool
 
+	// emit, when set, receives the picture in strips of one MCU row
+	// (DecodeResizeStrips): the planes are then one MCU row tall. strip
+	// is the image handed to it, reused from strip to strip.
+	emit  func(image.Image) error
+	strip image.Image
+
 	configOnly  bool
 	sofSeen     bool
 	baseline    bool // SOF0: Huffman table ids limited to 0 and 1

@@ -97,6 +97,11 @@ func (d *decoder) processSOS(n int) error {
 	if d.nscans > decMaxScans {
 		return FormatError("too many scans")
 	}
+	if d.emit != nil {
+		if err := d.checkStrips(&sc); err != nil {
+			return err
+		}
+	}
 	if sc.ns == 1 && d.ncomp > 1 {
 		c := &d.comp[sc.comp[0]]
 		if d.ri > 0 && c.h*c.v > 1 || 1 < c.h && c.h < d.hmax || 1 < c.v && c.v < d.vmax {
@@ -153,7 +158,11 @@ func (d *decoder) allocPlanes() {
 	for i := 0; i < d.ncomp; i++ {
 		c := &d.comp[i]
 		c.stride = c.pw * c.k
-		c.plane = make([]byte, c.stride*c.ph*c.k)
+		rows := c.ph
+		if d.emit != nil {
+			rows = c.v // one MCU row, see emitStrip
+		}
+		c.plane = make([]byte, c.stride*rows*c.k)
 	}
 }
 
@@ -175,6 +184,9 @@ func (d *decoder) decodeScan(sc *decScan) error {
 	}
 	expectedRST := byte(decRST0)
 	mx, my := 0, 0
+	// py is the MCU row's place in the planes: my, or 0 when they hold a
+	// single MCU row that emitStrip hands over once decoded.
+	py := 0
 	for m := 0; m < mcus; m++ {
 		if d.ri > 0 && m > 0 && m%d.ri == 0 {
 			if err := d.restart(expectedRST); err != nil {
@@ -190,7 +202,7 @@ func (d *decoder) decodeScan(sc *decScan) error {
 			}
 		}
 		if sc.ns == 1 {
-			if err := d.decodeBlock(sc, 0, mx, my); err != nil {
+			if err := d.decodeBlock(sc, 0, mx, py); err != nil {
 				return err
 			}
 		} else {
@@ -198,7 +210,7 @@ func (d *decoder) decodeScan(sc *decScan) error {
 				c := &d.comp[sc.comp[i]]
 				for y := 0; y < c.v; y++ {
 					for x := 0; x < c.h; x++ {
-						if err := d.decodeBlock(sc, i, mx*c.h+x, my*c.v+y); err != nil {
+						if err := d.decodeBlock(sc, i, mx*c.h+x, py*c.v+y); err != nil {
 							return err
 						}
 					}
@@ -210,6 +222,11 @@ func (d *decoder) decodeScan(sc *decScan) error {
 			my++
 			if br.overrun() {
 				return errDecShortData
+			}
+			if d.emit == nil {
+				py = my
+			} else if err := d.emitStrip(my - 1); err != nil {
+				return err
 			}
 		}
 	}
