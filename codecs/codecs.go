@@ -80,6 +80,16 @@ type Codec struct {
 	// luma's resolution (JPEG: a 4:4:4 baseline file comes back 4:2:0;
 	// see codecs/jpeg.DecodeResize).
 	DecodeScaled func(r io.Reader, denom int) (image.Image, error)
+	// DecodeStrips, when set, decodes the picture DecodeScaled(r, denom)
+	// (Decode's for denom 1) would return, but hands it to emit in
+	// horizontal strips, top to bottom, each an *image.YCbCr or
+	// *image.Gray whose bounds start where the previous strip's ended,
+	// so that the whole picture is never held; a strip's pixels may be
+	// reused once emit returns. It returns an error matching ErrNoStrips,
+	// before emit is called, for an image it cannot deliver so (JPEG: a
+	// progressive or multi-scan file). DecodeStrips of the package calls
+	// it.
+	DecodeStrips func(r io.Reader, denom int, emit func(strip image.Image) error) error
 	// Encode writes img in this format. It is nil for formats that can be
 	// read but not written.
 	Encode func(w io.Writer, img image.Image, o EncodeOptions) error

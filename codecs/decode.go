@@ -301,23 +301,64 @@ func Scale(w, h int, min image.Point) int {
 // Info.Height, Scale(...)). The checks, limits and errors are Decode's; Info
 // describes the full image.
 func DecodeReduced(ctx context.Context, data []byte, lim Limits, min image.Point) (image.Image, Info, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, Info{}, fmt.Errorf("codecs: decode: %w", err)
-	}
-	info, err := Probe(data, lim)
+	info, c, err := admit(ctx, data, lim)
 	if err != nil {
 		return nil, info, err
-	}
-	f := info.Format
-	c, ok := Lookup(f)
-	if !ok || (c.Decode == nil && c.DecodeContext == nil) {
-		return nil, info, fmt.Errorf("codecs: decode %s: %w: not registered for decoding", f, ErrUnsupportedFormat)
 	}
 	decode := c.Decode
 	denom := ReduceScale(info, min)
 	if denom > 1 {
 		decode = func(r io.Reader) (image.Image, error) { return c.DecodeScaled(r, denom) }
 	}
+	var img image.Image
+	err = run(ctx, data, lim, info, c, func(ctx context.Context, r io.Reader) (err error) {
+		if c.DecodeContext != nil {
+			img, err = c.DecodeContext(ctx, data, info)
+		} else {
+			img, err = decode(r)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, info, err
+	}
+	f := info.Format
+	if img == nil {
+		return nil, info, fmt.Errorf("codecs: decode %s: %w: decoder returned no image", f, ErrCorrupt)
+	}
+	sw, sh := ScaledSize(info.Width, info.Height, denom)
+	if b, want := img.Bounds(), image.Rect(0, 0, sw, sh); b != want {
+		return nil, info, fmt.Errorf("codecs: decode %s: %w: decoded bounds %v differ from the header's %d×%d at 1/%d",
+			f, ErrCorrupt, b, info.Width, info.Height, denom)
+	}
+	return img, info, nil
+}
+
+// admit is the start of every decode: a done ctx first, then Probe, then
+// the codec that decodes the format.
+func admit(ctx context.Context, data []byte, lim Limits) (Info, Codec, error) {
+	if err := ctx.Err(); err != nil {
+		return Info{}, Codec{}, fmt.Errorf("codecs: decode: %w", err)
+	}
+	info, err := Probe(data, lim)
+	if err != nil {
+		return info, Codec{}, err
+	}
+	c, ok := Lookup(info.Format)
+	if !ok || (c.Decode == nil && c.DecodeContext == nil) {
+		return info, c, fmt.Errorf("codecs: decode %s: %w: not registered for decoding", info.Format, ErrUnsupportedFormat)
+	}
+	return info, c, nil
+}
+
+// run runs decode, codec c's decode of data, under Decode's rules: it
+// gets a context that ends at the decode timeout (scaled by
+// Codec.TimeScale) and a reader of data that fails once that context is
+// done; a panic is ErrCorrupt; an error caused by the caller's ctx matches
+// it, one caused by the timeout is ErrTooLarge, and any other is
+// classified (ErrCorrupt unless it matches one of the package's errors).
+func run(ctx context.Context, data []byte, lim Limits, info Info, c Codec, decode func(ctx context.Context, r io.Reader) error) error {
+	f := info.Format
 	caller := ctx
 	timeout := time.Duration(lim.WithDefaults().DecodeTimeout)
 	if c.TimeScale > 1 {
@@ -329,28 +370,17 @@ func DecodeReduced(ctx context.Context, data []byte, lim Limits, min image.Point
 		defer cancel()
 	}
 	r := &ctxReader{ctx: ctx, done: ctx.Done(), data: data}
-	if c.DecodeContext != nil {
-		decode = func(io.Reader) (image.Image, error) { return c.DecodeContext(ctx, data, info) }
-	}
-	img, err := safeDecode(decode, r)
+	err := safeRun(func() error { return decode(ctx, r) })
 	if r.err != nil || (err != nil && ctx.Err() != nil) {
 		if caller.Err() == nil {
-			return nil, info, fmt.Errorf("codecs: decode %s: %w: decoding took longer than decode_timeout %v", f, ErrTooLarge, timeout)
+			return fmt.Errorf("codecs: decode %s: %w: decoding took longer than decode_timeout %v", f, ErrTooLarge, timeout)
 		}
-		return nil, info, fmt.Errorf("codecs: decode %s: %w", f, caller.Err())
+		return fmt.Errorf("codecs: decode %s: %w", f, caller.Err())
 	}
 	if err != nil {
-		return nil, info, fmt.Errorf("codecs: decode %s: %w", f, classify(err))
+		return fmt.Errorf("codecs: decode %s: %w", f, classify(err))
 	}
-	if img == nil {
-		return nil, info, fmt.Errorf("codecs: decode %s: %w: decoder returned no image", f, ErrCorrupt)
-	}
-	sw, sh := ScaledSize(info.Width, info.Height, denom)
-	if b, want := img.Bounds(), image.Rect(0, 0, sw, sh); b != want {
-		return nil, info, fmt.Errorf("codecs: decode %s: %w: decoded bounds %v differ from the header's %d×%d at 1/%d",
-			f, ErrCorrupt, b, info.Width, info.Height, denom)
-	}
-	return img, info, nil
+	return nil
 }
 
 // jpegScans counts the SOS markers of a JPEG, stopping at limit, and
@@ -419,7 +449,7 @@ func checkLimits(w, h int, lim Limits) error {
 // classify returns err unchanged when it already matches one of the
 // package's errors, and otherwise wraps it as ErrCorrupt.
 func classify(err error) error {
-	for _, e := range []error{ErrCorrupt, ErrUnsupportedFormat, ErrTooLarge, ErrNotImage} {
+	for _, e := range []error{ErrCorrupt, ErrUnsupportedFormat, ErrTooLarge, ErrNotImage, ErrNoStrips} {
 		if errors.Is(err, e) {
 			return err
 		}
@@ -442,13 +472,14 @@ func safeConfig(fn func(io.Reader) (image.Config, error), r io.Reader) (cfg imag
 	return fn(r)
 }
 
-func safeDecode(fn func(io.Reader) (image.Image, error), r io.Reader) (img image.Image, err error) {
+// safeRun calls fn, turning a panic into ErrCorrupt.
+func safeRun(fn func() error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			img, err = nil, errPanic{v}
+			err = errPanic{v}
 		}
 	}()
-	return fn(r)
+	return fn()
 }
 
 // maxRead caps each read of ctxReader, so that a decoder which fills a

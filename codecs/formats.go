@@ -27,6 +27,7 @@ func init() {
 		DecodeConfig: jpegcodec.DecodeConfig,
 		Decode:       jpegcodec.Decode,
 		DecodeScaled: jpegcodec.DecodeResize,
+		DecodeStrips: decodeJPEGStrips,
 		Encode:       encodeJPEG,
 	}
 	accelerateJPEG(&jpegCodec)
@@ -135,4 +136,14 @@ func jpegQuality(q int) int {
 		return DefaultQuality
 	}
 	return min(max(q, 1), 100)
+}
+
+// decodeJPEGStrips is codecs/jpeg's DecodeResizeStrips (the strips of
+// DecodeResize's picture), its ErrNoStrips reported as the package's.
+func decodeJPEGStrips(r io.Reader, denom int, emit func(image.Image) error) error {
+	err := jpegcodec.DecodeResizeStrips(r, denom, emit)
+	if errors.Is(err, jpegcodec.ErrNoStrips) {
+		return fmt.Errorf("%w: %w", ErrNoStrips, err)
+	}
+	return err
 }

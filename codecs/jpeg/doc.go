@@ -61,6 +61,13 @@
 // or 1/4 comes back 4:2:0, its chroma decoded at half the luma's scale,
 // which halves the planes' memory.
 //
+// DecodeResizeStrips decodes the same picture but hands it over one MCU
+// row at a time, for a resampler that consumes the rows as they come:
+// only one MCU row of samples is ever allocated (64 KB for a 12 MP photo
+// at 1/2, against 4.5 MB of planes). It takes single-scan sequential
+// YCbCr and grey files, and refuses the others (ErrNoStrips) before
+// decoding any data.
+//
 // A progressive image must keep its coefficients until the last scan. At
 // full size that is 64 int16 values per 8×8 block (128 bytes, about 2 or 3
 // bytes per pixel); scaled, only the zig-zag prefix of coefficients that
