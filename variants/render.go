@@ -204,7 +204,17 @@ func RenderStored(ctx context.Context, src image.Image, o int, full image.Point,
 	if src == nil {
 		return errors.New("variants: Render: nil source image")
 	}
-	size := src.Bounds().Size() // as displayed
+	return renderStored(ctx, src, src.Bounds().Size(), nil, o, full, specs, concurrency, emit)
+}
+
+// renderStored is RenderStored (o in 1…8, specs not empty) for a source
+// of size stored as stored, whose specs in pre (if any) start from the
+// given image: the source already resampled, in the stored orientation,
+// by the spec's first processor (see RenderStrips). src is only read by
+// the specs that start from it and are not in pre, and may be nil when
+// there are none.
+func renderStored(ctx context.Context, src image.Image, stored image.Point, pre map[int]image.Image, o int, full image.Point, specs []Spec, concurrency int, emit func(i int, img image.Image) error) error {
+	size := stored // as displayed
 	if o >= 5 {
 		size = image.Pt(size.Y, size.X)
 	}
@@ -225,7 +235,7 @@ func RenderStored(ctx context.Context, src image.Image, o int, full image.Point,
 		concurrency = runtime.GOMAXPROCS(0)
 	}
 	plan := planRender(size, full, specs)
-	stored, upright := sources(src, o, plan)
+	storedAt, upright := sources(src, o, plan)
 
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -256,8 +266,13 @@ func RenderStored(ctx context.Context, src image.Image, o int, full image.Point,
 		switch d, k := plan.from[i], plan.reduce[i]; {
 		case d >= 0:
 			start = images[d]
+		case pre[i] != nil:
+			start = pre[i]
+			render = func(ctx context.Context, s Spec, start image.Image, _ image.Point) (image.Image, error) {
+				return runProcessors(ctx, s, Orient(start, o), 1)
+			}
 		case o != 1 && rescaleFirst(specs[i]):
-			start = stored(k)
+			start = storedAt(k)
 			render = func(ctx context.Context, s Spec, start image.Image, full image.Point) (image.Image, error) {
 				return renderTurned(ctx, s, start, o, full)
 			}
@@ -394,8 +409,25 @@ func rescaleFirst(s Spec) bool {
 // runs on the stored picture with its box turned the same way, its result
 // is turned upright, and the other processors run on that.
 func renderTurned(ctx context.Context, s Spec, start image.Image, o int, full image.Point) (image.Image, error) {
-	sfull := full
-	var r Resampler
+	r, sfull := storedRescale(s, o, full)
+	img, err := safely(func() (image.Image, error) { return r.ProcessScaled(start, sfull.X, sfull.Y) })
+	if err == nil && img == nil {
+		err = fmt.Errorf("%s returned no image", describe(s.Processors[0]))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("variants: %s: processors[0]: %w", s.Name, err)
+	}
+	img = Orient(img, o)
+	return runProcessors(ctx, s, img, 1)
+}
+
+// storedRescale returns the first processor of s, a Fit or a Resize,
+// with its box turned as orientation o turns the picture, and the size of
+// the whole picture as stored, full being its size upright: resampling the
+// stored picture with them and turning the result upright gives what the
+// processor makes of the upright picture.
+func storedRescale(s Spec, o int, full image.Point) (r Resampler, sfull image.Point) {
+	sfull = full
 	switch p := s.Processors[0].(type) {
 	case Fit:
 		if o >= 5 {
@@ -410,15 +442,7 @@ func renderTurned(ctx context.Context, s Spec, start image.Image, o int, full im
 		}
 		r = p
 	}
-	img, err := safely(func() (image.Image, error) { return r.ProcessScaled(start, sfull.X, sfull.Y) })
-	if err == nil && img == nil {
-		err = fmt.Errorf("%s returned no image", describe(s.Processors[0]))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("variants: %s: processors[0]: %w", s.Name, err)
-	}
-	img = Orient(img, o)
-	return runProcessors(ctx, s, img, 1)
+	return r, sfull
 }
 
 // runProcessors runs s's processors from index first on img, checking ctx
