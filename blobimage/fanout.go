@@ -413,7 +413,7 @@ func (s *Store) makeVariants(ctx context.Context, key string, data []byte, m *ma
 	defer frames.close()
 	made = make([]manifestVariant, len(which))
 	var mu sync.Mutex
-	err = variants.RenderStored(ctx, d.img, d.orientation, d.full, specs, s.cfg.Concurrency, func(j int, img image.Image) error {
+	err = d.render(ctx, specs, s.cfg.Concurrency, func(j int, img image.Image) error {
 		if j == len(which) {
 			ph, err := makePlaceholder(img)
 			m.Placeholder, m.Color = ph.hash, ph.color

@@ -141,7 +141,7 @@ func (s *Store) makeRendition(ctx context.Context, key string, m *manifest, r re
 		enc  []byte
 		size image.Point
 	)
-	err = variants.RenderStored(ctx, d.img, d.orientation, d.full, specs, 1, func(_ int, img image.Image) error {
+	err = d.render(ctx, specs, 1, func(_ int, img image.Image) error {
 		encs, err := s.encodeAll(ctx, img, []codecs.Format{f}, r.spec, d.icc)
 		if err != nil {
 			return err

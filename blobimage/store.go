@@ -128,6 +128,8 @@ type Store struct {
 	flight        singleflight.Group // variants being made on read, by key
 	keys          keyLocks           // commits and manifest rewrites, by key
 	adopting      keyLocks           // Adopt calls, by key (adopt.go)
+	// wholeDecode turns decoding in strips off (tests compare the two).
+	wholeDecode bool
 }
 
 // DefaultMemoryBudget is Options.MemoryBudget's default: 1 GiB.

@@ -9,7 +9,10 @@ package blobimage
 //     pixel is allocated; the rule's formats are enforced.
 //  3. Decode once (codecs.DecodeReduced: the format's own decoder, at the
 //     smallest scale the variants allow, bounded by the context, panics
-//     turned into errors) and read the photo metadata.
+//     turned into errors) and read the photo metadata. A JPEG is decoded
+//     in strips while its largest variant is resampled from them
+//     (codecs.DecodeStrips, variants.RenderStrips), so its picture is
+//     never held whole.
 //  4. Original: keep the uploaded bytes (metadata stripped losslessly as
 //     the rule says) or recompress them.
 //  5. Variants: rendered concurrently, each from the smallest adequate image
@@ -30,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"io"
 	"maps"
 	"slices"
@@ -174,8 +178,7 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 		return err
 	}
 	defer d.release()
-	info, meta, img, full, opaque, icc := d.info, d.meta, d.img, d.full, d.opaque, d.icc
-	orientation := d.orientation
+	info, meta, full, opaque, icc := d.info, d.meta, d.full, d.opaque, d.icc
 	if len(rule.accept) > 0 && !rule.accept[info.Format] {
 		return fmt.Errorf("%w: %s is not accepted here (accepted: %v)", ErrUnsupportedFormat, info.Format, rule.Formats)
 	}
@@ -207,7 +210,7 @@ func (s *Store) writeImage(ctx context.Context, key string, rule *compiledRule, 
 		recFormat codecs.Format
 		recSize   image.Point
 	)
-	err = variants.RenderStored(ctx, img, orientation, full, specs, s.cfg.Concurrency, func(i int, out image.Image) error {
+	err = d.render(ctx, specs, s.cfg.Concurrency, func(i int, out image.Image) error {
 		if i == phIndex {
 			ph, err := makePlaceholder(out)
 			m.Placeholder, m.Color = ph.hash, ph.color
@@ -288,6 +291,9 @@ type decoded struct {
 	info codecs.Info
 	meta metadata.Metadata
 	img  image.Image // as stored: orientation turns it upright
+	// strips, when set instead of img, decodes the picture in strips
+	// (see render).
+	strips *variants.Strips
 	// orientation is the EXIF orientation to apply: meta.Orientation, or
 	// 1 for a format whose decoder applies the container's own transforms
 	// (HEIF, AVIF: codecs.Info.Oriented), whose EXIF orientation only
@@ -307,7 +313,7 @@ type decoded struct {
 // has been made, and gives back the write's share of the memory budget:
 // what is left (metadata, the parsed container) is what the commit needs.
 func (d *decoded) dropPixels() {
-	d.img = nil
+	d.img, d.strips = nil, nil
 	d.release()
 }
 
@@ -319,7 +325,9 @@ func (d *decoded) dropPixels() {
 // The decode is at the smallest scale from which every one of specs can be
 // made (variants.Need; JPEG decodes at 1/2, 1/4 or 1/8 in the DCT domain),
 // so d.img may be smaller than d.full; with no specs it is the smallest the
-// decoder offers, which still checks every byte of the image.
+// decoder offers, which still checks every byte of the image. A picture
+// whose codec can deliver it in strips (a baseline JPEG) is not decoded
+// here but by d.render, strip by strip; its decode errors are render's.
 func (s *Store) decode(ctx context.Context, key string, data []byte, specs []variants.Spec) (*decoded, error) {
 	info, err := codecs.Probe(data, s.cfg.Limits)
 	if err != nil {
@@ -367,16 +375,51 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 	if err := s.acquire(ctx, cost); err != nil {
 		return nil, err
 	}
+	d := &decoded{
+		info: info, meta: meta, full: full, orientation: orientation,
+		icc: s.colourProfile(ctx, key, mf), mf: mf, mfErr: mfErr,
+		release: sync.OnceFunc(func() { s.release(cost) }),
+	}
+	if len(specs) > 0 && !s.wholeDecode && !info.Progressive && codecs.CanDecodeStrips(info.Format) &&
+		(info.ColorModel == color.YCbCrModel || info.ColorModel == color.GrayModel) {
+		// Left to be decoded in strips while the largest variant is
+		// resampled from them (d.render), so that the picture is never
+		// held whole; its colour model has no alpha.
+		d.opaque = true
+		d.strips = &variants.Strips{
+			Size: image.Pt(sw, sh),
+			Deliver: func(emit func(image.Image) error) (bool, error) {
+				_, err := codecs.DecodeStrips(ctx, data, s.cfg.Limits, need, emit)
+				if errors.Is(err, codecs.ErrNoStrips) {
+					return false, nil
+				}
+				return true, err
+			},
+			Whole: func() (image.Image, error) {
+				img, _, err := codecs.DecodeReduced(ctx, data, s.cfg.Limits, need)
+				return img, err
+			},
+		}
+		return d, nil
+	}
 	img, _, err := codecs.DecodeReduced(ctx, data, s.cfg.Limits, need)
 	if err != nil {
 		s.release(cost)
 		return nil, err
 	}
-	return &decoded{
-		info: info, meta: meta, img: img, full: full, orientation: orientation,
-		opaque: codecs.Opaque(img), icc: s.colourProfile(ctx, key, mf), mf: mf, mfErr: mfErr,
-		release: sync.OnceFunc(func() { s.release(cost) }),
-	}, nil
+	d.img, d.opaque = img, codecs.Opaque(img)
+	return d, nil
+}
+
+// render makes the images of specs from the picture (variants.RenderStored
+// with d's orientation and size), or, when decode left it to be decoded in
+// strips, as the strips are decoded (variants.RenderStrips); a decode
+// error is then render's.
+func (d *decoded) render(ctx context.Context, specs []variants.Spec, concurrency int, emit func(i int, img image.Image) error) error {
+	if d.strips != nil {
+		return variants.RenderStrips(ctx, *d.strips, d.orientation, d.full, specs, concurrency, emit)
+	}
+	return variants.RenderStored(ctx, d.img, d.orientation, d.full, specs, concurrency, emit)
 }
 
 // colourProfile returns the ICC profile to carry into re-encoded images:
