@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"image"
-	"image/color"
 	"image/draw"
-	"math"
 	"slices"
 	"testing"
 
@@ -145,13 +143,7 @@ func samePixels(a, b image.Image) bool {
 // not start with a shrinking Fit or Resize) the whole picture is decoded
 // and strips are never asked for.
 func TestRenderStrips(t *testing.T) {
-	displayed := image.NewNRGBA(image.Rect(0, 0, 333, 250))
-	for y := range 250 {
-		for x := range 333 {
-			b := 128 + 60*math.Sin(float64(x)/17)*math.Cos(float64(y)/11)
-			displayed.SetNRGBA(x, y, color.NRGBA{uint8(20 + x*215/333), uint8(20 + y*215/250), uint8(b), 255})
-		}
-	}
+	displayed := gradients(333, 250, 17, 11)
 	full := displayed.Bounds().Size()
 	streamed := [][]variants.Spec{
 		{spec("fit", variants.Fit{Width: 120, Height: 120}), spec("small", variants.Fit{Width: 40, Height: 40}),

@@ -570,13 +570,7 @@ func TestRenderIsDeterministic(t *testing.T) {
 // the two orders differ where Lanczos rings against a clamped hard edge
 // and where 4:2:0 output pairs other pixels for chroma.
 func TestRenderStored(t *testing.T) {
-	displayed := image.NewNRGBA(image.Rect(0, 0, 640, 480))
-	for y := range 480 {
-		for x := range 640 {
-			b := 128 + 60*math.Sin(float64(x)/97)*math.Cos(float64(y)/61)
-			displayed.SetNRGBA(x, y, color.NRGBA{uint8(20 + x*215/640), uint8(20 + y*215/480), uint8(b), 255})
-		}
-	}
+	displayed := gradients(640, 480, 97, 61)
 	specs := []variants.Spec{
 		spec("fit", variants.Fit{Width: 300, Height: 200}),
 		spec("resize", variants.Resize{Width: 90}),
@@ -695,4 +689,18 @@ func maxChannelDiff(a, b image.Image) int {
 		}
 	})
 	return d
+}
+
+// gradients is a smooth w×h picture in which a wrong turn shows: red
+// rising across, green down, and blue waving with periods of about 2π·px
+// across and 2π·py down.
+func gradients(w, h int, px, py float64) *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			b := 128 + 60*math.Sin(float64(x)/px)*math.Cos(float64(y)/py)
+			m.SetNRGBA(x, y, color.NRGBA{uint8(20 + x*215/w), uint8(20 + y*215/h), uint8(b), 255})
+		}
+	}
+	return m
 }

@@ -132,6 +132,18 @@ func lzStripResample(whole image.Image, w, h int, heights []int) (image.Image, e
 	return r.result()
 }
 
+// lzSamePix describes how two interleaved images' bounds, strides and
+// pixels differ, or returns "".
+func lzSamePix(ra, rb image.Rectangle, sa, sb int, pa, pb []byte) string {
+	switch {
+	case ra != rb || sa != sb:
+		return fmt.Sprintf("bounds %v, want %v", ra, rb)
+	case !bytes.Equal(pa, pb):
+		return "pixels differ"
+	}
+	return ""
+}
+
 // lzSameImage describes how a and b differ, to the bit, or returns "".
 func lzSameImage(a, b image.Image) string {
 	switch a := a.(type) {
@@ -151,24 +163,16 @@ func lzSameImage(a, b image.Image) string {
 		}
 	case *image.Gray:
 		b, ok := b.(*image.Gray)
-		switch {
-		case !ok:
+		if !ok {
 			return fmt.Sprintf("a %T, want a %T", a, b)
-		case a.Rect != b.Rect || a.Stride != b.Stride:
-			return fmt.Sprintf("bounds %v, want %v", a.Rect, b.Rect)
-		case !bytes.Equal(a.Pix, b.Pix):
-			return "pixels differ"
 		}
+		return lzSamePix(a.Rect, b.Rect, a.Stride, b.Stride, a.Pix, b.Pix)
 	case *image.NRGBA:
 		b, ok := b.(*image.NRGBA)
-		switch {
-		case !ok:
+		if !ok {
 			return fmt.Sprintf("a %T, want a %T", a, b)
-		case a.Rect != b.Rect || a.Stride != b.Stride:
-			return fmt.Sprintf("bounds %v, want %v", a.Rect, b.Rect)
-		case !bytes.Equal(a.Pix, b.Pix):
-			return "pixels differ"
 		}
+		return lzSamePix(a.Rect, b.Rect, a.Stride, b.Stride, a.Pix, b.Pix)
 	default:
 		return fmt.Sprintf("unexpected %T", a)
 	}
