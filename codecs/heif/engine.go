@@ -3,11 +3,14 @@ package heif
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
+	"sync"
 
 	"github.com/gen2brain/heic"
 
+	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/codecs/internal/engine"
 )
 
@@ -78,6 +81,40 @@ var system = engine.New(func() error {
 // (engine.Run). Its memory is the estimate the caller charged
 // (Info.Memory) while the call is waited for.
 func decodeSystem(ctx context.Context, f *File, m *Image) (image.Image, error) {
+	if nativeServes(f, m) {
+		return decodeSystemHEVC(ctx, f, m)
+	}
+	return decodeGen2brain(ctx, f, m)
+}
+
+// nativeServes reports whether decodeSystemHEVC decodes m: an HEVC image
+// where the binding loads; for a grid, only one whose tiles start at even
+// offsets, as 4:2:0 chroma can be pasted, and whose samples are already
+// full-range BT.601 as coded (what phones write), by its tiles' colour
+// description and the grid's nclx box, if it has one. Other grids stay
+// with libheif's conversion through RGB: its arithmetic is heif-convert's,
+// and normalise's, exact, is 1–4 dB further from heif-convert's pixels
+// (TestNativeMatchesGen2brain).
+func nativeServes(f *File, m *Image) bool {
+	if m.Coding != "hvc1" || nativeWorks() != nil {
+		return false
+	}
+	if !m.Grid {
+		return true
+	}
+	if (m.Cols > 1 && m.TileWidth%2 != 0) || (m.Rows > 1 && m.TileHeight%2 != 0) {
+		return false
+	}
+	if _, nclx := f.colour(m.ID, "nclx"); nclx && !f.colourOf(m.ID).bt601() {
+		return false
+	}
+	return f.colourOf(m.Tiles[0]).bt601()
+}
+
+// decodeGen2brain is decodeSystem through gen2brain's purego code, which
+// reads AV1 images and, where this package has no binding of its own
+// (native.go), HEVC ones.
+func decodeGen2brain(ctx context.Context, f *File, m *Image) (image.Image, error) {
 	img, err, stop := engine.Run(ctx, system, func() (image.Image, error) {
 		return heic.Decode(bytes.NewReader(f.data))
 	})
@@ -105,4 +142,124 @@ func fromSystem(f *File, m *Image, img image.Image) image.Image {
 		normalise(v, f.colourOf(m.ID))
 	}
 	return img
+}
+
+// decodeSystemHEVC decodes the 8-bit 4:2:0 HEVC image m with the system's
+// libheif through this package's own binding (decodeNative), whose
+// planes are copied once, straight into the image returned.
+//
+// A single image is libheif's to decode as gen2brain's path has it do:
+// the whole file, libheif applying the transforms and, when the file has
+// an nclx box, the colour conversion (fromSystem). A grid (nativeServes
+// takes only those whose samples are full-range BT.601 as coded) is
+// decoded as decodeHEIC does it, one tile at a time, each as a file of
+// its own (standalone), which libheif returns as coded; the tiles go on
+// every core (libheif decodes a grid's tiles on threads of its own too),
+// and the transforms are applied here. Asked for a whole grid, libheif
+// 1.15 would convert every tile to RGB 4:4:4 and the whole picture back to
+// Y'CbCr 4:2:0.
+//
+// The calls are waited for as decodeSystem's (engine.Run); once ctx has
+// ended, the workers take no more tiles, so an abandoned decode ends
+// soon. A panic in a worker comes back as an error.
+func decodeSystemHEVC(ctx context.Context, f *File, m *Image) (image.Image, error) {
+	img, err, stop := engine.Run(ctx, system, func() (*image.YCbCr, error) {
+		if !m.Grid {
+			return decodeNativeFile(f.data, m.Width, m.Height)
+		}
+		return decodeNativeGrid(ctx, f, m)
+	})
+	if stop != nil {
+		return nil, stop
+	}
+	switch {
+	case err == nil:
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, codecs.ErrCorrupt):
+		return nil, err
+	default:
+		// A panic comes as an *engine.PanicError: "panic: …".
+		return nil, errCorrupt("system libheif: %v", err)
+	}
+	if !m.Grid {
+		return fromSystem(f, m, img), nil
+	}
+	// nativeServes took only grids whose samples are full-range BT.601:
+	// there is nothing to normalise.
+	return transform(img, m.Transforms), nil
+}
+
+// decodeNativeFile decodes file's primary image, w×h as displayed, to an
+// image.YCbCr 4:2:0 holding what libheif returns.
+func decodeNativeFile(file []byte, w, h int) (*image.YCbCr, error) {
+	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	err := decodeNative(file, w, h, func(p [3][]byte, s [3]int) {
+		pasteNative(img, p, s, w, h, 0, 0)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return img, nil
+}
+
+// pasteNative copies the planes of a w×h 4:2:0 image into dst at (x0, y0)
+// (both even), clipped.
+func pasteNative(dst *image.YCbCr, p [3][]byte, s [3]int, w, h, x0, y0 int) {
+	dw, dh := dst.Rect.Dx(), dst.Rect.Dy()
+	cw, ch := (w+1)/2, (h+1)/2
+	dcw, dch := (dw+1)/2, (dh+1)/2
+	pastePlane(dst.Y, dst.YStride, dw, dh, p[0], s[0], w, h, x0, y0)
+	pastePlane(dst.Cb, dst.CStride, dcw, dch, p[1], s[1], cw, ch, x0/2, y0/2)
+	pastePlane(dst.Cr, dst.CStride, dcw, dch, p[2], s[2], cw, ch, x0/2, y0/2)
+}
+
+// decodeNativeGrid decodes the grid m (of 8-bit 4:2:0 HEVC tiles) at its
+// declared size, samples as coded, without transforms, its tiles on
+// gridWorkers threads.
+func decodeNativeGrid(ctx context.Context, f *File, m *Image) (*image.YCbCr, error) {
+	w, h := int(m.Declared.Width), int(m.Declared.Height)
+	tw, th := m.TileWidth, m.TileHeight
+	canvas := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	next := make(chan int, len(m.Tiles))
+	for i := range m.Tiles {
+		next <- i
+	}
+	close(next)
+	workers := gridWorkers(m)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					errs[k] = &engine.PanicError{Value: p}
+				}
+				if errs[k] != nil {
+					for range next { // let the other workers stop
+					}
+				}
+			}()
+			for i := range next {
+				if err := ctx.Err(); err != nil {
+					errs[k] = err
+					return
+				}
+				file, err := f.standalone(m.Tiles[i])
+				if err == nil {
+					x0, y0 := (i%m.Cols)*tw, (i/m.Cols)*th
+					err = decodeNative(file, tw, th, func(p [3][]byte, s [3]int) {
+						pasteNative(canvas, p, s, tw, th, x0, y0)
+					})
+				}
+				if err != nil {
+					errs[k] = fmt.Errorf("tile %d: %w", m.Tiles[i], err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return canvas, nil
 }
