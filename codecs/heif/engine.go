@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"sync"
 
 	"github.com/gen2brain/heic"
@@ -88,27 +89,28 @@ func decodeSystem(ctx context.Context, f *File, m *Image) (image.Image, error) {
 }
 
 // nativeServes reports whether decodeSystemHEVC decodes m: an HEVC image
-// where the binding loads; for a grid, only one whose tiles start at even
-// offsets, as 4:2:0 chroma can be pasted, and whose samples are already
-// full-range BT.601 as coded (what phones write), by its tiles' colour
-// description and the grid's nclx box, if it has one. Other grids stay
-// with libheif's conversion through RGB: its arithmetic is heif-convert's,
-// and normalise's, exact, is 1–4 dB further from heif-convert's pixels
-// (TestNativeMatchesGen2brain).
+// where libde265 loads, whose samples are already full-range BT.601 as
+// coded (what phones and heif-enc write), by its (or its first tile's)
+// colour description and its nclx box, if it has one; for a grid, one
+// whose tiles start at even offsets, as 4:2:0 chroma can be pasted.
+// Images whose samples need converting stay with libheif, whose
+// conversion's arithmetic is heif-convert's: normalise's, exact, is
+// 1–4 dB further from heif-convert's pixels (TestNativeMatchesGen2brain).
 func nativeServes(f *File, m *Image) bool {
 	if m.Coding != "hvc1" || nativeWorks() != nil {
 		return false
 	}
-	if !m.Grid {
-		return true
-	}
-	if (m.Cols > 1 && m.TileWidth%2 != 0) || (m.Rows > 1 && m.TileHeight%2 != 0) {
-		return false
+	coded := m.ID
+	if m.Grid {
+		if (m.Cols > 1 && m.TileWidth%2 != 0) || (m.Rows > 1 && m.TileHeight%2 != 0) {
+			return false
+		}
+		coded = m.Tiles[0]
 	}
 	if _, nclx := f.colour(m.ID, "nclx"); nclx && !f.colourOf(m.ID).bt601() {
 		return false
 	}
-	return f.colourOf(m.Tiles[0]).bt601()
+	return f.colourOf(coded).bt601()
 }
 
 // decodeGen2brain is decodeSystem through gen2brain's purego code, which
@@ -144,87 +146,101 @@ func fromSystem(f *File, m *Image, img image.Image) image.Image {
 	return img
 }
 
-// decodeSystemHEVC decodes the 8-bit 4:2:0 HEVC image m with the system's
-// libheif through this package's own binding (decodeNative), whose
-// planes are copied once, straight into the image returned.
-//
-// A single image is libheif's to decode as gen2brain's path has it do:
-// the whole file, libheif applying the transforms and, when the file has
-// an nclx box, the colour conversion (fromSystem). A grid (nativeServes
-// takes only those whose samples are full-range BT.601 as coded) is
-// decoded as decodeHEIC does it, one tile at a time, each as a file of
-// its own (standalone), which libheif returns as coded; the tiles go on
-// every core (libheif decodes a grid's tiles on threads of its own too),
-// and the transforms are applied here. Asked for a whole grid, libheif
-// 1.15 would convert every tile to RGB 4:4:4 and the whole picture back to
-// Y'CbCr 4:2:0.
+// decodeSystemHEVC decodes the 8-bit 4:2:0 HEVC image m, whose samples
+// need no conversion (nativeServes), as decodeHEIC does, one coded image
+// at a time (the image, or each tile of a grid), but with the system's
+// libde265 (decodeNative), which the system's libheif decodes with, its
+// planes copied once, straight into the image returned, and the tiles of
+// a grid on every core (libheif decodes a grid's tiles on threads of its
+// own too); the transforms are applied here. libheif 1.15 would convert
+// every picture it decodes to RGB 4:4:4, and back to Y'CbCr 4:2:0 for
+// gen2brain's call: a fifth of the decode of one picture, two fifths of
+// an iPhone's grid of 42 small ones, for the same samples.
 //
 // The calls are waited for as decodeSystem's (engine.Run); once ctx has
 // ended, the workers take no more tiles, so an abandoned decode ends
 // soon. A panic in a worker comes back as an error.
 func decodeSystemHEVC(ctx context.Context, f *File, m *Image) (image.Image, error) {
 	img, err, stop := engine.Run(ctx, system, func() (*image.YCbCr, error) {
-		if !m.Grid {
-			return decodeNativeFile(f.data, m.Width, m.Height)
-		}
-		return decodeNativeGrid(ctx, f, m)
+		return decodeNativeCoded(ctx, f, m)
 	})
 	if stop != nil {
 		return nil, stop
 	}
 	switch {
 	case err == nil:
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, codecs.ErrCorrupt):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, codecs.ErrCorrupt), errors.Is(err, codecs.ErrUnsupportedFormat):
 		return nil, err
 	default:
 		// A panic comes as an *engine.PanicError: "panic: …".
-		return nil, errCorrupt("system libheif: %v", err)
+		return nil, errCorrupt("system libde265: %v", err)
 	}
-	if !m.Grid {
-		return fromSystem(f, m, img), nil
-	}
-	// nativeServes took only grids whose samples are full-range BT.601:
-	// there is nothing to normalise.
 	return transform(img, m.Transforms), nil
 }
 
-// decodeNativeFile decodes file's primary image, w×h as displayed, to an
-// image.YCbCr 4:2:0 holding what libheif returns.
-func decodeNativeFile(file []byte, w, h int) (*image.YCbCr, error) {
-	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
-	err := decodeNative(file, w, h, func(p [3][]byte, s [3]int) {
-		pasteNative(img, p, s, w, h, 0, 0)
-	})
+// hevcNALs returns coded item id's NAL units: its hvcC's parameter sets,
+// then those of its data, which each start with their length.
+func (f *File) hevcNALs(id uint32) ([][]byte, error) {
+	c, ok := f.hvcC(id)
+	if !ok {
+		return nil, errCorrupt("item %d has no hvcC", id)
+	}
+	it, ok := f.items[id]
+	if !ok {
+		return nil, errCorrupt("no item %d", id)
+	}
+	data, err := f.itemData(it)
 	if err != nil {
 		return nil, err
 	}
-	return img, nil
+	nals := append([][]byte(nil), c.NALs...)
+	n := c.LengthSize
+	for len(data) > 0 {
+		if len(data) < n {
+			return nil, errCorrupt("item %d: NAL unit length cut", id)
+		}
+		var size uint64
+		for _, b := range data[:n] {
+			size = size<<8 | uint64(b)
+		}
+		data = data[n:]
+		if size > uint64(len(data)) || size > math.MaxInt32 {
+			return nil, errCorrupt("item %d: NAL unit of %d bytes past its data", id, size)
+		}
+		nals = append(nals, data[:size])
+		data = data[size:]
+	}
+	return nals, nil
 }
 
-// pasteNative copies the planes of a w×h 4:2:0 image into dst at (x0, y0)
-// (both even), clipped.
-func pasteNative(dst *image.YCbCr, p [3][]byte, s [3]int, w, h, x0, y0 int) {
-	dw, dh := dst.Rect.Dx(), dst.Rect.Dy()
-	cw, ch := (w+1)/2, (h+1)/2
-	dcw, dch := (dw+1)/2, (dh+1)/2
-	pastePlane(dst.Y, dst.YStride, dw, dh, p[0], s[0], w, h, x0, y0)
-	pastePlane(dst.Cb, dst.CStride, dcw, dch, p[1], s[1], cw, ch, x0/2, y0/2)
-	pastePlane(dst.Cr, dst.CStride, dcw, dch, p[2], s[2], cw, ch, x0/2, y0/2)
-}
-
-// decodeNativeGrid decodes the grid m (of 8-bit 4:2:0 HEVC tiles) at its
-// declared size, samples as coded, without transforms, its tiles on
-// gridWorkers threads.
-func decodeNativeGrid(ctx context.Context, f *File, m *Image) (*image.YCbCr, error) {
+// decodeNativeCoded decodes the coded image m (a single HEVC image or a
+// grid of them, 8-bit 4:2:0) at its declared size, samples as coded,
+// without transforms, a grid's tiles on gridWorkers threads.
+func decodeNativeCoded(ctx context.Context, f *File, m *Image) (*image.YCbCr, error) {
 	w, h := int(m.Declared.Width), int(m.Declared.Height)
-	tw, th := m.TileWidth, m.TileHeight
+	tiles, cols, tw, th := []uint32{m.ID}, 1, w, h
+	workers := 1
+	if m.Grid {
+		tiles, cols, tw, th = m.Tiles, m.Cols, m.TileWidth, m.TileHeight
+		workers = gridWorkers(m)
+	}
 	canvas := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
-	next := make(chan int, len(m.Tiles))
-	for i := range m.Tiles {
+	decode := func(i int) error {
+		nals, err := f.hevcNALs(tiles[i])
+		if err != nil {
+			return err
+		}
+		x0, y0 := (i%cols)*tw, (i/cols)*th
+		return decodeNative(nals, tw, th, func(p [3][]byte, s [3]int) {
+			pasteNative(canvas, p, s, tw, th, x0, y0)
+		})
+	}
+	next := make(chan int, len(tiles))
+	for i := range tiles {
 		next <- i
 	}
 	close(next)
-	workers := gridWorkers(m)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for k := range workers {
@@ -243,15 +259,11 @@ func decodeNativeGrid(ctx context.Context, f *File, m *Image) (*image.YCbCr, err
 					errs[k] = err
 					return
 				}
-				file, err := f.standalone(m.Tiles[i])
-				if err == nil {
-					x0, y0 := (i%m.Cols)*tw, (i/m.Cols)*th
-					err = decodeNative(file, tw, th, func(p [3][]byte, s [3]int) {
-						pasteNative(canvas, p, s, tw, th, x0, y0)
-					})
-				}
-				if err != nil {
-					errs[k] = fmt.Errorf("tile %d: %w", m.Tiles[i], err)
+				if err := decode(i); err != nil {
+					if m.Grid {
+						err = fmt.Errorf("tile %d: %w", tiles[i], err)
+					}
+					errs[k] = err
 					return
 				}
 			}
@@ -262,4 +274,15 @@ func decodeNativeGrid(ctx context.Context, f *File, m *Image) (*image.YCbCr, err
 		return nil, err
 	}
 	return canvas, nil
+}
+
+// pasteNative copies the planes of a w×h 4:2:0 picture into dst at
+// (x0, y0) (both even unless the picture is dst's only one), clipped.
+func pasteNative(dst *image.YCbCr, p [3][]byte, s [3]int, w, h, x0, y0 int) {
+	dw, dh := dst.Rect.Dx(), dst.Rect.Dy()
+	cw, ch := (w+1)/2, (h+1)/2
+	dcw, dch := (dw+1)/2, (dh+1)/2
+	pastePlane(dst.Y, dst.YStride, dw, dh, p[0], s[0], w, h, x0, y0)
+	pastePlane(dst.Cb, dst.CStride, dcw, dch, p[1], s[1], cw, ch, x0/2, y0/2)
+	pastePlane(dst.Cr, dst.CStride, dcw, dch, p[2], s[2], cw, ch, x0/2, y0/2)
 }

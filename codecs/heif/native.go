@@ -10,147 +10,149 @@ import (
 	"github.com/ebitengine/purego"
 )
 
-// nativeAPI is the part of the system's libheif that decodes one coded
-// image to its planes, bound through purego. Functions that return a
-// struct heif_error return it in two registers; the first holds its code
-// (low 32 bits) and subcode (high 32 bits), which is all this package
-// reads of it.
-type nativeAPI struct {
-	contextAlloc   func() uintptr
-	contextFree    func(ctx uintptr)
-	readFromMemory func(ctx uintptr, data *byte, size uintptr, options uintptr) uint64
-	primaryHandle  func(ctx uintptr, handle *uintptr) uint64
-	handleRelease  func(handle uintptr)
-	decodeImage    func(handle uintptr, img *uintptr, colorspace, chroma int32, options uintptr) uint64
-	imageRelease   func(img uintptr)
-	colorspace     func(img uintptr) int32
-	chromaFormat   func(img uintptr) int32
-	planeWidth     func(img uintptr, channel int32) int32
-	planeHeight    func(img uintptr, channel int32) int32
-	planeBits      func(img uintptr, channel int32) int32
-	planeReadonly  func(img uintptr, channel int32, stride *int32) *byte
+// de265API is the part of the system's libde265, the HEVC decoder the
+// system's libheif decodes with, that decodes one picture, bound through
+// purego. Its functions return a de265_error: 0 is DE265_OK.
+type de265API struct {
+	init          func() int32
+	newDecoder    func() uintptr
+	freeDecoder   func(ctx uintptr) int32
+	pushNAL       func(ctx uintptr, data *byte, length int32, pts int64, user uintptr) int32
+	flush         func(ctx uintptr) int32
+	decode        func(ctx uintptr, more *int32) int32
+	nextPicture   func(ctx uintptr) uintptr
+	releaseNext   func(ctx uintptr)
+	chromaFormat  func(img uintptr) int32
+	width, height func(img uintptr, channel int32) int32
+	bits          func(img uintptr, channel int32) int32
+	plane         func(img uintptr, channel int32, stride *int32) *byte
 }
 
-// libheif's channels (enum heif_channel).
-const (
-	channelY  = 0
-	channelCb = 1
-	channelCr = 2
-)
+// de265Names are the names the system's libde265 goes by.
+var de265Names = []string{"libde265.so.0", "libde265.so", "libde265.0.dylib", "libde265.dylib"}
 
-// nativeNames are the names the system's libheif goes by.
-var nativeNames = []string{"libheif.so.1", "libheif.so", "libheif.1.dylib", "libheif.dylib"}
-
-// loadNative opens the system's libheif and binds nativeAPI, once.
-var loadNative = sync.OnceValues(func() (api *nativeAPI, err error) {
+// loadDe265 opens the system's libde265 and binds de265API, once.
+var loadDe265 = sync.OnceValues(func() (api *de265API, err error) {
 	var lib uintptr
-	for _, name := range nativeNames {
+	for _, name := range de265Names {
 		if lib, err = purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_GLOBAL); err == nil {
 			break
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("system libheif not found: %w", err)
+		return nil, fmt.Errorf("system libde265 not found: %w", err)
 	}
 	defer func() {
-		// RegisterLibFunc panics on a missing symbol (a libheif too old).
+		// RegisterLibFunc panics on a missing symbol (a libde265 too old).
 		if p := recover(); p != nil {
-			api, err = nil, fmt.Errorf("system libheif: %v", p)
+			api, err = nil, fmt.Errorf("system libde265: %v", p)
 		}
 	}()
-	api = new(nativeAPI)
+	api = new(de265API)
 	for sym, fn := range map[string]any{
-		"heif_context_alloc":                    &api.contextAlloc,
-		"heif_context_free":                     &api.contextFree,
-		"heif_context_read_from_memory":         &api.readFromMemory,
-		"heif_context_get_primary_image_handle": &api.primaryHandle,
-		"heif_image_handle_release":             &api.handleRelease,
-		"heif_decode_image":                     &api.decodeImage,
-		"heif_image_release":                    &api.imageRelease,
-		"heif_image_get_colorspace":             &api.colorspace,
-		"heif_image_get_chroma_format":          &api.chromaFormat,
-		"heif_image_get_width":                  &api.planeWidth,
-		"heif_image_get_height":                 &api.planeHeight,
-		"heif_image_get_bits_per_pixel_range":   &api.planeBits,
-		"heif_image_get_plane_readonly":         &api.planeReadonly,
+		"de265_init":                 &api.init,
+		"de265_new_decoder":          &api.newDecoder,
+		"de265_free_decoder":         &api.freeDecoder,
+		"de265_push_NAL":             &api.pushNAL,
+		"de265_flush_data":           &api.flush,
+		"de265_decode":               &api.decode,
+		"de265_get_next_picture":     &api.nextPicture,
+		"de265_release_next_picture": &api.releaseNext,
+		"de265_get_chroma_format":    &api.chromaFormat,
+		"de265_get_image_width":      &api.width,
+		"de265_get_image_height":     &api.height,
+		"de265_get_bits_per_pixel":   &api.bits,
+		"de265_get_image_plane":      &api.plane,
 	} {
 		purego.RegisterLibFunc(fn, lib, sym)
+	}
+	// The library's tables, made once and kept (each decoder would
+	// otherwise make and free them).
+	if e := api.init(); e != 0 {
+		return nil, fmt.Errorf("system libde265: init: error %d", e)
 	}
 	return api, nil
 })
 
-// nativeCheck turns a struct heif_error's first register into an error.
-func nativeCheck(what string, ret uint64) error {
-	if code := uint32(ret); code != 0 {
-		return errCorrupt("system libheif: %s: error %d.%d", what, code, uint32(ret>>32))
-	}
-	return nil
+// nativeWorks reports why decodeNative cannot be used here, or nil.
+func nativeWorks() error {
+	_, err := loadDe265()
+	return err
 }
 
-// decodeNative decodes file, a file holding one 8-bit 4:2:0 HEVC image
-// of w×h (made by standalone), with the system's libheif, asking for the
-// planes as coded (Y'CbCr 4:2:0: libheif converts nothing, as the file
-// carries no colour description), and hands them to put while they are
-// valid: Y, Cb and Cr with their strides, each row holding at least w
-// (or (w+1)/2) samples. Anything else libheif returns is an error.
-func decodeNative(file []byte, w, h int, put func(planes [3][]byte, strides [3]int)) error {
-	api, err := loadNative()
+// decodeNative decodes one 8-bit 4:2:0 HEVC picture of w×h, given as its
+// NAL units (parameter sets first), with the system's libde265, as the
+// system's libheif does (one decoder per coded image) but in the calling
+// thread, and hands its planes to put while they are valid: Y, Cb and Cr
+// with their strides, each row holding at least w (or (w+1)/2) samples.
+// The samples are as coded: libde265 converts nothing. A picture of
+// another size, depth or chroma format, or none, is an error.
+func decodeNative(nals [][]byte, w, h int, put func(planes [3][]byte, strides [3]int)) error {
+	api, err := loadDe265()
 	if err != nil {
 		return err
 	}
-	if len(file) == 0 {
-		return errCorrupt("empty image")
-	}
-	ctx := api.contextAlloc()
+	ctx := api.newDecoder()
 	if ctx == 0 {
-		return fmt.Errorf("system libheif: no context")
+		return fmt.Errorf("system libde265: no decoder")
 	}
-	defer api.contextFree(ctx)
-	// libheif copies the file: it keeps no pointer into Go's memory.
-	if err := nativeCheck("read", api.readFromMemory(ctx, unsafe.SliceData(file), uintptr(len(file)), 0)); err != nil {
-		return err
+	defer api.freeDecoder(ctx)
+	for _, nal := range nals {
+		if len(nal) == 0 {
+			continue
+		}
+		// libde265 copies the NAL unit: it keeps no pointer into Go's
+		// memory.
+		if e := api.pushNAL(ctx, unsafe.SliceData(nal), int32(len(nal)), 0, 0); e != 0 {
+			return errCorrupt("system libde265: NAL unit refused (error %d)", e)
+		}
 	}
-	var handle uintptr
-	if err := nativeCheck("image", api.primaryHandle(ctx, &handle)); err != nil {
-		return err
+	if e := api.flush(ctx); e != 0 {
+		return errCorrupt("system libde265: flush: error %d", e)
 	}
-	defer api.handleRelease(handle)
-	var img uintptr
-	if err := nativeCheck("decode", api.decodeImage(handle, &img, heifYCbCr, chroma420, 0)); err != nil {
-		return err
+	for {
+		var more int32
+		e := api.decode(ctx, &more)
+		if e != 0 {
+			return errCorrupt("system libde265: no picture (error %d)", e)
+		}
+		if pic := api.nextPicture(ctx); pic != 0 {
+			err := putPicture(api, pic, w, h, put)
+			api.releaseNext(ctx)
+			return err
+		}
+		if more == 0 {
+			return errCorrupt("system libde265: no picture")
+		}
 	}
-	defer api.imageRelease(img)
-	if cs, c := api.colorspace(img), api.chromaFormat(img); cs != heifYCbCr || c != chroma420 {
-		return errCorrupt("system libheif decoded colorspace %d, chroma %d", cs, c)
+}
+
+// putPicture checks a decoded picture and hands its planes to put.
+func putPicture(api *de265API, pic uintptr, w, h int, put func(planes [3][]byte, strides [3]int)) error {
+	if c := api.chromaFormat(pic); c != chroma420 {
+		return errCorrupt("system libde265 decoded chroma format %d, the container says 4:2:0", c)
 	}
 	var (
 		planes  [3][]byte
 		strides [3]int
 	)
 	cw, ch := (w+1)/2, (h+1)/2
-	for i, c := range [3]int32{channelY, channelCb, channelCr} {
-		want := [3][2]int{{w, h}, {cw, ch}, {cw, ch}}[i]
-		pw, ph := int(api.planeWidth(img, c)), int(api.planeHeight(img, c))
+	for c, want := range [3][2]int{{w, h}, {cw, ch}, {cw, ch}} {
+		pw, ph := int(api.width(pic, int32(c))), int(api.height(pic, int32(c)))
 		if pw != want[0] || ph != want[1] {
-			return errCorrupt("system libheif: plane %d is %d×%d, the container says %d×%d", c, pw, ph, want[0], want[1])
+			return errCorrupt("system libde265: plane %d is %d×%d, the container says %d×%d", c, pw, ph, want[0], want[1])
 		}
-		if bits := api.planeBits(img, c); bits != 8 {
-			return errCorrupt("system libheif: plane %d has %d bits", c, bits)
+		if bits := api.bits(pic, int32(c)); bits != 8 {
+			return errCorrupt("system libde265: plane %d has %d bits", c, bits)
 		}
 		var stride int32
-		p := api.planeReadonly(img, c, &stride)
+		p := api.plane(pic, int32(c), &stride)
 		if p == nil || int(stride) < pw {
-			return errCorrupt("system libheif: plane %d: stride %d", c, stride)
+			return errCorrupt("system libde265: plane %d: stride %d", c, stride)
 		}
-		planes[i] = unsafe.Slice(p, int(stride)*(ph-1)+pw)
-		strides[i] = int(stride)
+		planes[c] = unsafe.Slice(p, int(stride)*(ph-1)+pw)
+		strides[c] = int(stride)
 	}
 	put(planes, strides)
 	return nil
-}
-
-// nativeWorks reports why decodeNative cannot be used here, or nil.
-func nativeWorks() error {
-	_, err := loadNative()
-	return err
 }
