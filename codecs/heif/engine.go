@@ -26,7 +26,11 @@ const (
 	// loads. It serves 8-bit 4:2:0 images without alpha, what gen2brain's
 	// code reads correctly from libheif 1.15 (Debian 12): HEVC, and AV1
 	// where libheif has an AV1 decoder (dav1d or libaom; checked once by
-	// decoding a small AVIF). The rest goes to wasm. (gen2brain's own AVIF
+	// decoding a small AVIF). The rest goes to wasm. HEVC images whose
+	// samples are full-range BT.601 as coded (phones', heif-enc's) are
+	// decoded by libde265, libheif's own HEVC decoder, called directly
+	// through purego, which skips libheif 1.15's round trip through RGB
+	// (see decodeSystemHEVC). (gen2brain's own AVIF
 	// code would need libavif 1.1 or newer, which Debian 12, at 0.11, does
 	// not have; libvips reads AVIF through libheif too.)
 	EngineSystem = engine.System
@@ -75,11 +79,12 @@ var system = engine.New(func() error {
 })
 
 // decodeSystem decodes with the system's libheif (HEVC or AV1: the calls
-// are the same, and libheif applies the transforms). The C code cannot be
-// stopped: when ctx ends first, decodeSystem returns ctx's error while the
-// decode finishes on its own, counted as abandoned, which keeps the
-// automatic choice on wasm (whose memory is bounded) until it has ended
-// (engine.Run). Its memory is the estimate the caller charged
+// are the same, and libheif applies the transforms), or, for HEVC whose
+// samples need no conversion, with its libde265 (decodeSystemHEVC). The C
+// code cannot be stopped: when ctx ends first, decodeSystem returns ctx's
+// error while the decode finishes on its own, counted as abandoned, which
+// keeps the automatic choice on wasm (whose memory is bounded) until it
+// has ended (engine.Run). Its memory is the estimate the caller charged
 // (Info.Memory) while the call is waited for.
 func decodeSystem(ctx context.Context, f *File, m *Image) (image.Image, error) {
 	if nativeServes(f, m) {
