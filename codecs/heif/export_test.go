@@ -61,3 +61,7 @@ func DecodeSystemPaths(data []byte) (native, gen2brain image.Image, err error) {
 	gen2brain, err = decodeGen2brain(t0, f, m)
 	return native, gen2brain, err
 }
+
+// SystemAbandoned reports how many system decodes whose caller gave up
+// are still running.
+func SystemAbandoned() int64 { return system.Abandoned() }

@@ -1,8 +1,12 @@
 package heif_test
 
 import (
+	"context"
+	"errors"
 	"testing"
+	"time"
 
+	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/codecs/heif"
 	"github.com/blobimage/blobimage/internal/testimage"
 )
@@ -98,4 +102,34 @@ func TestNativeMatchesGen2brain(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNativeGridAbandoned gives up on a system decode of the iPhone grid
+// while its tiles are being decoded: Decode returns the context's error at
+// once, and the decode left running takes no more tiles, so that it stops
+// counting as abandoned soon after (a whole decode takes 0.2–0.5 s).
+func TestNativeGridAbandoned(t *testing.T) {
+	t.Setenv(heif.EngineEnv, heif.EngineSystem)
+	if heif.Engine("hvc1") != heif.EngineSystem {
+		t.Skip("system libheif not available")
+	}
+	data := corpusHEIC(t)
+	native, _, err := heif.DecodeSystemPaths(data)
+	if err != nil || native == nil {
+		t.Fatalf("the binding does not serve the iPhone photo (%v)", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	start := time.Now()
+	if _, _, err := codecs.Decode(ctx, data, codecs.Limits{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want Canceled", err)
+	}
+	returned := time.Since(start)
+	for heif.SystemAbandoned() > 0 {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the abandoned decode is still running after 10 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("returned after %v, the abandoned decode ended after %v", returned, time.Since(start))
 }
