@@ -105,17 +105,22 @@ func nativeServes(f *File, m *Image) bool {
 	if m.Coding != "hvc1" || nativeWorks() != nil {
 		return false
 	}
-	coded := m.ID
+	coded := []uint32{m.ID}
 	if m.Grid {
 		if (m.Cols > 1 && m.TileWidth%2 != 0) || (m.Rows > 1 && m.TileHeight%2 != 0) {
 			return false
 		}
-		coded = m.Tiles[0]
+		coded = m.Tiles
 	}
 	if _, nclx := f.colour(m.ID, "nclx"); nclx && !f.colourOf(m.ID).bt601() {
 		return false
 	}
-	return f.colourOf(coded).bt601()
+	for _, id := range coded {
+		if !f.colourOf(id).bt601() {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeGen2brain is decodeSystem through gen2brain's purego code, which
