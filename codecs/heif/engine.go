@@ -3,11 +3,15 @@ package heif
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
+	"math"
+	"sync"
 
 	"github.com/gen2brain/heic"
 
+	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/codecs/internal/engine"
 )
 
@@ -22,7 +26,11 @@ const (
 	// loads. It serves 8-bit 4:2:0 images without alpha, what gen2brain's
 	// code reads correctly from libheif 1.15 (Debian 12): HEVC, and AV1
 	// where libheif has an AV1 decoder (dav1d or libaom; checked once by
-	// decoding a small AVIF). The rest goes to wasm. (gen2brain's own AVIF
+	// decoding a small AVIF). The rest goes to wasm. HEVC images whose
+	// samples are full-range BT.601 as coded (phones', heif-enc's) are
+	// decoded by libde265, libheif's own HEVC decoder, called directly
+	// through purego, which skips libheif 1.15's round trip through RGB
+	// (see decodeSystemHEVC). (gen2brain's own AVIF
 	// code would need libavif 1.1 or newer, which Debian 12, at 0.11, does
 	// not have; libvips reads AVIF through libheif too.)
 	EngineSystem = engine.System
@@ -71,13 +79,54 @@ var system = engine.New(func() error {
 })
 
 // decodeSystem decodes with the system's libheif (HEVC or AV1: the calls
-// are the same, and libheif applies the transforms). The C code cannot be
-// stopped: when ctx ends first, decodeSystem returns ctx's error while the
-// decode finishes on its own, counted as abandoned, which keeps the
-// automatic choice on wasm (whose memory is bounded) until it has ended
-// (engine.Run). Its memory is the estimate the caller charged
+// are the same, and libheif applies the transforms), or, for HEVC whose
+// samples need no conversion, with its libde265 (decodeSystemHEVC). The C
+// code cannot be stopped: when ctx ends first, decodeSystem returns ctx's
+// error while the decode finishes on its own, counted as abandoned, which
+// keeps the automatic choice on wasm (whose memory is bounded) until it
+// has ended (engine.Run). Its memory is the estimate the caller charged
 // (Info.Memory) while the call is waited for.
 func decodeSystem(ctx context.Context, f *File, m *Image) (image.Image, error) {
+	if nativeServes(f, m) {
+		return decodeSystemHEVC(ctx, f, m)
+	}
+	return decodeGen2brain(ctx, f, m)
+}
+
+// nativeServes reports whether decodeSystemHEVC decodes m: an HEVC image
+// where libde265 loads, whose samples are already full-range BT.601 as
+// coded (what phones and heif-enc write), by its (or its first tile's)
+// colour description and its nclx box, if it has one; for a grid, one
+// whose tiles start at even offsets, as 4:2:0 chroma can be pasted.
+// Images whose samples need converting stay with libheif, whose
+// conversion's arithmetic is heif-convert's: normalise's, exact, is
+// 1–4 dB further from heif-convert's pixels (TestNativeMatchesGen2brain).
+func nativeServes(f *File, m *Image) bool {
+	if m.Coding != "hvc1" || nativeWorks() != nil {
+		return false
+	}
+	coded := []uint32{m.ID}
+	if m.Grid {
+		if (m.Cols > 1 && m.TileWidth%2 != 0) || (m.Rows > 1 && m.TileHeight%2 != 0) {
+			return false
+		}
+		coded = m.Tiles
+	}
+	if _, nclx := f.colour(m.ID, "nclx"); nclx && !f.colourOf(m.ID).bt601() {
+		return false
+	}
+	for _, id := range coded {
+		if !f.colourOf(id).bt601() {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeGen2brain is decodeSystem through gen2brain's purego code, which
+// reads AV1 images and, where this package has no binding of its own
+// (native.go), HEVC ones.
+func decodeGen2brain(ctx context.Context, f *File, m *Image) (image.Image, error) {
 	img, err, stop := engine.Run(ctx, system, func() (image.Image, error) {
 		return heic.Decode(bytes.NewReader(f.data))
 	})
@@ -105,4 +154,145 @@ func fromSystem(f *File, m *Image, img image.Image) image.Image {
 		normalise(v, f.colourOf(m.ID))
 	}
 	return img
+}
+
+// decodeSystemHEVC decodes the 8-bit 4:2:0 HEVC image m, whose samples
+// need no conversion (nativeServes), as decodeHEIC does, one coded image
+// at a time (the image, or each tile of a grid), but with the system's
+// libde265 (decodeNative), which the system's libheif decodes with, its
+// planes copied once, straight into the image returned, and the tiles of
+// a grid on every core (libheif decodes a grid's tiles on threads of its
+// own too); the transforms are applied here. libheif 1.15 would convert
+// every picture it decodes to RGB 4:4:4, and back to Y'CbCr 4:2:0 for
+// gen2brain's call: a fifth of the decode of one picture, two fifths of
+// an iPhone's grid of 42 small ones, for the same samples.
+//
+// The calls are waited for as decodeSystem's (engine.Run); once ctx has
+// ended, the workers take no more tiles, so an abandoned decode ends
+// soon. A panic in a worker comes back as an error.
+func decodeSystemHEVC(ctx context.Context, f *File, m *Image) (image.Image, error) {
+	img, err, stop := engine.Run(ctx, system, func() (*image.YCbCr, error) {
+		return decodeNativeCoded(ctx, f, m)
+	})
+	if stop != nil {
+		return nil, stop
+	}
+	switch {
+	case err == nil:
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, codecs.ErrCorrupt), errors.Is(err, codecs.ErrUnsupportedFormat):
+		return nil, err
+	default:
+		// A panic comes as an *engine.PanicError: "panic: …".
+		return nil, errCorrupt("system libde265: %v", err)
+	}
+	return transform(img, m.Transforms), nil
+}
+
+// hevcNALs returns coded item id's NAL units: its hvcC's parameter sets,
+// then those of its data, which each start with their length.
+func (f *File) hevcNALs(id uint32) ([][]byte, error) {
+	c, ok := f.hvcC(id)
+	if !ok {
+		return nil, errCorrupt("item %d has no hvcC", id)
+	}
+	it, ok := f.items[id]
+	if !ok {
+		return nil, errCorrupt("no item %d", id)
+	}
+	data, err := f.itemData(it)
+	if err != nil {
+		return nil, err
+	}
+	nals := append([][]byte(nil), c.NALs...)
+	n := c.LengthSize
+	for len(data) > 0 {
+		if len(data) < n {
+			return nil, errCorrupt("item %d: NAL unit length cut", id)
+		}
+		var size uint64
+		for _, b := range data[:n] {
+			size = size<<8 | uint64(b)
+		}
+		data = data[n:]
+		if size > uint64(len(data)) || size > math.MaxInt32 {
+			return nil, errCorrupt("item %d: NAL unit of %d bytes past its data", id, size)
+		}
+		nals = append(nals, data[:size])
+		data = data[size:]
+	}
+	return nals, nil
+}
+
+// decodeNativeCoded decodes the coded image m (a single HEVC image or a
+// grid of them, 8-bit 4:2:0) at its declared size, samples as coded,
+// without transforms, a grid's tiles on gridWorkers threads.
+func decodeNativeCoded(ctx context.Context, f *File, m *Image) (*image.YCbCr, error) {
+	w, h := int(m.Declared.Width), int(m.Declared.Height)
+	tiles, cols, tw, th := []uint32{m.ID}, 1, w, h
+	workers := 1
+	if m.Grid {
+		tiles, cols, tw, th = m.Tiles, m.Cols, m.TileWidth, m.TileHeight
+		workers = gridWorkers(m)
+	}
+	canvas := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	decode := func(i int) error {
+		nals, err := f.hevcNALs(tiles[i])
+		if err != nil {
+			return err
+		}
+		x0, y0 := (i%cols)*tw, (i/cols)*th
+		return decodeNative(nals, tw, th, func(p [3][]byte, s [3]int) {
+			pasteNative(canvas, p, s, tw, th, x0, y0)
+		})
+	}
+	next := make(chan int, len(tiles))
+	for i := range tiles {
+		next <- i
+	}
+	close(next)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					errs[k] = &engine.PanicError{Value: p}
+				}
+				if errs[k] != nil {
+					for range next { // let the other workers stop
+					}
+				}
+			}()
+			for i := range next {
+				if err := ctx.Err(); err != nil {
+					errs[k] = err
+					return
+				}
+				if err := decode(i); err != nil {
+					if m.Grid {
+						err = fmt.Errorf("tile %d: %w", tiles[i], err)
+					}
+					errs[k] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return canvas, nil
+}
+
+// pasteNative copies the planes of a w×h 4:2:0 picture into dst at
+// (x0, y0) (both even unless the picture is dst's only one), clipped.
+func pasteNative(dst *image.YCbCr, p [3][]byte, s [3]int, w, h, x0, y0 int) {
+	dw, dh := dst.Rect.Dx(), dst.Rect.Dy()
+	cw, ch := (w+1)/2, (h+1)/2
+	dcw, dch := (dw+1)/2, (dh+1)/2
+	pastePlane(dst.Y, dst.YStride, dw, dh, p[0], s[0], w, h, x0, y0)
+	pastePlane(dst.Cb, dst.CStride, dcw, dch, p[1], s[1], cw, ch, x0/2, y0/2)
+	pastePlane(dst.Cr, dst.CStride, dcw, dch, p[2], s[2], cw, ch, x0/2, y0/2)
 }

@@ -1,6 +1,9 @@
 package heif
 
-import "context"
+import (
+	"context"
+	"image"
+)
 
 // WithProperties returns f rebuilt with the given property boxes added to
 // item id, after its own: how the tests give a HEIC made by heif-enc
@@ -41,3 +44,24 @@ var (
 	AV1Works          = av1Works
 	MeanDiff          = meanDiff
 )
+
+// DecodeSystemPaths decodes data with the system engine's two ways of
+// calling libheif: this package's binding (nil when it does not serve the
+// image) and gen2brain's, each image as displayed.
+func DecodeSystemPaths(data []byte) (native, gen2brain image.Image, err error) {
+	f, m, err := open(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if nativeServes(f, m) {
+		if native, err = decodeSystemHEVC(t0, f, m); err != nil {
+			return nil, nil, err
+		}
+	}
+	gen2brain, err = decodeGen2brain(t0, f, m)
+	return native, gen2brain, err
+}
+
+// SystemAbandoned reports how many system decodes whose caller gave up
+// are still running.
+func SystemAbandoned() int64 { return system.Abandoned() }

@@ -1,0 +1,135 @@
+package heif_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/blobimage/blobimage/codecs"
+	"github.com/blobimage/blobimage/codecs/heif"
+	"github.com/blobimage/blobimage/internal/testimage"
+)
+
+// withNCLX returns data with box added to the primary and, for a grid, to
+// each of its tiles (as an iPhone's tiles share the grid's colr).
+func withNCLX(tb testing.TB, data []byte, box []byte) []byte {
+	tb.Helper()
+	f := mustParse(tb, data)
+	m, err := f.Image()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, id := range append([]uint32{m.ID}, m.Tiles...) {
+		if data, err = heif.WithProperties(f, id, box); err != nil {
+			tb.Fatal(err)
+		}
+		f = mustParse(tb, data)
+	}
+	return data
+}
+
+// TestNativeMatchesGen2brain holds the system engine's own binding of
+// libde265 (samples as coded, a grid tile by tile) to what gen2brain's
+// path (libheif, through RGB) gives, on single images and grids: as close
+// to heif-convert or closer, and never far from gen2brain's own pixels.
+// The binding leaves images whose samples need converting (nclx boxes
+// that are not full-range BT.601) to gen2brain's path (nativeServes):
+// bringing them to BT.601 in Go (normalise) would cost 1–4 dB against
+// heif-convert, whose arithmetic libheif's conversion shares.
+func TestNativeMatchesGen2brain(t *testing.T) {
+	t.Setenv(heif.EngineEnv, heif.EngineSystem)
+	if heif.Engine("hvc1") != heif.EngineSystem {
+		t.Skip("system libheif not available")
+	}
+	single := heifEnc(t, photo(320, 240, false), "-q", "90")
+	grid := heifEnc(t, photo(322, 241, false), "-q", "90") // heif-enc writes odd sizes as a 1×1 grid
+	if m, err := mustParse(t, grid).Image(); err != nil || !m.Grid {
+		t.Fatalf("want a grid: %+v %v", m, err)
+	}
+	type input struct {
+		name   string
+		data   func(testing.TB) []byte
+		served bool // by the binding (decodeSystemHEVC)
+	}
+	bytesOf := func(b []byte) func(testing.TB) []byte { return func(testing.TB) []byte { return b } }
+	var cases []input
+	for _, base := range []struct {
+		name string
+		data func(testing.TB) []byte
+	}{
+		{"single", bytesOf(single)},
+		{"grid1x1", bytesOf(grid)},
+		{"iphone", corpusHEIC},
+	} {
+		cases = append(cases, input{base.name, base.data, true})
+		for _, c := range []struct {
+			name string
+			box  []byte
+		}{
+			{"bt601_limited", nclxBox(1, 13, 6, false)},
+			{"bt709_limited", nclxBox(1, 13, 1, false)},
+			{"bt709_full", nclxBox(1, 13, 1, true)},
+		} {
+			cases = append(cases, input{base.name + "_" + c.name, func(tb testing.TB) []byte {
+				return withNCLX(tb, base.data(tb), c.box)
+			}, false})
+		}
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			data := c.data(t)
+			native, gen2brain, err := heif.DecodeSystemPaths(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if served := native != nil; served != c.served {
+				t.Fatalf("served by the binding: %v, want %v", served, c.served)
+			}
+			if native == nil {
+				return
+			}
+			ref := heifConvert(t, data)
+			pn, _ := testimage.PSNR16(t, ref, native)
+			pg, _ := testimage.PSNR16(t, ref, gen2brain)
+			pb, _ := testimage.PSNR16(t, gen2brain, native)
+			t.Logf("vs heif-convert: binding %.2f dB, gen2brain %.2f dB; binding vs gen2brain %.1f dB", pn, pg, pb)
+			if pn < pg-0.05 {
+				t.Errorf("binding %.2f dB vs heif-convert, gen2brain's path %.2f dB", pn, pg)
+			}
+			if pb < 40 {
+				t.Errorf("binding %.1f dB vs gen2brain's path", pb)
+			}
+		})
+	}
+}
+
+// TestNativeGridAbandoned gives up on a system decode of the iPhone grid
+// while its tiles are being decoded: Decode returns the context's error at
+// once, and the decode left running takes no more tiles, so that it stops
+// counting as abandoned soon after (a whole decode takes 0.2–0.5 s).
+func TestNativeGridAbandoned(t *testing.T) {
+	t.Setenv(heif.EngineEnv, heif.EngineSystem)
+	if heif.Engine("hvc1") != heif.EngineSystem {
+		t.Skip("system libheif not available")
+	}
+	data := corpusHEIC(t)
+	native, _, err := heif.DecodeSystemPaths(data)
+	if err != nil || native == nil {
+		t.Fatalf("the binding does not serve the iPhone photo (%v)", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	start := time.Now()
+	if _, _, err := codecs.Decode(ctx, data, codecs.Limits{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want Canceled", err)
+	}
+	returned := time.Since(start)
+	for heif.SystemAbandoned() > 0 {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the abandoned decode is still running after 10 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("returned after %v, the abandoned decode ended after %v", returned, time.Since(start))
+}
