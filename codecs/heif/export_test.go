@@ -2,7 +2,9 @@ package heif
 
 import (
 	"context"
+	"errors"
 	"image"
+	"slices"
 )
 
 // WithProperties returns f rebuilt with the given property boxes added to
@@ -45,9 +47,9 @@ var (
 	MeanDiff          = meanDiff
 )
 
-// DecodeSystemPaths decodes data with the system engine's two ways of
-// calling libheif: this package's binding (nil when it does not serve the
-// image) and gen2brain's, each image as displayed.
+// DecodeSystemPaths decodes data with the system engine's two paths:
+// this package's binding of libde265 (nil when it does not serve the
+// image) and gen2brain's call of libheif, each image as displayed.
 func DecodeSystemPaths(data []byte) (native, gen2brain image.Image, err error) {
 	f, m, err := open(data)
 	if err != nil {
@@ -65,3 +67,23 @@ func DecodeSystemPaths(data []byte) (native, gen2brain image.Image, err error) {
 // SystemAbandoned reports how many system decodes whose caller gave up
 // are still running.
 func SystemAbandoned() int64 { return system.Abandoned() }
+
+// TiledGrid returns data, whose primary image is a 1×1 grid (as heif-enc
+// writes odd sizes), with that grid made rows×cols of its one tile and an
+// output of w×h (the grid's ispe is left for the caller to match).
+func TiledGrid(data []byte, rows, cols int, w, h uint16) ([]byte, error) {
+	f, m, err := open(data)
+	if err != nil {
+		return nil, err
+	}
+	if !m.Grid || len(m.Tiles) != 1 {
+		return nil, errors.New("TiledGrid: not a 1×1 grid")
+	}
+	for i := range f.refs {
+		if r := &f.refs[i]; r.Type == "dimg" && r.From == m.ID {
+			r.To = slices.Repeat(r.To[:1], rows*cols)
+		}
+	}
+	desc := []byte{0, 0, byte(rows - 1), byte(cols - 1), byte(w >> 8), byte(w), byte(h >> 8), byte(h)}
+	return f.Rewrite(map[uint32][]byte{m.ID: desc}, nil)
+}

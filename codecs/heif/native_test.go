@@ -3,6 +3,7 @@ package heif_test
 import (
 	"context"
 	"errors"
+	"image"
 	"testing"
 	"time"
 
@@ -132,4 +133,48 @@ func TestNativeGridAbandoned(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Logf("returned after %v, the abandoned decode ended after %v", returned, time.Since(start))
+}
+
+// TestNativeTiledGrid: a grid of several tiles (heif-enc's 1×1 grid made
+// 2×3 of its one tile, cropped on the right and at the bottom) decodes
+// through the binding, tiles pasted at their places on both cores, to
+// what heif-convert and gen2brain's path give. (The iPhone photo of the
+// corpus, a 7×6 grid, is TestNativeMatchesGen2brain's.)
+func TestNativeTiledGrid(t *testing.T) {
+	t.Setenv(heif.EngineEnv, heif.EngineSystem)
+	if heif.Engine("hvc1") != heif.EngineSystem {
+		t.Skip("system libheif not available")
+	}
+	one := heifEnc(t, photo(63, 47, false), "-q", "90")
+	m, err := mustParse(t, one).Image()
+	if err != nil || !m.Grid {
+		t.Fatalf("want a 1×1 grid: %+v %v", m, err)
+	}
+	w, h := uint16(3*m.TileWidth-5), uint16(2*m.TileHeight-3)
+	data, err := heif.TiledGrid(one, 2, 3, w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = forgeISPE(data, 1, uint32(w), uint32(h)) // the grid's; the first is the tile's
+	if m, err := mustParse(t, data).Image(); err != nil || len(m.Tiles) != 6 {
+		t.Fatalf("want a 2×3 grid: %+v %v", m, err)
+	}
+	native, gen2brain, err := heif.DecodeSystemPaths(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if native == nil {
+		t.Fatal("the binding does not serve the grid")
+	}
+	if got := native.Bounds().Size(); got != image.Pt(int(w), int(h)) {
+		t.Fatalf("decoded %v, want %d×%d", got, w, h)
+	}
+	ref := heifConvert(t, data)
+	pn, _ := testimage.PSNR16(t, ref, native)
+	pg, _ := testimage.PSNR16(t, ref, gen2brain)
+	pb, _ := testimage.PSNR16(t, gen2brain, native)
+	t.Logf("vs heif-convert: binding %.2f dB, gen2brain %.2f dB; binding vs gen2brain %.1f dB", pn, pg, pb)
+	if pn < 40 || pn < pg-0.05 || pb < 40 {
+		t.Errorf("binding %.2f dB vs heif-convert (gen2brain's path %.2f), %.1f dB vs gen2brain's", pn, pg, pb)
+	}
 }
