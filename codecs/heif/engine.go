@@ -29,8 +29,10 @@ const (
 	// decoding a small AVIF). The rest goes to wasm. HEVC images whose
 	// samples are full-range BT.601 as coded (phones', heif-enc's) are
 	// decoded by libde265, libheif's own HEVC decoder, called directly
-	// through purego, which skips libheif 1.15's round trip through RGB
-	// (see decodeSystemHEVC). (gen2brain's own AVIF
+	// through purego, which skips libheif 1.15's round trip through RGB,
+	// and single AV1 images whose nclx box says so (libavif's and this
+	// module's encoders write one) by libdav1d the same way (see
+	// decodeSystemNative). (gen2brain's own AVIF
 	// code would need libavif 1.1 or newer, which Debian 12, at 0.11, does
 	// not have; libvips reads AVIF through libheif too.)
 	EngineSystem = engine.System
@@ -79,8 +81,9 @@ var system = engine.New(func() error {
 })
 
 // decodeSystem decodes with the system's libheif (HEVC or AV1: the calls
-// are the same, and libheif applies the transforms), or, for HEVC whose
-// samples need no conversion, with its libde265 (decodeSystemHEVC). The C
+// are the same, and libheif applies the transforms), or, for images whose
+// samples need no conversion, with its libde265 or libdav1d
+// (decodeSystemNative). The C
 // code cannot be stopped: when ctx ends first, decodeSystem returns ctx's
 // error while the decode finishes on its own, counted as abandoned, which
 // keeps the automatic choice on wasm (whose memory is bounded) until it
@@ -88,21 +91,32 @@ var system = engine.New(func() error {
 // (Info.Memory) while the call is waited for.
 func decodeSystem(ctx context.Context, f *File, m *Image) (image.Image, error) {
 	if nativeServes(f, m) {
-		return decodeSystemHEVC(ctx, f, m)
+		return decodeSystemNative(ctx, f, m)
 	}
 	return decodeGen2brain(ctx, f, m)
 }
 
-// nativeServes reports whether decodeSystemHEVC decodes m: an HEVC image
-// where libde265 loads, whose samples are already full-range BT.601 as
-// coded (what phones and heif-enc write), by its (or its first tile's)
+// nativeServes reports whether decodeSystemNative decodes m, whose
+// samples must already be full-range BT.601 as coded: an HEVC image where
+// libde265 loads (what phones and heif-enc write), by its (or each tile's)
 // colour description and its nclx box, if it has one; for a grid, one
-// whose tiles start at even offsets, as 4:2:0 chroma can be pasted.
-// Images whose samples need converting stay with libheif, whose
-// conversion's arithmetic is heif-convert's: normalise's, exact, is
-// 1–4 dB further from heif-convert's pixels (TestNativeMatchesGen2brain).
+// whose tiles start at even offsets, as 4:2:0 chroma can be pasted; or a
+// single AV1 image where libdav1d loads, by its nclx box (without one,
+// libheif reads the colour from the AV1 sequence header, which this
+// package does not). Images whose samples need converting stay with
+// libheif, whose conversion's arithmetic is heif-convert's: normalise's,
+// exact, is 1–4 dB further from heif-convert's pixels
+// (TestNativeMatchesGen2brain).
 func nativeServes(f *File, m *Image) bool {
-	if m.Coding != "hvc1" || nativeWorks() != nil {
+	_, nclx := f.colour(m.ID, "nclx")
+	switch m.Coding {
+	case "av01":
+		return !m.Grid && nclx && f.colourOf(m.ID).bt601() && nativeAV1Works() == nil
+	case "hvc1":
+	default:
+		return false
+	}
+	if nativeWorks() != nil {
 		return false
 	}
 	coded := []uint32{m.ID}
@@ -112,7 +126,7 @@ func nativeServes(f *File, m *Image) bool {
 		}
 		coded = m.Tiles
 	}
-	if _, nclx := f.colour(m.ID, "nclx"); nclx && !f.colourOf(m.ID).bt601() {
+	if nclx && !f.colourOf(m.ID).bt601() {
 		return false
 	}
 	for _, id := range coded {
@@ -156,21 +170,23 @@ func fromSystem(f *File, m *Image, img image.Image) image.Image {
 	return img
 }
 
-// decodeSystemHEVC decodes the 8-bit 4:2:0 HEVC image m, whose samples
-// need no conversion (nativeServes), as decodeHEIC does, one coded image
-// at a time (the image, or each tile of a grid), but with the system's
-// libde265 (decodeNative), which the system's libheif decodes with, its
+// decodeSystemNative decodes the 8-bit 4:2:0 HEVC or AV1 image m, whose
+// samples need no conversion (nativeServes), as decodeHEIC does, one coded
+// image at a time (the image, or each tile of a grid), but with the
+// system's libde265 or libdav1d (decodeNative, decodeNativeAV1), which
+// the system's libheif decodes with, its
 // planes copied once, straight into the image returned, and the tiles of
 // a grid on every core (libheif decodes a grid's tiles on threads of its
 // own too); the transforms are applied here. libheif 1.15 would convert
 // every picture it decodes to RGB 4:4:4, and back to Y'CbCr 4:2:0 for
-// gen2brain's call: a fifth of the decode of one picture, two fifths of
-// an iPhone's grid of 42 small ones, for the same samples.
+// gen2brain's call: a fifth of the decode of one HEVC picture, two fifths
+// of an iPhone's grid of 42 small ones, half of an AV1 picture's, for the
+// same samples.
 //
 // The calls are waited for as decodeSystem's (engine.Run); once ctx has
 // ended, the workers take no more tiles, so an abandoned decode ends
 // soon. A panic in a worker comes back as an error.
-func decodeSystemHEVC(ctx context.Context, f *File, m *Image) (image.Image, error) {
+func decodeSystemNative(ctx context.Context, f *File, m *Image) (image.Image, error) {
 	img, err, stop := engine.Run(ctx, system, func() (*image.YCbCr, error) {
 		return decodeNativeCoded(ctx, f, m)
 	})
@@ -184,7 +200,7 @@ func decodeSystemHEVC(ctx context.Context, f *File, m *Image) (image.Image, erro
 		return nil, err
 	default:
 		// A panic comes as an *engine.PanicError: "panic: …".
-		return nil, errCorrupt("system libde265: %v", err)
+		return nil, errCorrupt("system %s decoder: %v", m.Coding, err)
 	}
 	return transform(img, m.Transforms), nil
 }
@@ -224,8 +240,34 @@ func (f *File) hevcNALs(id uint32) ([][]byte, error) {
 	return nals, nil
 }
 
-// decodeNativeCoded decodes the coded image m (a single HEVC image or a
-// grid of them, 8-bit 4:2:0) at its declared size, samples as coded,
+// decodeNativeItem decodes coded item id, w×h, an HEVC or AV1 picture
+// as coding says, with the system's libde265 or libdav1d, and hands its
+// planes to put.
+func (f *File) decodeNativeItem(coding string, id uint32, w, h int, put func(planes [3][]byte, strides [3]int)) error {
+	if coding == "av01" {
+		c, ok := f.av1C(id)
+		if !ok {
+			return errCorrupt("item %d has no av1C", id)
+		}
+		it, ok := f.items[id]
+		if !ok {
+			return errCorrupt("no item %d", id)
+		}
+		data, err := f.itemData(it)
+		if err != nil {
+			return err
+		}
+		return decodeNativeAV1(append(c.ConfigOBUs[:len(c.ConfigOBUs):len(c.ConfigOBUs)], data...), w, h, put)
+	}
+	nals, err := f.hevcNALs(id)
+	if err != nil {
+		return err
+	}
+	return decodeNative(nals, w, h, put)
+}
+
+// decodeNativeCoded decodes the coded image m (a single HEVC or AV1 image
+// or a grid of HEVC ones, 8-bit 4:2:0) at its declared size, samples as coded,
 // without transforms, a grid's tiles on gridWorkers threads.
 func decodeNativeCoded(ctx context.Context, f *File, m *Image) (*image.YCbCr, error) {
 	w, h := int(m.Declared.Width), int(m.Declared.Height)
@@ -237,12 +279,8 @@ func decodeNativeCoded(ctx context.Context, f *File, m *Image) (*image.YCbCr, er
 	}
 	canvas := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
 	decode := func(i int) error {
-		nals, err := f.hevcNALs(tiles[i])
-		if err != nil {
-			return err
-		}
 		x0, y0 := (i%cols)*tw, (i/cols)*th
-		return decodeNative(nals, tw, th, func(p [3][]byte, s [3]int) {
+		return f.decodeNativeItem(m.Coding, tiles[i], tw, th, func(p [3][]byte, s [3]int) {
 			pasteNative(canvas, p, s, tw, th, x0, y0)
 		})
 	}

@@ -48,15 +48,16 @@ var (
 )
 
 // DecodeSystemPaths decodes data with the system engine's two paths:
-// this package's binding of libde265 (nil when it does not serve the
-// image) and gen2brain's call of libheif, each image as displayed.
+// this package's binding of libde265 or libdav1d (nil when it does not
+// serve the image) and gen2brain's call of libheif, each image as
+// displayed.
 func DecodeSystemPaths(data []byte) (native, gen2brain image.Image, err error) {
 	f, m, err := open(data)
 	if err != nil {
 		return nil, nil, err
 	}
 	if nativeServes(f, m) {
-		if native, err = decodeSystemHEVC(t0, f, m); err != nil {
+		if native, err = decodeSystemNative(t0, f, m); err != nil {
 			return nil, nil, err
 		}
 	}

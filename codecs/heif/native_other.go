@@ -14,3 +14,11 @@ func decodeNative(nals [][]byte, w, h int, put func(planes [3][]byte, strides [3
 var errNoNative = errors.New("system libde265: no binding on this platform")
 
 func nativeWorks() error { return errNoNative }
+
+// decodeNativeAV1 is the system libdav1d's decode of one AV1 picture
+// (native_av1.go), which this platform does not bind.
+func decodeNativeAV1(obus []byte, w, h int, put func(planes [3][]byte, strides [3]int)) error {
+	return errNoNative
+}
+
+func nativeAV1Works() error { return errNoNative }

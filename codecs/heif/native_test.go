@@ -1,6 +1,7 @@
 package heif_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"image"
@@ -51,7 +52,7 @@ func TestNativeMatchesGen2brain(t *testing.T) {
 	type input struct {
 		name   string
 		data   func(testing.TB) []byte
-		served bool // by the binding (decodeSystemHEVC)
+		served bool // by the binding (decodeSystemNative)
 	}
 	bytesOf := func(b []byte) func(testing.TB) []byte { return func(testing.TB) []byte { return b } }
 	var cases []input
@@ -176,5 +177,51 @@ func TestNativeTiledGrid(t *testing.T) {
 	t.Logf("vs heif-convert: binding %.2f dB, gen2brain %.2f dB; binding vs gen2brain %.1f dB", pn, pg, pb)
 	if pn < 40 || pn < pg-0.05 || pb < 40 {
 		t.Errorf("binding %.2f dB vs heif-convert (gen2brain's path %.2f), %.1f dB vs gen2brain's", pn, pg, pb)
+	}
+}
+
+// TestNativeAV1: single AV1 images whose nclx box says full-range BT.601
+// (avifenc's default) decode through the binding of libdav1d, even and
+// odd sizes, to what avifdec and gen2brain's path (libheif) give; a
+// limited-range one, and one without an nclx box, stay with libheif.
+func TestNativeAV1(t *testing.T) {
+	t.Setenv(heif.EngineEnv, heif.EngineSystem)
+	if heif.Engine("av01") != heif.EngineSystem {
+		t.Skip("system libheif with an AV1 decoder not available")
+	}
+	for _, c := range []struct {
+		name   string
+		data   func() []byte
+		served bool
+	}{
+		{"full", func() []byte { return avifEnc(t, photo(320, 240, false), "-y", "420") }, true},
+		{"full_odd", func() []byte { return avifEnc(t, photo(321, 241, false), "-y", "420") }, true},
+		{"limited", func() []byte { return avifEnc(t, photo(320, 240, false), "-y", "420", "-r", "limited") }, false},
+		{"no_colr", func() []byte {
+			data := bytes.Clone(avifEnc(t, photo(320, 240, false), "-y", "420"))
+			return bytes.Replace(data, []byte("colr"), []byte("cOlr"), 1) // an unknown box: no nclx
+		}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			data := c.data()
+			native, gen2brain, err := heif.DecodeSystemPaths(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if served := native != nil; served != c.served {
+				t.Fatalf("served by the binding: %v, want %v", served, c.served)
+			}
+			if native == nil {
+				return
+			}
+			ref := avifDec(t, data)
+			pn, _ := testimage.PSNR16(t, ref, native)
+			pg, _ := testimage.PSNR16(t, ref, gen2brain)
+			pb, _ := testimage.PSNR16(t, gen2brain, native)
+			t.Logf("vs avifdec: binding %.2f dB, gen2brain %.2f dB; binding vs gen2brain %.1f dB", pn, pg, pb)
+			if pn < 40 || pn < pg-0.05 || pb < 40 {
+				t.Errorf("binding %.2f dB vs avifdec (gen2brain's path %.2f), %.1f dB vs gen2brain's", pn, pg, pb)
+			}
+		})
 	}
 }
