@@ -10,11 +10,10 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/ebitengine/purego"
-
 	"github.com/blobimage/blobimage/codecs"
 	"github.com/blobimage/blobimage/codecs/internal/engine"
 	"github.com/blobimage/blobimage/codecs/internal/rgba"
+	"github.com/blobimage/blobimage/codecs/internal/syslib"
 )
 
 // libheif's enums, as its C header (heif.h, 1.15) numbers them.
@@ -66,24 +65,9 @@ type heifAPI struct {
 var libheifNames = []string{"libheif.so.1", "libheif.so", "libheif.1.dylib", "libheif.dylib"}
 
 // loadHeifAPI opens the system's libheif and binds heifAPI, once.
-var loadHeifAPI = sync.OnceValues(func() (api *heifAPI, err error) {
-	var lib uintptr
-	for _, name := range libheifNames {
-		if lib, err = purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_GLOBAL); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("system libheif not found: %w", err)
-	}
-	defer func() {
-		// RegisterLibFunc panics on a missing symbol (a libheif too old).
-		if p := recover(); p != nil {
-			api, err = nil, fmt.Errorf("system libheif: %v", p)
-		}
-	}()
-	api = new(heifAPI)
-	for sym, fn := range map[string]any{
+var loadHeifAPI = sync.OnceValues(func() (*heifAPI, error) {
+	api := new(heifAPI)
+	if err := syslib.Bind("libheif", libheifNames, map[string]any{
 		"heif_context_alloc":                  &api.contextAlloc,
 		"heif_context_free":                   &api.contextFree,
 		"heif_context_get_encoder_for_format": &api.encoderForFormat,
@@ -100,8 +84,8 @@ var loadHeifAPI = sync.OnceValues(func() (api *heifAPI, err error) {
 		"heif_context_encode_image":           &api.encodeImage,
 		"heif_image_handle_release":           &api.handleRelease,
 		"heif_context_write_to_file":          &api.writeToFile,
-	} {
-		purego.RegisterLibFunc(fn, lib, sym)
+	}); err != nil {
+		return nil, err
 	}
 	return api, nil
 })

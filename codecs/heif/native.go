@@ -7,7 +7,7 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/ebitengine/purego"
+	"github.com/blobimage/blobimage/codecs/internal/syslib"
 )
 
 // de265API is the part of the system's libde265, the HEVC decoder the
@@ -32,24 +32,9 @@ type de265API struct {
 var de265Names = []string{"libde265.so.0", "libde265.so", "libde265.0.dylib", "libde265.dylib"}
 
 // loadDe265 opens the system's libde265 and binds de265API, once.
-var loadDe265 = sync.OnceValues(func() (api *de265API, err error) {
-	var lib uintptr
-	for _, name := range de265Names {
-		if lib, err = purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_GLOBAL); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("system libde265 not found: %w", err)
-	}
-	defer func() {
-		// RegisterLibFunc panics on a missing symbol (a libde265 too old).
-		if p := recover(); p != nil {
-			api, err = nil, fmt.Errorf("system libde265: %v", p)
-		}
-	}()
-	api = new(de265API)
-	for sym, fn := range map[string]any{
+var loadDe265 = sync.OnceValues(func() (*de265API, error) {
+	api := new(de265API)
+	if err := syslib.Bind("libde265", de265Names, map[string]any{
 		"de265_init":                 &api.init,
 		"de265_new_decoder":          &api.newDecoder,
 		"de265_free_decoder":         &api.freeDecoder,
@@ -63,8 +48,8 @@ var loadDe265 = sync.OnceValues(func() (api *de265API, err error) {
 		"de265_get_image_height":     &api.height,
 		"de265_get_bits_per_pixel":   &api.bits,
 		"de265_get_image_plane":      &api.plane,
-	} {
-		purego.RegisterLibFunc(fn, lib, sym)
+	}); err != nil {
+		return nil, err
 	}
 	// The library's tables, made once and kept (each decoder would
 	// otherwise make and free them).

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/ebitengine/purego"
+	"github.com/blobimage/blobimage/codecs/internal/syslib"
 )
 
 // dav1dAPI is the part of the system's libdav1d, the AV1 decoder the
@@ -54,24 +54,9 @@ const (
 var dav1dNames = []string{"libdav1d.so.7", "libdav1d.so.6", "libdav1d.so", "libdav1d.7.dylib", "libdav1d.6.dylib", "libdav1d.dylib"}
 
 // loadDav1d opens the system's libdav1d and binds dav1dAPI, once.
-var loadDav1d = sync.OnceValues(func() (api *dav1dAPI, err error) {
-	var lib uintptr
-	for _, name := range dav1dNames {
-		if lib, err = purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_GLOBAL); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("system libdav1d not found: %w", err)
-	}
-	defer func() {
-		// RegisterLibFunc panics on a missing symbol.
-		if p := recover(); p != nil {
-			api, err = nil, fmt.Errorf("system libdav1d: %v", p)
-		}
-	}()
-	api = new(dav1dAPI)
-	for sym, fn := range map[string]any{
+var loadDav1d = sync.OnceValues(func() (*dav1dAPI, error) {
+	api := new(dav1dAPI)
+	if err := syslib.Bind("libdav1d", dav1dNames, map[string]any{
 		"dav1d_default_settings": &api.defaultSettings,
 		"dav1d_open":             &api.open,
 		"dav1d_close":            &api.close,
@@ -80,8 +65,8 @@ var loadDav1d = sync.OnceValues(func() (api *dav1dAPI, err error) {
 		"dav1d_send_data":        &api.sendData,
 		"dav1d_get_picture":      &api.getPicture,
 		"dav1d_picture_unref":    &api.pictureUnref,
-	} {
-		purego.RegisterLibFunc(fn, lib, sym)
+	}); err != nil {
+		return nil, err
 	}
 	return api, nil
 })
