@@ -212,11 +212,7 @@ func (f *File) hevcNALs(id uint32) ([][]byte, error) {
 	if !ok {
 		return nil, errCorrupt("item %d has no hvcC", id)
 	}
-	it, ok := f.items[id]
-	if !ok {
-		return nil, errCorrupt("no item %d", id)
-	}
-	data, err := f.itemData(it)
+	data, err := f.ItemData(id)
 	if err != nil {
 		return nil, err
 	}
@@ -241,19 +237,16 @@ func (f *File) hevcNALs(id uint32) ([][]byte, error) {
 }
 
 // decodeNativeItem decodes coded item id, w×h, an HEVC or AV1 picture
-// as coding says, with the system's libde265 or libdav1d, and hands its
-// planes to put.
-func (f *File) decodeNativeItem(coding string, id uint32, w, h int, put func(planes [3][]byte, strides [3]int)) error {
+// as coding says, with the system's libde265 or libdav1d, and hands put
+// a view of its planes (view420), which the decoder reuses once put
+// returns.
+func (f *File) decodeNativeItem(coding string, id uint32, w, h int, put func(*image.YCbCr)) error {
 	if coding == "av01" {
 		c, ok := f.av1C(id)
 		if !ok {
 			return errCorrupt("item %d has no av1C", id)
 		}
-		it, ok := f.items[id]
-		if !ok {
-			return errCorrupt("no item %d", id)
-		}
-		data, err := f.itemData(it)
+		data, err := f.ItemData(id)
 		if err != nil {
 			return err
 		}
@@ -280,8 +273,8 @@ func decodeNativeCoded(ctx context.Context, f *File, m *Image) (*image.YCbCr, er
 	canvas := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
 	decode := func(i int) error {
 		x0, y0 := (i%cols)*tw, (i/cols)*th
-		return f.decodeNativeItem(m.Coding, tiles[i], tw, th, func(p [3][]byte, s [3]int) {
-			pasteNative(canvas, p, s, tw, th, x0, y0)
+		return f.decodeNativeItem(m.Coding, tiles[i], tw, th, func(v *image.YCbCr) {
+			pasteYCbCr(canvas, v, x0, y0)
 		})
 	}
 	next := make(chan int, len(tiles))
@@ -322,15 +315,4 @@ func decodeNativeCoded(ctx context.Context, f *File, m *Image) (*image.YCbCr, er
 		return nil, err
 	}
 	return canvas, nil
-}
-
-// pasteNative copies the planes of a w×h 4:2:0 picture into dst at
-// (x0, y0) (both even unless the picture is dst's only one), clipped.
-func pasteNative(dst *image.YCbCr, p [3][]byte, s [3]int, w, h, x0, y0 int) {
-	dw, dh := dst.Rect.Dx(), dst.Rect.Dy()
-	cw, ch := (w+1)/2, (h+1)/2
-	dcw, dch := (dw+1)/2, (dh+1)/2
-	pastePlane(dst.Y, dst.YStride, dw, dh, p[0], s[0], w, h, x0, y0)
-	pastePlane(dst.Cb, dst.CStride, dcw, dch, p[1], s[1], cw, ch, x0/2, y0/2)
-	pastePlane(dst.Cr, dst.CStride, dcw, dch, p[2], s[2], cw, ch, x0/2, y0/2)
 }

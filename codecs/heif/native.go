@@ -4,6 +4,7 @@ package heif
 
 import (
 	"fmt"
+	"image"
 	"sync"
 	"unsafe"
 
@@ -68,11 +69,11 @@ func nativeWorks() error {
 // decodeNative decodes one 8-bit 4:2:0 HEVC picture of w×h, given as its
 // NAL units (parameter sets first), with the system's libde265, as the
 // system's libheif does (one decoder per coded image) but in the calling
-// thread, and hands its planes to put while they are valid: Y, Cb and Cr
-// with their strides, each row holding at least w (or (w+1)/2) samples.
+// thread, and hands put a view of its planes (view420) while they are
+// valid.
 // The samples are as coded: libde265 converts nothing. A picture of
 // another size, depth or chroma format, or none, is an error.
-func decodeNative(nals [][]byte, w, h int, put func(planes [3][]byte, strides [3]int)) error {
+func decodeNative(nals [][]byte, w, h int, put func(*image.YCbCr)) error {
 	api, err := loadDe265()
 	if err != nil {
 		return err
@@ -112,13 +113,14 @@ func decodeNative(nals [][]byte, w, h int, put func(planes [3][]byte, strides [3
 	}
 }
 
-// putPicture checks a decoded picture and hands its planes to put.
-func putPicture(api *de265API, pic uintptr, w, h int, put func(planes [3][]byte, strides [3]int)) error {
+// putPicture checks a decoded picture and hands a view of its planes to
+// put.
+func putPicture(api *de265API, pic uintptr, w, h int, put func(*image.YCbCr)) error {
 	if c := api.chromaFormat(pic); c != chroma420 {
 		return errCorrupt("system libde265 decoded chroma format %d, the container says 4:2:0", c)
 	}
 	var (
-		planes  [3][]byte
+		planes  [3]*byte
 		strides [3]int
 	)
 	cw, ch := (w+1)/2, (h+1)/2
@@ -131,13 +133,39 @@ func putPicture(api *de265API, pic uintptr, w, h int, put func(planes [3][]byte,
 			return errCorrupt("system libde265: plane %d has %d bits", c, bits)
 		}
 		var stride int32
-		p := api.plane(pic, int32(c), &stride)
-		if p == nil || int(stride) < pw {
-			return errCorrupt("system libde265: plane %d: stride %d", c, stride)
-		}
-		planes[c] = unsafe.Slice(p, int(stride)*(ph-1)+pw)
+		planes[c] = api.plane(pic, int32(c), &stride)
 		strides[c] = int(stride)
 	}
-	put(planes, strides)
+	v, err := view420(planes, strides, w, h)
+	if err != nil {
+		return fmt.Errorf("system libde265: %w", err)
+	}
+	put(v)
 	return nil
+}
+
+// view420 returns the 4:2:0 picture of w×h whose Y, Cb and Cr planes a
+// decoder holds at planes, strides apart, as an *image.YCbCr over that
+// memory (valid while the decoder holds it), or why it cannot be one: a
+// missing plane, a stride shorter than a row, Cb and Cr strides that
+// differ.
+func view420(planes [3]*byte, strides [3]int, w, h int) (*image.YCbCr, error) {
+	cw, ch := (w+1)/2, (h+1)/2
+	for c, rw := range [3]int{w, cw, cw} {
+		if planes[c] == nil || strides[c] < rw {
+			return nil, errCorrupt("plane %d: stride %d for %d samples", c, strides[c], rw)
+		}
+	}
+	if strides[1] != strides[2] {
+		return nil, errCorrupt("chroma strides %d and %d differ", strides[1], strides[2])
+	}
+	return &image.YCbCr{
+		Y:              unsafe.Slice(planes[0], strides[0]*(h-1)+w),
+		Cb:             unsafe.Slice(planes[1], strides[1]*(ch-1)+cw),
+		Cr:             unsafe.Slice(planes[2], strides[2]*(ch-1)+cw),
+		YStride:        strides[0],
+		CStride:        strides[1],
+		SubsampleRatio: image.YCbCrSubsampleRatio420,
+		Rect:           image.Rect(0, 0, w, h),
+	}, nil
 }

@@ -4,6 +4,7 @@ package heif
 
 import (
 	"fmt"
+	"image"
 	"sync"
 	"unsafe"
 
@@ -80,11 +81,11 @@ func nativeAV1Works() error {
 // decodeNativeAV1 decodes one 8-bit 4:2:0 AV1 picture of w×h, given as
 // its OBUs (av1C's configuration OBUs, then the item's data), with the
 // system's libdav1d on the calling thread (no threads of its own, frames
-// larger than w×h refused), as the system's libheif does, and hands its
-// planes to put while they are valid, as decodeNative does. The samples
-// are as coded: libdav1d converts nothing, and applies the film grain a
-// stream asks for, as libheif has it do.
-func decodeNativeAV1(obus []byte, w, h int, put func(planes [3][]byte, strides [3]int)) error {
+// larger than w×h refused), as the system's libheif does, and hands put
+// a view of its planes while they are valid, as decodeNative does. The
+// samples are as coded: libdav1d converts nothing, and applies the film
+// grain a stream asks for, as libheif has it do.
+func decodeNativeAV1(obus []byte, w, h int, put func(*image.YCbCr)) error {
 	api, err := loadDav1d()
 	if err != nil {
 		return err
@@ -136,9 +137,9 @@ func decodeNativeAV1(obus []byte, w, h int, put func(planes [3][]byte, strides [
 	return errCorrupt("system libdav1d: no picture")
 }
 
-// putAV1Picture checks a picture dav1d decoded and hands its planes to
-// put.
-func putAV1Picture(pic *[dav1dPictureSize]byte, w, h int, put func(planes [3][]byte, strides [3]int)) error {
+// putAV1Picture checks a picture dav1d decoded and hands a view of its
+// planes to put.
+func putAV1Picture(pic *[dav1dPictureSize]byte, w, h int, put func(*image.YCbCr)) error {
 	i32 := func(off int) int { return int(*(*int32)(unsafe.Pointer(&pic[off]))) }
 	pw, ph, layout, bpc := i32(dav1dPicW), i32(dav1dPicH), i32(dav1dPicLayout), i32(dav1dPicBPC)
 	if pw != w || ph != h {
@@ -148,19 +149,17 @@ func putAV1Picture(pic *[dav1dPictureSize]byte, w, h int, put func(planes [3][]b
 		return errCorrupt("system libdav1d decoded layout %d at %d bits, the container says 4:2:0 at 8", layout, bpc)
 	}
 	var (
-		planes  [3][]byte
+		planes  [3]*byte
 		strides [3]int
 	)
-	cw, ch := (w+1)/2, (h+1)/2
-	for c, size := range [3][2]int{{w, h}, {cw, ch}, {cw, ch}} {
-		p := *(**byte)(unsafe.Pointer(&pic[dav1dPicData+8*c]))
-		stride := int(*(*int64)(unsafe.Pointer(&pic[dav1dPicStride+8*min(c, 1)])))
-		if p == nil || stride < size[0] {
-			return errCorrupt("system libdav1d: plane %d: stride %d", c, stride)
-		}
-		planes[c] = unsafe.Slice(p, stride*(size[1]-1)+size[0])
-		strides[c] = stride
+	for c := range planes {
+		planes[c] = *(**byte)(unsafe.Pointer(&pic[dav1dPicData+8*c]))
+		strides[c] = int(*(*int64)(unsafe.Pointer(&pic[dav1dPicStride+8*min(c, 1)])))
 	}
-	put(planes, strides)
+	v, err := view420(planes, strides, w, h)
+	if err != nil {
+		return fmt.Errorf("system libdav1d: %w", err)
+	}
+	put(v)
 	return nil
 }
