@@ -87,7 +87,11 @@ func DecodeAll(ctx context.Context, data []byte, lim Limits) (*Animation, Info, 
 	timeout := time.Duration(lim.DecodeTimeout) * time.Duration(max(1, c.TimeScale))
 	dctx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("%w: decoding took longer than decode_timeout %v", ErrTooLarge, timeout))
 	defer cancel()
-	a, err := safeDecodeAll(func() (*Animation, error) { return c.DecodeAll(dctx, data, info, lim) })
+	var a *Animation
+	err = safeRun(func() (err error) {
+		a, err = c.DecodeAll(dctx, data, info, lim)
+		return err
+	})
 	if err == nil {
 		err = dctx.Err()
 	}
@@ -130,16 +134,6 @@ func classifyCtx(ctx context.Context, err error) error {
 		return fmt.Errorf("%w: %v", cerr, err)
 	}
 	return classify(err)
-}
-
-// safeDecodeAll calls fn, turning a panic into ErrCorrupt.
-func safeDecodeAll(fn func() (*Animation, error)) (a *Animation, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			a, err = nil, errPanic{v}
-		}
-	}()
-	return fn()
 }
 
 // CanEncodeAll reports whether f is registered with an encoder for
