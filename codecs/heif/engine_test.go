@@ -97,15 +97,7 @@ func TestColourBoxes(t *testing.T) {
 	if m, err := f.Image(); err != nil || m.Grid {
 		t.Fatalf("want a single image: %+v %v", m, err)
 	}
-	for _, c := range []struct {
-		name string
-		box  []byte
-	}{
-		{"bt601_full", nclxBox(1, 13, 6, true)},
-		{"bt601_limited", nclxBox(1, 13, 6, false)},
-		{"bt709_limited", nclxBox(1, 13, 1, false)},
-		{"bt709_full", nclxBox(1, 13, 1, true)},
-	} {
+	for _, c := range colourBoxes() {
 		data, err := heif.WithProperties(f, f.Primary().ID, c.box)
 		if err != nil {
 			t.Fatal(err)
@@ -125,5 +117,23 @@ func TestColourBoxes(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// colourBox is an nclx box to give a test image, named for what it says.
+type colourBox struct {
+	name string
+	box  []byte
+}
+
+// colourBoxes are the nclx boxes the colour tests put on images:
+// full-range BT.601 (what the samples of heif-enc's files are), and three
+// that ask for a conversion.
+func colourBoxes() []colourBox {
+	return []colourBox{
+		{"bt601_full", nclxBox(1, 13, 6, true)},
+		{"bt601_limited", nclxBox(1, 13, 6, false)},
+		{"bt709_limited", nclxBox(1, 13, 1, false)},
+		{"bt709_full", nclxBox(1, 13, 1, true)},
 	}
 }
