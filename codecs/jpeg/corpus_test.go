@@ -11,16 +11,9 @@ import (
 // within one level at full size, and against a box-filtered full decode at
 // 1/2, 1/4 and 1/8. It is skipped when the variable is not set.
 func TestDecodeCorpus(t *testing.T) {
-	dir := os.Getenv("BLOBIMAGE_CORPUS")
-	if dir == "" {
+	files := corpusJPEGs(t)
+	if files == nil {
 		t.Skip("BLOBIMAGE_CORPUS not set")
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatalf("no *.jpg in %s", dir)
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
@@ -32,4 +25,22 @@ func TestDecodeCorpus(t *testing.T) {
 			decCheckScaled(t, filepath.Base(f), data)
 		})
 	}
+}
+
+// corpusJPEGs returns the paths of the JPEGs in $BLOBIMAGE_CORPUS, nil
+// when it is not set; a corpus without any fails the test.
+func corpusJPEGs(t *testing.T) []string {
+	t.Helper()
+	dir := os.Getenv("BLOBIMAGE_CORPUS")
+	if dir == "" {
+		return nil
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no *.jpg in %s", dir)
+	}
+	return files
 }

@@ -290,21 +290,12 @@ func TestDecodeResizeStrips(t *testing.T) {
 // ErrNoStrips.
 func TestDecodeResizeStripsOther(t *testing.T) {
 	files := stripsTestdata(t)
-	if dir := os.Getenv("BLOBIMAGE_CORPUS"); dir != "" {
-		paths, err := filepath.Glob(filepath.Join(dir, "*.jpg"))
+	for _, path := range corpusJPEGs(t) {
+		p, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(paths) == 0 {
-			t.Fatalf("no *.jpg in %s", dir)
-		}
-		for _, path := range paths {
-			p, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			files[filepath.Base(path)] = p
-		}
+		files[filepath.Base(path)] = p
 	}
 	for name, data := range files {
 		for _, denom := range []int{1, 2, 4, 8} {
