@@ -242,11 +242,7 @@ func (f *File) hevcNALs(id uint32) ([][]byte, error) {
 // returns.
 func (f *File) decodeNativeItem(coding string, id uint32, w, h int, put func(*image.YCbCr)) error {
 	if coding == "av01" {
-		c, ok := f.av1C(id)
-		if !ok {
-			return errCorrupt("item %d has no av1C", id)
-		}
-		data, err := f.ItemData(id)
+		c, data, err := f.av1Item(id)
 		if err != nil {
 			return err
 		}

@@ -191,11 +191,7 @@ func (f *File) checkCoded(id uint32, ispe ISPE) error {
 			return errCorrupt("item %d: the SPS codes %d×%d, the ispe declares %d×%d", id, sps.Width, sps.Height, ispe.Width, ispe.Height)
 		}
 	case "av01":
-		c, ok := f.av1C(id)
-		if !ok {
-			return errCorrupt("item %d has no av1C", id)
-		}
-		data, err := f.ItemData(id)
+		c, data, err := f.av1Item(id)
 		if err != nil {
 			return err
 		}

@@ -270,3 +270,14 @@ func (f *File) Alpha() (uint32, bool) {
 func (f *File) Premultiplied() bool {
 	return len(f.refsFrom(f.primary, "prem")) > 0
 }
+
+// av1Item returns AV1 item id's configuration record and its data, or
+// why it has none.
+func (f *File) av1Item(id uint32) (AV1C, []byte, error) {
+	c, ok := f.av1C(id)
+	if !ok {
+		return c, nil, errCorrupt("item %d has no av1C", id)
+	}
+	data, err := f.ItemData(id)
+	return c, data, err
+}
