@@ -34,59 +34,10 @@ func accelerateJPEG(c *Codec) {
 	c.Encode = func(w io.Writer, img image.Image, o EncodeOptions) error {
 		src := jpegSource(img, o.Background)
 		if m, ok := src.(*image.YCbCr); ok {
-			src = to420(m)
+			src = boxavg.To420(m)
 		}
 		return turbojpeg.Encode(w, src, jpegQuality(o.Quality))
 	}
-}
-
-// to420 returns m with 4:2:0 chroma, as the pure-Go encoder writes every
-// colour JPEG (and as Pillow and libjpeg do by default): a 4:2:2 or 4:4:0
-// camera JPEG recompressed keeps its size down. Chroma is averaged over the
-// samples merged (internal/boxavg), the last column and row standing in
-// for a missing half; the luma plane is shared, not copied (the encoder
-// only reads it). 4:2:0 and images not at the origin are returned as they
-// are (TurboJPEG then keeps their subsampling, or goes through RGB).
-func to420(m *image.YCbCr) image.Image {
-	var sx, sy int // chroma samples merged across and down
-	switch m.SubsampleRatio {
-	case image.YCbCrSubsampleRatio444:
-		sx, sy = 2, 2
-	case image.YCbCrSubsampleRatio422:
-		sx, sy = 1, 2
-	case image.YCbCrSubsampleRatio440:
-		sx, sy = 2, 1
-	default:
-		return m
-	}
-	if m.Rect.Min != (image.Point{}) {
-		return m
-	}
-	cw, ch := (m.Rect.Dx()+1)/2, (m.Rect.Dy()+1)/2
-	out := &image.YCbCr{
-		Y: m.Y, YStride: m.YStride,
-		Cb: make([]byte, cw*ch), Cr: make([]byte, cw*ch), CStride: cw,
-		SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: m.Rect,
-	}
-	sw := (m.Rect.Dx() + 2 - sx) / (3 - sx) // source chroma width: w, or ⌈w/2⌉
-	sh := (m.Rect.Dy() + 2 - sy) / (3 - sy)
-	for _, p := range [][2][]byte{{out.Cb, m.Cb}, {out.Cr, m.Cr}} {
-		dst, src := p[0], p[1]
-		for y := range ch {
-			y0, y1 := y*sy, min(y*sy+sy-1, sh-1)
-			r0, r1 := src[y0*m.CStride:][:sw], src[y1*m.CStride:][:sw]
-			d := dst[y*cw : y*cw+cw]
-			if sx == 1 { // 4:2:2: down only
-				boxavg.Rows(d, r0, r1)
-				continue
-			}
-			boxavg.Pairs(d[:sw/2], r0, r1)
-			if sw%2 == 1 { // the last column pairs with itself
-				d[cw-1] = uint8((2*uint32(r0[sw-1]) + 2*uint32(r1[sw-1]) + 2) / 4)
-			}
-		}
-	}
-	return out
 }
 
 // turboDecode decodes with libjpeg-turbo, falling back to the pure-Go
@@ -122,7 +73,7 @@ func turboDecode(r io.Reader, denom int) (image.Image, error) {
 		return jpegcodec.DecodeResize(bytes.NewReader(data), denom)
 	}
 	if y, ok := m.(*image.YCbCr); ok && (denom == 2 || denom == 4) && y.SubsampleRatio == image.YCbCrSubsampleRatio444 {
-		return to420(y), nil
+		return boxavg.To420(y), nil
 	}
 	return m, nil
 }
