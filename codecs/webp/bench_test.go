@@ -1,6 +1,7 @@
 package webp_test
 
 import (
+	"image"
 	"io"
 	"os/exec"
 	"regexp"
@@ -15,17 +16,21 @@ import (
 // BenchmarkEncodeWebP encodes a 1 MP photo-like picture with each engine,
 // and with cwebp at the same settings for comparison (its ms/MP is its own
 // "Time to encode picture", which leaves out reading the PNG and starting
-// the process; its ns/op does not).
+// the process; its ns/op does not). The picture is RGB (NRGBA), except in
+// lossy-ycbcr: the same as a JPEG decoder or the resampler gives it,
+// Y'CbCr 4:2:0, which libwebp is handed as planes.
 func BenchmarkEncodeWebP(b *testing.B) {
-	src := testimage.Photo(1000, 1000)
+	rgb := testimage.Photo(1000, 1000)
 	const mp = 1.0
 	modes := []struct {
 		name string
+		src  image.Image
 		o    codecs.EncodeOptions
 		args []string
 	}{
-		{"lossy", codecs.EncodeOptions{}, []string{"-q", "75", "-m", "4"}},
-		{"lossless", codecs.EncodeOptions{Lossless: true}, []string{"-lossless", "-q", "75", "-m", "4"}},
+		{"lossy", rgb, codecs.EncodeOptions{}, []string{"-q", "75", "-m", "4"}},
+		{"lossy-ycbcr", testimage.YCbCr(rgb, image.YCbCrSubsampleRatio420), codecs.EncodeOptions{}, nil},
+		{"lossless", rgb, codecs.EncodeOptions{Lossless: true}, []string{"-lossless", "-q", "75", "-m", "4"}},
 	}
 	for _, e := range engines {
 		for _, m := range modes {
@@ -34,7 +39,7 @@ func BenchmarkEncodeWebP(b *testing.B) {
 				var size int
 				for b.Loop() {
 					var w countWriter
-					if err := codecs.Encode(&w, src, codecs.WebP, m.o); err != nil {
+					if err := codecs.Encode(&w, m.src, codecs.WebP, m.o); err != nil {
 						b.Fatal(err)
 					}
 					size = int(w)
@@ -45,10 +50,13 @@ func BenchmarkEncodeWebP(b *testing.B) {
 		}
 	}
 	for _, m := range modes {
+		if m.args == nil {
+			continue // cwebp reads RGB
+		}
 		b.Run("cwebp/"+m.name, func(b *testing.B) {
 			bin := testimage.Tool(b, "cwebp")
 			dir := b.TempDir()
-			in := testimage.WriteFile(b, dir, "in.png", testimage.PNG(src))
+			in := testimage.WriteFile(b, dir, "in.png", testimage.PNG(m.src))
 			var enc time.Duration
 			for b.Loop() {
 				out, err := exec.Command(bin, append([]string{"-v"}, append(m.args, in, "-o", dir+"/out.webp")...)...).CombinedOutput()

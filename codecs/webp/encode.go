@@ -60,9 +60,12 @@ func Encode(w io.Writer, img image.Image, o codecs.EncodeOptions) error {
 // transparent pixels is not kept (libwebp's exact mode is off), since
 // premultiplied sources have none to keep.
 //
-// The image is handed to libwebp as straight-alpha RGBA, converted row by
-// row from any image.Image (YCbCr by Go's JFIF conversion). A side longer
-// than MaxSide is refused with an error matching codecs.ErrTooLarge, as is
+// A lossy encode of an *image.YCbCr (4:2:0, or 4:4:4, 4:2:2 or 4:4:0
+// averaged down to it) or an *image.Gray hands libwebp its planes,
+// brought to VP8's limited range, which saves a conversion to RGB and
+// back. Any other image, and every lossless encode, is handed over as
+// straight-alpha RGBA, converted row by row (YCbCr by Go's JFIF
+// conversion). A side longer than MaxSide is refused with an error matching codecs.ErrTooLarge, as is
 // an encode that needs more memory than the Wasm engine grants it
 // (WasmMemory). When ctx is done the encode stops and its error matches
 // ctx.Err().

@@ -12,17 +12,22 @@ import (
 // all three, so a VP8 picture read as it is loses contrast: black is dark
 // grey (16), white light grey (235).
 
-// Tables from a limited-range sample to the full-range one, rounded to
-// nearest and clamped to 0–255.
+// Tables from a limited-range sample to the full-range one (decoding),
+// rounded to nearest and clamped to 0–255, and back (encoding), rounded
+// to nearest.
 var (
-	fullLuma   [256]uint8
-	fullChroma [256]uint8
+	fullLuma      [256]uint8
+	fullChroma    [256]uint8
+	limitedLuma   [256]uint8
+	limitedChroma [256]uint8
 )
 
 func init() {
 	for v := range 256 {
 		fullLuma[v] = clamp8(math.Round(float64(v-16) * 255 / 219))
 		fullChroma[v] = clamp8(math.Round(float64(v-128)*255/224 + 128))
+		limitedLuma[v] = clamp8(math.Round(float64(v)*219/255 + 16))
+		limitedChroma[v] = clamp8(math.Round(float64(v-128)*224/255 + 128))
 	}
 }
 

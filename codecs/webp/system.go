@@ -18,7 +18,12 @@ import (
 // which keeps the automatic choice on wasm (whose memory is bounded) until
 // it has ended (engine.Run).
 func encodeSystem(ctx context.Context, img image.Image, p params) ([]byte, error) {
-	src := straight(img)
+	var src image.Image
+	if planes, ok := lossyPlanes(img, p); ok {
+		src = planes // gen2brain/webp hands a 4:2:0 NYCbCrA's planes over as they are
+	} else {
+		src = straight(img)
+	}
 	out, err, stop := engine.Run(ctx, system, func() ([]byte, error) {
 		var buf bytes.Buffer
 		err := gwebp.Encode(&buf, src, gwebp.Options{Quality: p.quality, Method: p.method, Lossless: p.lossless})

@@ -52,25 +52,28 @@ const maxMemory = 4<<30 - 64<<10
 func encodeWasm(ctx context.Context, img image.Image, p params, limit int64) (out []byte, peak int64, err error) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
+	planes, yuv := lossyPlanes(img, p)
 	err = module.Run(ctx, limit, func(in *wasm.Instance) error {
-		pix, err := in.Malloc(4 * w * h)
+		var (
+			pix        uint32
+			colorspace uint64
+			err        error
+		)
+		if yuv {
+			pix, err = writePlanes(in, planes)
+			colorspace = webpYUV420A
+		} else {
+			pix, err = writeRGBA(in, img)
+		}
 		if err != nil {
 			return err
-		}
-		row := make([]byte, 4*w)
-		read := rgba.Rows(img, rgba.Straight)
-		for y := range h {
-			read(row, b.Min.Y+y)
-			if err := in.Write(pix+uint32(4*w*y), row); err != nil {
-				return err
-			}
 		}
 		sizep, err := in.Malloc(4)
 		if err != nil {
 			return err
 		}
 		res, err := in.Call("encode", uint64(pix), uint64(w), uint64(h), uint64(sizep),
-			0, uint64(p.quality), uint64(p.method), boolArg(p.lossless), 0)
+			colorspace, uint64(p.quality), uint64(p.method), boolArg(p.lossless), 0)
 		peak = in.Peak()
 		if err != nil {
 			return err
@@ -95,6 +98,49 @@ func encodeWasm(ctx context.Context, img image.Image, p params, limit int64) (ou
 		return nil, peak, fmt.Errorf("webp: encode %d×%d: %w", w, h, err)
 	}
 	return out, peak, nil
+}
+
+// webpYUV420A is libwebp's WEBP_YUV420A, the colorspace argument of the
+// module's encode that makes it read planes instead of RGBA.
+const webpYUV420A = 4
+
+// writeRGBA copies img into the instance as the straight-alpha RGBA rows
+// the module's encode reads (colorspace 0), and returns their address.
+func writeRGBA(in *wasm.Instance, img image.Image) (uint32, error) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	pix, err := in.Malloc(4 * w * h)
+	if err != nil {
+		return 0, err
+	}
+	row := make([]byte, 4*w)
+	read := rgba.Rows(img, rgba.Straight)
+	for y := range h {
+		read(row, b.Min.Y+y)
+		if err := in.Write(pix+uint32(4*w*y), row); err != nil {
+			return 0, err
+		}
+	}
+	return pix, nil
+}
+
+// writePlanes copies m, 4:2:0 at the origin with packed planes (as
+// vp8Planes makes it), into the instance as the module's encode reads
+// colorspace webpYUV420A: Y, Cb, Cr and A one after the other, and
+// returns their address.
+func writePlanes(in *wasm.Instance, m *image.NYCbCrA) (uint32, error) {
+	pix, err := in.Malloc(len(m.Y) + len(m.Cb) + len(m.Cr) + len(m.A))
+	if err != nil {
+		return 0, err
+	}
+	at := pix
+	for _, p := range [][]byte{m.Y, m.Cb, m.Cr, m.A} {
+		if err := in.Write(at, p); err != nil {
+			return 0, err
+		}
+		at += uint32(len(p))
+	}
+	return pix, nil
 }
 
 func boolArg(b bool) uint64 {
