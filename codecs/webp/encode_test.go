@@ -156,6 +156,8 @@ func TestEncodeImageTypes(t *testing.T) {
 		"NRGBA sub":    base.SubImage(image.Rect(10, 7, 90, 60)),
 		"YCbCr sub":    ycc.SubImage(image.Rect(11, 5, 71, 50)),
 		"RGBA sub":     testimage.RGBA(base).SubImage(image.Rect(3, 3, 50, 40)),
+		"RGBA opaque":  testimage.RGBA(testimage.Photo(96, 64)),
+		"RGBA opq sub": testimage.RGBA(testimage.Photo(96, 64)).SubImage(image.Rect(5, 2, 61, 50)),
 		"Paletted sub": pal.SubImage(image.Rect(1, 2, 33, 44)),
 	}
 	for _, e := range engines {

@@ -38,14 +38,21 @@ func encodeSystem(ctx context.Context, img image.Image, p params) ([]byte, error
 	return out, nil
 }
 
-// straight returns img as an *image.NRGBA, the straight-alpha RGBA that
-// gen2brain/webp hands to WebPPictureImportRGBA as it is (any other type
-// it converts itself, but it passes *image.RGBA's premultiplied pixels as
-// if they were straight, and YCbCr planes as if they were VP8's limited
-// range).
-func straight(img image.Image) *image.NRGBA {
-	if m, ok := img.(*image.NRGBA); ok {
+// straight returns img as straight-alpha RGBA that gen2brain/webp hands
+// to WebPPictureImportRGBA as it is: img itself when it is an
+// *image.NRGBA, or an *image.RGBA that is opaque (premultiplied and
+// straight alpha are then the same), else an *image.NRGBA converted from
+// it. (Any other type gen2brain converts itself, but it passes a
+// translucent *image.RGBA's premultiplied pixels as if they were
+// straight, and YCbCr planes as if they were VP8's limited range.)
+func straight(img image.Image) image.Image {
+	switch m := img.(type) {
+	case *image.NRGBA:
 		return m
+	case *image.RGBA:
+		if m.Opaque() {
+			return m
+		}
 	}
 	b := img.Bounds()
 	m := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
