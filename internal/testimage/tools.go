@@ -20,9 +20,10 @@ const RequireToolsEnv = "BLOBIMAGE_REQUIRE_TOOLS"
 type layout int
 
 const (
-	inOut   layout = iota // in out
-	inDashO               // in -o out
-	dashOIn               // -o out in
+	inOut     layout = iota // in out
+	inDashO                 // in -o out
+	dashOIn                 // -o out in
+	outfileIn               // -outfile out in (libjpeg's tools)
 )
 
 // tools are the Debian tools the tests run: the package that installs each
@@ -43,8 +44,8 @@ var tools = map[string]struct {
 	"webpmux":  {"webp", inOut},
 	"webpinfo": {"webp", inOut},
 	"djpeg":    {"libjpeg-turbo-progs", inOut},
-	"cjpeg":    {"libjpeg-turbo-progs", inOut},
-	"jpegtran": {"libjpeg-turbo-progs", inOut},
+	"cjpeg":    {"libjpeg-turbo-progs", outfileIn},
+	"jpegtran": {"libjpeg-turbo-progs", outfileIn},
 	"python3":  {"python3-pil", inOut},
 }
 
@@ -94,7 +95,8 @@ func WriteFile(tb testing.TB, dir, name string, data []byte) string {
 // the file it writes. The files are "in"+inExt and "out"+outExt in a new
 // temporary directory (tools tell formats by extension); the tool gets
 // args and then the two names where it takes them: cwebp and dwebp as
-// "in -o out", heif-enc as "-o out in", avifenc, avifdec, heif-convert and
+// "in -o out", heif-enc as "-o out in", cjpeg and jpegtran as
+// "-outfile out in", avifenc, avifdec, heif-convert and
 // any other command as "in out".
 func Convert(tb testing.TB, name string, in []byte, inExt, outExt string, args ...string) []byte {
 	tb.Helper()
@@ -107,6 +109,8 @@ func Convert(tb testing.TB, name string, in []byte, inExt, outExt string, args .
 		argv = append(argv, inPath, "-o", outPath)
 	case dashOIn:
 		argv = append(argv, "-o", outPath, inPath)
+	case outfileIn:
+		argv = append(argv, "-outfile", outPath, inPath)
 	default:
 		argv = append(argv, inPath, outPath)
 	}
