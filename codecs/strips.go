@@ -23,6 +23,15 @@ func CanDecodeStrips(f Format) bool {
 	return ok && c.DecodeStrips != nil
 }
 
+// DecodeMemoryStrips is a bound on what a decode in strips (DecodeStrips)
+// of i allocates, at any scale: the planes of one MCU row (16 rows of the
+// stored picture for 4:2:0) and the decoder's state, within 48 bytes per
+// column of the stored picture and component, plus 64 KiB. A 2400-pixel
+// wide 4:2:0 JPEG takes 45 bytes per column at full size, 20 at 1/8.
+func (i Info) DecodeMemoryStrips() int64 {
+	return int64(i.Width)*48*i.components() + 64<<10
+}
+
 // DecodeStrips is DecodeReduced for a caller that takes the picture in
 // horizontal strips, top to bottom, so that it is never held whole: a
 // resampler making a variant from the rows as they come. The picture is

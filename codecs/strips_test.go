@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/draw"
 	"os/exec"
+	"runtime"
 	"testing"
 
 	"github.com/blobimage/blobimage/codecs"
+	"github.com/blobimage/blobimage/internal/testimage"
 )
 
 // collectStrips decodes data with DecodeStrips and returns the strips
@@ -156,5 +159,46 @@ func TestDecodeStripsRefusals(t *testing.T) {
 func skipWithoutStrips(t *testing.T) {
 	if !codecs.CanDecodeStrips(codecs.JPEG) {
 		t.Skip("this build decodes JPEG whole (-tags turbojpeg)")
+	}
+}
+
+// TestDecodeMemoryStrips: a decode in strips allocates no more than
+// Info.DecodeMemoryStrips at any scale, for Go's 4:2:0 and grey JPEGs and
+// for cjpeg's 4:4:4, 4:2:2 and 4:4:0 ones.
+func TestDecodeMemoryStrips(t *testing.T) {
+	skipWithoutStrips(t)
+	src := testimage.Photo(2400, 1600)
+	gray := image.NewGray(src.Rect)
+	for i := range gray.Pix {
+		gray.Pix[i] = src.Pix[4*i+1]
+	}
+	files := map[string][]byte{"go 4:2:0": encJPEG(t, src, 90), "go grey": encJPEG(t, gray, 90)}
+	ppm := fmt.Appendf(nil, "P6\n%d %d\n255\n", src.Rect.Dx(), src.Rect.Dy())
+	for i := 0; i < len(src.Pix); i += 4 {
+		ppm = append(ppm, src.Pix[i:i+3]...)
+	}
+	for _, sample := range []string{"1x1", "2x1", "1x2"} {
+		files["cjpeg "+sample] = testimage.Convert(t, "cjpeg", ppm, ".ppm", ".jpg", "-sample", sample)
+	}
+	for name, data := range files {
+		info, err := codecs.Probe(data, codecs.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, need := range []int{2400, 1200, 600, 300} {
+			var m0, m1 runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&m0)
+			_, err := codecs.DecodeStrips(context.Background(), data, codecs.Limits{}, image.Pt(need, need*2/3), func(image.Image) error { return nil })
+			runtime.ReadMemStats(&m1)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			got, bound := int64(m1.TotalAlloc-m0.TotalAlloc), info.DecodeMemoryStrips()
+			t.Logf("%s, need %d: allocated %d bytes, bound %d", name, need, got, bound)
+			if got > bound {
+				t.Errorf("%s, need %d: allocated %d bytes, more than DecodeMemoryStrips's %d", name, need, got, bound)
+			}
+		}
 	}
 }
