@@ -57,6 +57,31 @@ func RenderStrips(ctx context.Context, src Strips, o int, full image.Point, spec
 	return RenderStored(ctx, img, o, full, specs, concurrency, emit)
 }
 
+// StripsMemory reports whether RenderStrips would resample one of specs
+// from the strips of a source of size stored (at the scale it is decoded
+// at; o and full as RenderStrips takes them) rather than from the whole
+// picture, and if so a bound on what that resample holds beside the
+// decoder's memory: its window of source rows (the Lanczos taps of the
+// shrink plus a strip of up to 32 rows, in a ring that may grow to twice
+// that, 3 bytes a pixel for 4:4:4 planes), its weights, and the resampled
+// picture with one oriented copy (3 bytes a pixel each, at most). The
+// variants made from that picture are smaller still.
+func StripsMemory(stored image.Point, o int, full image.Point, specs []Spec) (int64, bool) {
+	if o < 2 || o > 8 {
+		o = 1
+	}
+	_, w, h, ok := stripSpec(stored, o, full, specs)
+	if !ok {
+		return 0, false
+	}
+	// Lanczos-3 reads 3 source samples either side per output step,
+	// widened by the shrink (newLzKernelScale).
+	taps := func(from, to int) int64 { return int64(2*3*((from+to-1)/to) + 2) }
+	rows := 2 * (taps(stored.Y, h) + 32)
+	weights := 8 * (int64(w)*taps(stored.X, w) + int64(h)*taps(stored.Y, h))
+	return rows*int64(stored.X)*3 + weights + int64(w)*int64(h)*6 + 64<<10, true
+}
+
 // stripSpec finds the spec that RenderStrips resamples strip by strip for
 // a source of size stored (as stored, o turning it upright into a full
 // picture): the only spec that planRender starts from the source, when it

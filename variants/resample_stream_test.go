@@ -451,3 +451,48 @@ func BenchmarkResampleStrips(b *testing.B) {
 		}
 	})
 }
+
+// TestStripsMemoryBound: what a resample from strips allocates (the
+// resampler, its window and weights, and the picture it makes, fed by a
+// decoder-like stripper) stays within StripsMemory, for shrinks from
+// 1.2× to 3× of 4:2:0, 4:4:4, 4:2:2 and grey pictures in strips of 8 to
+// 32 rows, and the bound (which also counts an oriented copy of the
+// picture, not made here) is not loose by more than 5×.
+func TestStripsMemoryBound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, tc := range []struct {
+		gray    bool
+		ratio   image.YCbCrSubsampleRatio
+		sw, sh  int
+		fit     int
+		heights []int
+	}{
+		{false, image.YCbCrSubsampleRatio420, 3000, 2000, 1000, []int{16}},
+		{false, image.YCbCrSubsampleRatio444, 3000, 2000, 2500, []int{8}},
+		{false, image.YCbCrSubsampleRatio422, 1500, 1000, 700, []int{32}},
+		{false, image.YCbCrSubsampleRatio420, 2000, 3000, 1000, []int{16, 2}},
+		{true, 0, 2400, 1600, 1000, []int{8}},
+	} {
+		src := lzStripSource(tc.gray, tc.ratio, tc.sw, tc.sh, rng)
+		size := image.Pt(tc.sw, tc.sh)
+		specs := []Spec{{Name: "m", Processors: []Processor{Fit{Width: tc.fit, Height: tc.fit}}}}
+		bound, ok := StripsMemory(size, 1, size, specs)
+		_, w, h, _ := stripSpec(size, 1, size, specs)
+		if !ok {
+			t.Errorf("%v gray %v %v fit %d: not resampled from strips", tc.ratio, tc.gray, size, tc.fit)
+			continue
+		}
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		if _, err := lzStripResample(src, w, h, tc.heights); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&m1)
+		got := int64(m1.TotalAlloc - m0.TotalAlloc)
+		t.Logf("%v gray %v %v → %d×%d, strips %v: allocated %d, bound %d", tc.ratio, tc.gray, size, w, h, tc.heights, got, bound)
+		if got > bound || 5*got < bound {
+			t.Errorf("%v gray %v %v → %d×%d: allocated %d bytes, StripsMemory %d", tc.ratio, tc.gray, size, w, h, got, bound)
+		}
+	}
+}
