@@ -57,7 +57,12 @@ type Options struct {
 	// charged what its decoder allocates (codecs.Info.DecodeMemory: from
 	// 1 byte per pixel for grey JPEG to 17 for progressive colour JPEG)
 	// plus 4 bytes per pixel for the oriented copy or the largest
-	// intermediate; Reserve charges other holders (request bodies). Writes
+	// intermediate, both at the scale it is decoded at. A baseline JPEG
+	// decoded in strips into its largest variant is charged the strips
+	// and that resample instead (codecs.Info.DecodeMemoryStrips,
+	// variants.StripsMemory: 5.8 MB instead of 54 for 6 MP), and its full
+	// charge only if the file turns out to need the whole decode.
+	// Reserve charges other holders (request bodies). Writes
 	// wait for room (see MemoryWait); an image that alone exceeds the
 	// budget is refused with ErrTooLarge. 0 means DefaultMemoryBudget,
 	// which fits one image at the default limits (even a 50 MP

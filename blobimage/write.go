@@ -38,6 +38,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
@@ -364,24 +365,37 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 		need = image.Pt(need.Y, need.X)
 	}
 	// Room in the memory budget for the picture at the scale it is
-	// decoded at, and the work on it. The limit is checked at full size,
+	// decoded at, and the work on it (or, decoded in strips, for the
+	// strips and the resample). The limit is checked at full size,
 	// so that whether an upload is admitted does not depend on the specs.
 	if full := info.DecodeMemory() + int64(info.Width)*int64(info.Height)*workBytesPerPixel; full > s.cfg.MemoryBudget {
 		return nil, &codecs.LimitError{Limit: "memory_budget", Value: full, Max: s.cfg.MemoryBudget, Width: info.Width, Height: info.Height}
 	}
 	denom := codecs.ReduceScale(info, need)
 	sw, sh := codecs.ScaledSize(info.Width, info.Height, denom)
-	cost := info.DecodeMemoryScaled(denom) + int64(sw)*int64(sh)*workBytesPerPixel
+	whole := info.DecodeMemoryScaled(denom) + int64(sw)*int64(sh)*workBytesPerPixel
+	strips := len(specs) > 0 && !s.wholeDecode && !info.Progressive && codecs.CanDecodeStrips(info.Format) &&
+		(info.ColorModel == color.YCbCrModel || info.ColorModel == color.GrayModel)
+	cost := whole
+	if strips {
+		// Decoded in strips into the largest variant's resample, the
+		// picture is never held whole: the charge is the strip decoder's
+		// and the resample's.
+		if m, ok := variants.StripsMemory(image.Pt(sw, sh), orientation, full, specs); ok {
+			cost = min(whole, info.DecodeMemoryStrips()+m)
+		}
+	}
 	if err := s.acquire(ctx, cost); err != nil {
 		return nil, err
 	}
+	var charged atomic.Int64 // the charge held, which Whole may raise
+	charged.Store(cost)
 	d := &decoded{
 		info: info, meta: meta, full: full, orientation: orientation,
 		icc: s.colourProfile(ctx, key, mf), mf: mf, mfErr: mfErr,
-		release: sync.OnceFunc(func() { s.release(cost) }),
+		release: sync.OnceFunc(func() { s.release(charged.Load()) }),
 	}
-	if len(specs) > 0 && !s.wholeDecode && !info.Progressive && codecs.CanDecodeStrips(info.Format) &&
-		(info.ColorModel == color.YCbCrModel || info.ColorModel == color.GrayModel) {
+	if strips {
 		// Left to be decoded in strips while the largest variant is
 		// resampled from them (d.render), so that the picture is never
 		// held whole; its colour model has no alpha.
@@ -396,6 +410,18 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 				return true, err
 			},
 			Whole: func() (image.Image, error) {
+				// The file needs the whole decode after all (one scan per
+				// component): its full charge, taken with nothing held, so
+				// that writes topping up their charges never wait on one
+				// another.
+				if c := charged.Load(); c < whole {
+					s.release(c)
+					charged.Store(0)
+					if err := s.acquire(ctx, whole); err != nil {
+						return nil, err
+					}
+					charged.Store(whole)
+				}
 				img, _, err := codecs.DecodeReduced(ctx, data, s.cfg.Limits, need)
 				return img, err
 			},
@@ -404,7 +430,7 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 	}
 	img, _, err := codecs.DecodeReduced(ctx, data, s.cfg.Limits, need)
 	if err != nil {
-		s.release(cost)
+		d.release()
 		return nil, err
 	}
 	d.img, d.opaque = img, codecs.Opaque(img)
