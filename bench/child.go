@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"gocloud.dev/blob/memblob"
+	"gocloud.dev/blob/fileblob"
 
 	"github.com/blobimage/blobimage/blobimage"
 	"github.com/blobimage/blobimage/variants"
@@ -51,10 +51,10 @@ func maybeChild(args []string) (int, bool) {
 	return 0, true
 }
 
-// newBenchStore wraps a fresh memblob bucket with the benchmark config of
-// mode. Concurrency 1: a photo's variants are made one after another, and
-// the workers provide the parallelism, photo by photo.
-func newBenchStore(mode string) (*blobimage.Store, error) {
+// newBenchStore wraps a fileblob bucket in dir with the benchmark config
+// of mode. Concurrency 1: a photo's variants are made one after another,
+// and the workers provide the parallelism, photo by photo.
+func newBenchStore(mode, dir string) (*blobimage.Store, error) {
 	policy, ok := originalPolicy[mode]
 	if !ok {
 		return nil, fmt.Errorf("unknown mode %q", mode)
@@ -63,7 +63,11 @@ func newBenchStore(mode string) (*blobimage.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return blobimage.Wrap(memblob.OpenBucket(nil), cfg, &blobimage.Options{Concurrency: 1})
+	inner, err := fileblob.OpenBucket(dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	return blobimage.Wrap(inner, cfg, &blobimage.Options{Concurrency: 1})
 }
 
 // goChild is the blobimage side: args are MODE WORKERS ROUNDS WARMUP
@@ -91,7 +95,12 @@ func goChild(args []string, stdout io.Writer) error {
 		}
 		files[i] = b
 	}
-	s, err := newBenchStore(mode)
+	dir, err := os.MkdirTemp("", "blobimage-bench-store")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	s, err := newBenchStore(mode, dir)
 	if err != nil {
 		return err
 	}
