@@ -374,7 +374,7 @@ func (s *Store) decode(ctx context.Context, key string, data []byte, specs []var
 	denom := codecs.ReduceScale(info, need)
 	sw, sh := codecs.ScaledSize(info.Width, info.Height, denom)
 	whole := info.DecodeMemoryScaled(denom) + int64(sw)*int64(sh)*workBytesPerPixel
-	strips := len(specs) > 0 && !s.wholeDecode && !info.Progressive && codecs.CanDecodeStrips(info.Format) &&
+	strips := len(specs) > 0 && !s.wholeDecode && !info.Progressive && codecs.DecodesInStrips(info) &&
 		(info.ColorModel == color.YCbCrModel || info.ColorModel == color.GrayModel)
 	cost := whole
 	if strips {

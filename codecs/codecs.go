@@ -90,6 +90,10 @@ type Codec struct {
 	// progressive or multi-scan file). DecodeStrips of the package calls
 	// it.
 	DecodeStrips func(r io.Reader, denom int, emit func(strip image.Image) error) error
+	// StripsMinPixels, when set, is the size in pixels (width × height)
+	// below which a picture is not decoded in strips but whole, for a
+	// codec whose whole decode is faster (see DecodesInStrips).
+	StripsMinPixels int
 	// Encode writes img in this format. It is nil for formats that can be
 	// read but not written.
 	Encode func(w io.Writer, img image.Image, o EncodeOptions) error

@@ -10,17 +10,19 @@ import (
 
 // ErrNoStrips is returned by DecodeStrips, before its emit is called, for
 // an image that cannot be delivered in strips: its format's codec has no
-// DecodeStrips, or this file's structure needs the whole picture at once
-// (a progressive JPEG, one scan per component). The caller decodes it
+// DecodeStrips, the picture is smaller than the codec's StripsMinPixels,
+// or this file's structure needs the whole picture at once (a progressive
+// JPEG, one scan per component). The caller decodes it
 // whole (DecodeReduced) instead.
 var ErrNoStrips = errors.New("codecs: the image cannot be decoded in strips")
 
-// CanDecodeStrips reports whether f's codec has a DecodeStrips, so that
-// DecodeStrips may deliver its images in strips (a given file can still
-// be ErrNoStrips).
-func CanDecodeStrips(f Format) bool {
-	c, ok := Lookup(f)
-	return ok && c.DecodeStrips != nil
+// DecodesInStrips reports whether DecodeStrips may deliver the picture
+// info describes in strips: its codec has a DecodeStrips, and the picture
+// has at least the codec's StripsMinPixels (a given file can still be
+// ErrNoStrips: a progressive JPEG, one scan per component).
+func DecodesInStrips(info Info) bool {
+	c, ok := Lookup(info.Format)
+	return ok && c.DecodeStrips != nil && int64(info.Width)*int64(info.Height) >= int64(c.StripsMinPixels)
 }
 
 // DecodeMemoryStrips is a bound on what a decode in strips (DecodeStrips)
@@ -51,7 +53,7 @@ func DecodeStrips(ctx context.Context, data []byte, lim Limits, min image.Point,
 		return info, err
 	}
 	f := info.Format
-	if c.DecodeStrips == nil {
+	if !DecodesInStrips(info) {
 		return info, fmt.Errorf("codecs: decode %s: %w", f, ErrNoStrips)
 	}
 	denom := ReduceScale(info, min)

@@ -4,10 +4,14 @@ package codecs
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"image"
 	"math/rand/v2"
 	"testing"
 
+	jpegcodec "github.com/blobimage/blobimage/codecs/jpeg"
 	"github.com/blobimage/blobimage/codecs/turbojpeg"
 	"github.com/blobimage/blobimage/internal/boxavg"
 )
@@ -49,5 +53,68 @@ func TestTurboDecode444(t *testing.T) {
 		if g.SubsampleRatio != w.SubsampleRatio || g.Rect != w.Rect || !bytes.Equal(g.Y, w.Y) || !bytes.Equal(g.Cb, w.Cb) || !bytes.Equal(g.Cr, w.Cr) {
 			t.Errorf("1/%d: %v %v, want %v %v and the same samples", denom, g.SubsampleRatio, g.Rect, w.SubsampleRatio, w.Rect)
 		}
+	}
+}
+
+// TestTurboStripsFrom: the libjpeg-turbo build decodes a baseline JPEG
+// below pureGoStrips whole (DecodeStrips refuses it before any strip), and
+// from it up in the pure-Go decoder's strips, whose picture is
+// jpeg.DecodeResize's to the bit.
+func TestTurboStripsFrom(t *testing.T) {
+	encode := func(w, h int) []byte {
+		m := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+		for y := range h {
+			for x := range w {
+				m.Y[m.YOffset(x, y)] = uint8(x ^ y)
+			}
+		}
+		for i := range m.Cb {
+			m.Cb[i], m.Cr[i] = uint8(i), uint8(i/7)
+		}
+		var buf bytes.Buffer
+		if err := turbojpeg.Encode(&buf, m, 85); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	ctx := context.Background()
+	small := encode(1000, 800)
+	if info, err := Probe(small, Limits{}); err != nil || DecodesInStrips(info) {
+		t.Errorf("1000×800: DecodesInStrips true (%v)", err)
+	}
+	if _, err := DecodeStrips(ctx, small, Limits{}, image.Pt(500, 400), func(image.Image) error {
+		t.Fatal("a strip of a small JPEG")
+		return nil
+	}); !errors.Is(err, ErrNoStrips) {
+		t.Errorf("1000×800: %v, want ErrNoStrips", err)
+	}
+
+	w, h := 4096, 4100 // just over pureGoStrips
+	if w*h < pureGoStrips {
+		t.Fatalf("%d×%d is under pureGoStrips", w, h)
+	}
+	big := encode(w, h)
+	info, err := Probe(big, Limits{})
+	if err != nil || !DecodesInStrips(info) {
+		t.Fatalf("%d×%d: DecodesInStrips false (%v)", w, h, err)
+	}
+	want, err := jpegcodec.DecodeResize(bytes.NewReader(big), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wy := want.(*image.YCbCr)
+	rows := 0
+	_, err = DecodeStrips(ctx, big, Limits{}, image.Pt(w/2, h/2), func(strip image.Image) error {
+		s := strip.(*image.YCbCr)
+		for y := s.Rect.Min.Y; y < s.Rect.Max.Y; y++ {
+			if !bytes.Equal(s.Y[s.YOffset(0, y):][:s.Rect.Dx()], wy.Y[wy.YOffset(0, y):][:wy.Rect.Dx()]) {
+				return fmt.Errorf("row %d differs from DecodeResize's", y)
+			}
+		}
+		rows = s.Rect.Max.Y
+		return nil
+	})
+	if err != nil || rows != wy.Rect.Dy() {
+		t.Errorf("%d×%d at 1/2: %v after %d of %d rows", w, h, err, rows, wy.Rect.Dy())
 	}
 }
