@@ -245,6 +245,35 @@ func TestEncodeYCbCrPlanes(t *testing.T) {
 	}
 }
 
+// TestEncodeYCbCrPlanesTiny: pictures of one or two pixels a side go
+// through the planes as well, every subsampling, and decode (by dwebp) at
+// their size to their colour.
+func TestEncodeYCbCrPlanesTiny(t *testing.T) {
+	ratios := []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio444,
+		image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio440}
+	want := color.NRGBA{200, 60, 40, 255}
+	for _, e := range engines {
+		t.Run(e, func(t *testing.T) {
+			useEngine(t, e)
+			for _, r := range ratios {
+				for _, sz := range []image.Point{{1, 1}, {2, 1}, {1, 2}, {3, 3}} {
+					src := image.NewNRGBA(image.Rectangle{Max: sz})
+					for i := 0; i < len(src.Pix); i += 4 {
+						copy(src.Pix[i:], []byte{want.R, want.G, want.B, want.A})
+					}
+					got := testimage.NRGBA(dwebp(t, encode(t, testimage.YCbCr(src, r), codecs.EncodeOptions{Quality: 90})))
+					if got.Rect.Size() != sz {
+						t.Fatalf("%v %v: decoded %v", r, sz, got.Rect.Size())
+					}
+					if c := got.NRGBAAt(0, 0); !testimage.Near(c, want, 12) {
+						t.Errorf("%v %v: colour %v, want %v", r, sz, c, want)
+					}
+				}
+			}
+		})
+	}
+}
+
 func TestEncodeTooLarge(t *testing.T) {
 	img := image.NewGray(image.Rect(0, 0, webp.MaxSide+1, 1))
 	err := codecs.Encode(new(bytes.Buffer), img, codecs.WebP, codecs.EncodeOptions{})
