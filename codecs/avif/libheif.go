@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"sync"
 	"unsafe"
 
 	"github.com/blobimage/blobimage/codecs"
@@ -65,9 +64,8 @@ type heifAPI struct {
 var libheifNames = []string{"libheif.so.1", "libheif.so", "libheif.1.dylib", "libheif.dylib"}
 
 // loadHeifAPI opens the system's libheif and binds heifAPI, once.
-var loadHeifAPI = sync.OnceValues(func() (*heifAPI, error) {
-	api := new(heifAPI)
-	if err := syslib.Bind("libheif", libheifNames, map[string]any{
+var loadHeifAPI = syslib.Loader("libheif", libheifNames, func(api *heifAPI) map[string]any {
+	return map[string]any{
 		"heif_context_alloc":                  &api.contextAlloc,
 		"heif_context_free":                   &api.contextFree,
 		"heif_context_get_encoder_for_format": &api.encoderForFormat,
@@ -84,10 +82,7 @@ var loadHeifAPI = sync.OnceValues(func() (*heifAPI, error) {
 		"heif_context_encode_image":           &api.encodeImage,
 		"heif_image_handle_release":           &api.handleRelease,
 		"heif_context_write_to_file":          &api.writeToFile,
-	}); err != nil {
-		return nil, err
 	}
-	return api, nil
 })
 
 // heifCheck turns a struct heif_error's first register into an error.

@@ -5,7 +5,6 @@ package heif
 import (
 	"fmt"
 	"image"
-	"sync"
 	"unsafe"
 
 	"github.com/blobimage/blobimage/codecs/internal/syslib"
@@ -32,10 +31,9 @@ type de265API struct {
 // de265Names are the names the system's libde265 goes by.
 var de265Names = []string{"libde265.so.0", "libde265.so", "libde265.0.dylib", "libde265.dylib"}
 
-// loadDe265 opens the system's libde265 and binds de265API, once.
-var loadDe265 = sync.OnceValues(func() (*de265API, error) {
-	api := new(de265API)
-	if err := syslib.Bind("libde265", de265Names, map[string]any{
+// loadDe265 opens the system's libde265 and binds de265API, on first use.
+var loadDe265 = syslib.Loader("libde265", de265Names, func(api *de265API) map[string]any {
+	return map[string]any{
 		"de265_init":                 &api.init,
 		"de265_new_decoder":          &api.newDecoder,
 		"de265_free_decoder":         &api.freeDecoder,
@@ -49,15 +47,7 @@ var loadDe265 = sync.OnceValues(func() (*de265API, error) {
 		"de265_get_image_height":     &api.height,
 		"de265_get_bits_per_pixel":   &api.bits,
 		"de265_get_image_plane":      &api.plane,
-	}); err != nil {
-		return nil, err
 	}
-	// The library's tables, made once and kept (each decoder would
-	// otherwise make and free them).
-	if e := api.init(); e != 0 {
-		return nil, fmt.Errorf("system libde265: init: error %d", e)
-	}
-	return api, nil
 })
 
 // nativeWorks reports why decodeNative cannot be used here, or nil.

@@ -5,7 +5,6 @@ package heif
 import (
 	"fmt"
 	"image"
-	"sync"
 	"unsafe"
 
 	"github.com/blobimage/blobimage/codecs/internal/syslib"
@@ -55,9 +54,8 @@ const (
 var dav1dNames = []string{"libdav1d.so.7", "libdav1d.so.6", "libdav1d.so", "libdav1d.7.dylib", "libdav1d.6.dylib", "libdav1d.dylib"}
 
 // loadDav1d opens the system's libdav1d and binds dav1dAPI, once.
-var loadDav1d = sync.OnceValues(func() (*dav1dAPI, error) {
-	api := new(dav1dAPI)
-	if err := syslib.Bind("libdav1d", dav1dNames, map[string]any{
+var loadDav1d = syslib.Loader("libdav1d", dav1dNames, func(api *dav1dAPI) map[string]any {
+	return map[string]any{
 		"dav1d_default_settings": &api.defaultSettings,
 		"dav1d_open":             &api.open,
 		"dav1d_close":            &api.close,
@@ -66,10 +64,7 @@ var loadDav1d = sync.OnceValues(func() (*dav1dAPI, error) {
 		"dav1d_send_data":        &api.sendData,
 		"dav1d_get_picture":      &api.getPicture,
 		"dav1d_picture_unref":    &api.pictureUnref,
-	}); err != nil {
-		return nil, err
 	}
-	return api, nil
 })
 
 // nativeAV1Works reports why decodeNativeAV1 cannot be used here, or nil.

@@ -7,6 +7,7 @@ package syslib
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/ebitengine/purego"
 )
@@ -36,4 +37,18 @@ func Bind(what string, names []string, fns map[string]any) (err error) {
 		purego.RegisterLibFunc(fn, lib, sym)
 	}
 	return nil
+}
+
+// Loader returns a function that, the first time it is called, opens the
+// library as Bind does and binds the symbols fns names into a new T (fns
+// maps each symbol to a field of it), and from then on returns that T, or
+// the error, again.
+func Loader[T any](what string, names []string, fns func(*T) map[string]any) func() (*T, error) {
+	return sync.OnceValues(func() (*T, error) {
+		api := new(T)
+		if err := Bind(what, names, fns(api)); err != nil {
+			return nil, err
+		}
+		return api, nil
+	})
 }
