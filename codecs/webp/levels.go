@@ -40,13 +40,7 @@ func clamp8(x float64) uint8 {
 // means (0–255): Y' = (Y−16)·255/219 and C' = (C−128)·255/224 + 128,
 // rounded and clamped. Decode calls it on every lossy picture.
 func fullRange(m *image.YCbCr) {
-	for i, v := range m.Y {
-		m.Y[i] = fullLuma[v]
-	}
-	for i, v := range m.Cb {
-		m.Cb[i] = fullChroma[v]
-	}
-	for i, v := range m.Cr {
-		m.Cr[i] = fullChroma[v]
-	}
+	remap(m.Y, m.Y, &fullLuma)
+	remap(m.Cb, m.Cb, &fullChroma)
+	remap(m.Cr, m.Cr, &fullChroma)
 }

@@ -63,7 +63,7 @@ func lossyPlanes(img image.Image, p params) (*image.NYCbCrA, bool) {
 	return vp8Planes(img)
 }
 
-// remap sets dst[i] to table[src[i]].
+// remap sets dst[i] to table[src[i]]; dst may be src (in place).
 func remap(dst, src []byte, table *[256]uint8) {
 	src = src[:len(dst)]
 	for i, v := range src {
