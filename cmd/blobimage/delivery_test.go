@@ -290,7 +290,7 @@ func (p *cliProc) waitFor(t *testing.T, s string, timeout time.Duration) string 
 				t.Fatalf("%v exited (status %d) before printing %q:\n%s", p.cmd.Args[1:], p.code, s, p.output())
 			}
 		case <-deadline:
-			t.Fatalf("%v printed no %q in %v:\n%s", p.cmd.Args[1:], s, timeout, p.output())
+			t.Fatalf("%v printed no %q in %v:\n%s", p.cmd.Args[1:], s, timeout, p.stuck())
 		}
 	}
 }
@@ -302,7 +302,7 @@ func (p *cliProc) wait(t *testing.T) int {
 	case <-p.exited:
 		return p.code
 	case <-time.After(60 * time.Second):
-		t.Fatalf("%v still running after 60s:\n%s", p.cmd.Args[1:], p.output())
+		t.Fatalf("%v still running after 60s:\n%s", p.cmd.Args[1:], p.stuck())
 		return -1
 	}
 }
@@ -333,6 +333,60 @@ func (p *cliProc) done() map[string]bool {
 	return keys
 }
 
+// stuck sends SIGQUIT to a process that has not done what it should in
+// time, waits for it to die, and returns its goroutine stacks (which the
+// Go runtime prints on SIGQUIT) followed by the last lines it printed
+// before them: what a failure report needs first, ahead of its output.
+func (p *cliProc) stuck() string {
+	_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	before, stacks := p.lines, []string(nil)
+	for i, l := range p.lines {
+		if strings.HasPrefix(l, "SIGQUIT") {
+			before, stacks = p.lines[:i], p.lines[i:]
+			break
+		}
+	}
+	if n := 10; len(before) > n {
+		before = append([]string{fmt.Sprintf("[%d lines before]", len(before)-n)}, before[len(before)-n:]...)
+	}
+	return strings.Join(append(compactStacks(stacks), append([]string{"--- its last lines before SIGQUIT:"}, before...)...), "\n")
+}
+
+// compactStacks shortens a SIGQUIT dump for a test report: it keeps the
+// goroutines that run code outside the Go runtime, and drops the
+// addresses after each file:line.
+func compactStacks(lines []string) []string {
+	var out, g []string
+	user := false
+	flush := func() {
+		if user {
+			out = append(out, g...)
+		}
+		g, user = g[:0], false
+	}
+	for _, l := range lines {
+		if strings.HasPrefix(l, "goroutine ") {
+			flush()
+		}
+		if i := strings.Index(l, " +0x"); i > 0 {
+			l = l[:i]
+		}
+		if l != "" && !strings.HasPrefix(l, "\t") && !strings.HasPrefix(l, "goroutine ") &&
+			!strings.HasPrefix(l, "runtime.") && !strings.HasPrefix(l, "created by runtime") {
+			user = true
+		}
+		g = append(g, l)
+	}
+	flush()
+	return out
+}
+
 func (p *cliProc) output() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -357,7 +411,7 @@ func (p *cliProc) interrupt(t *testing.T) int {
 	case <-p.exited:
 		return p.code
 	case <-time.After(30 * time.Second):
-		t.Fatalf("%v still running 30s after SIGINT:\n%s", p.cmd.Args[1:], p.output())
+		t.Fatalf("%v still running 30s after SIGINT:\n%s", p.cmd.Args[1:], p.stuck())
 		return -1
 	}
 }
