@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/blobimage/blobimage/codecs"
+	webpcodec "github.com/blobimage/blobimage/codecs/webp"
 	"github.com/blobimage/blobimage/internal/testimage"
 	"github.com/blobimage/blobimage/metadata"
 	"github.com/blobimage/blobimage/variants"
@@ -157,29 +158,36 @@ func psnr(a, b image.Image) float64 {
 // variant of a "fit" that does not resize is the upload re-encoded as
 // JPEG, within JPEG's loss of dwebp's decode (measured 51.9 dB; with the
 // limited range read as full, a medium variant was 28 dB from it while
-// JPEG uploads were at 42).
+// JPEG uploads were at 42). It runs with each WebP decoder: the system's
+// libwebp where it loads, and golang.org/x/image/webp.
 func TestWebPUploadLevels(t *testing.T) {
 	src := testimage.Pattern(480, 320)
 	upload := cwebp(t, src, "-q", "90")
-	cfg := configWith(fitSpec("same", 1000))
-	s, inner := newStore(t, cfg)
-	put(t, s, "photos/a.webp", upload)
-	img := imageFile(t, s, "photos/a.webp")
-	if img.Format != codecs.WebP || img.Width != 480 {
-		t.Fatalf("stored %s %dx%d", img.Format, img.Width, img.Height)
-	}
-	// -nofancy: chroma upsampled by repetition, as the pipeline keeps
-	// 4:2:0 planes and the JPEG decoder upsamples them.
-	ref := referenceDecode(t, "dwebp", "webp", upload, "-nofancy")
-	v := img.Variants["same"]
-	got, format := decodeKey(t, inner, v.Key)
-	if format != codecs.JPEG {
-		t.Fatalf("variant format %s", format)
-	}
-	// JPEG's own loss on this picture is about 2 dB at 54; levels read
-	// as full range cost 20.
-	if p := psnr(ref, got); p < 45 {
-		t.Errorf("variant against dwebp's decode: %.1f dB, want ≥ 45", p)
+	for _, engine := range []string{"auto", webpcodec.EngineWasm} {
+		t.Run(engine, func(t *testing.T) {
+			t.Setenv(webpcodec.EngineEnv, engine)
+			t.Logf("decoded by %s", webpcodec.DecodeEngine())
+			cfg := configWith(fitSpec("same", 1000))
+			s, inner := newStore(t, cfg)
+			put(t, s, "photos/a.webp", upload)
+			img := imageFile(t, s, "photos/a.webp")
+			if img.Format != codecs.WebP || img.Width != 480 {
+				t.Fatalf("stored %s %dx%d", img.Format, img.Width, img.Height)
+			}
+			// -nofancy: chroma upsampled by repetition, as the pipeline
+			// keeps 4:2:0 planes and the JPEG decoder upsamples them.
+			ref := referenceDecode(t, "dwebp", "webp", upload, "-nofancy")
+			v := img.Variants["same"]
+			got, format := decodeKey(t, inner, v.Key)
+			if format != codecs.JPEG {
+				t.Fatalf("variant format %s", format)
+			}
+			// JPEG's own loss on this picture is about 2 dB at 54; levels
+			// read as full range cost 20.
+			if p := psnr(ref, got); p < 45 {
+				t.Errorf("variant against dwebp's decode: %.1f dB, want ≥ 45", p)
+			}
+		})
 	}
 }
 

@@ -1,8 +1,10 @@
 package webp_test
 
 import (
+	"context"
 	"image"
 	"io"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/blobimage/blobimage/codecs"
+	"github.com/blobimage/blobimage/codecs/webp"
 	"github.com/blobimage/blobimage/internal/testimage"
 )
 
@@ -70,13 +73,59 @@ func BenchmarkEncodeWebP(b *testing.B) {
 	}
 }
 
-var cwebpEncodeTime = regexp.MustCompile(`Time to encode picture: ([0-9.]+)s`)
+// BenchmarkDecodeWebP decodes a 12 MP photo-like lossy WebP (cwebp -q 80)
+// with each decoder: "go" (golang.org/x/image/webp, the engine setting
+// "wasm"), "system" (the system's libwebp), and dwebp, whose ms/MP is its
+// own "Time to decode picture" to Y'CbCr planes (-yuv), leaving out
+// reading the file and starting the process.
+func BenchmarkDecodeWebP(b *testing.B) {
+	const w, h = 4000, 3000
+	const mp = float64(w*h) / 1e6
+	data := cwebp(b, testimage.Photo(w, h), "-q", "80")
+	for _, d := range []struct{ name, env string }{{"go", webp.EngineWasm}, {"system", webp.EngineSystem}} {
+		b.Run(d.name, func(b *testing.B) {
+			b.Setenv(webp.EngineEnv, d.env)
+			if got := webp.DecodeEngine(); got != d.name {
+				b.Skipf("decode engine %s here", got)
+			}
+			for b.Loop() {
+				if _, _, err := codecs.Decode(context.Background(), data, codecs.Limits{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/mp, "ms/MP")
+		})
+	}
+	b.Run("dwebp", func(b *testing.B) {
+		bin := testimage.Tool(b, "dwebp")
+		dir := b.TempDir()
+		in := testimage.WriteFile(b, dir, "in.webp", data)
+		var dec time.Duration
+		for b.Loop() {
+			out, err := exec.Command(bin, "-v", "-yuv", in, "-o", os.DevNull).CombinedOutput()
+			if err != nil {
+				b.Fatalf("%v\n%s", err, out)
+			}
+			dec += toolTime(b, dwebpDecodeTime, out)
+		}
+		b.ReportMetric(float64(dec.Milliseconds())/float64(b.N)/mp, "ms/MP")
+	})
+}
+
+var (
+	cwebpEncodeTime = regexp.MustCompile(`Time to encode picture: ([0-9.]+)s`)
+	dwebpDecodeTime = regexp.MustCompile(`Time to decode picture: ([0-9.]+)s`)
+)
 
 // cwebpTime reads the encode time cwebp -v reports.
-func cwebpTime(b *testing.B, out []byte) time.Duration {
-	m := cwebpEncodeTime.FindSubmatch(out)
+func cwebpTime(b *testing.B, out []byte) time.Duration { return toolTime(b, cwebpEncodeTime, out) }
+
+// toolTime reads the time, in seconds, that re's first group matches in
+// a tool's -v output.
+func toolTime(b *testing.B, re *regexp.Regexp, out []byte) time.Duration {
+	m := re.FindSubmatch(out)
 	if m == nil {
-		b.Fatalf("no encode time in cwebp's output:\n%s", out)
+		b.Fatalf("no %q in the output:\n%s", re, out)
 	}
 	s, err := strconv.ParseFloat(string(m[1]), 64)
 	if err != nil {

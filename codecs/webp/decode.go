@@ -2,8 +2,13 @@ package webp
 
 import (
 	"bufio"
+	"bytes"
+	"fmt"
 	"image"
+	"image/color"
 	"io"
+	"os"
+	"sync/atomic"
 
 	xwebp "golang.org/x/image/webp"
 )
@@ -43,17 +48,39 @@ func DecodeConfig(r io.Reader) (image.Config, error) {
 	return xwebp.DecodeConfig(br)
 }
 
-// Decode decodes a WebP with golang.org/x/image/webp. A lossy (VP8)
-// image comes back as an *image.YCbCr, or an *image.NYCbCrA with alpha,
-// whose samples have been brought from VP8's limited range to the full
-// range Go's colour conversions assume (levels.go); a lossless (VP8L)
-// image is an *image.NRGBA. An animated WebP gives its first frame on its
-// canvas, an *image.NRGBA transparent outside the frame, as libwebp's
+// Decode decodes a WebP. A lossy (VP8) image comes back as an
+// *image.YCbCr, or an *image.NYCbCrA with alpha, whose samples have been
+// brought from VP8's limited range to the full range Go's colour
+// conversions assume (levels.go); a lossless (VP8L) image is an
+// *image.NRGBA. An animated WebP gives its first frame on its canvas, an
+// *image.NRGBA transparent outside the frame, as libwebp's
 // WebPAnimDecoder makes it (animdecode.go); later frames are not read.
+//
+// A lossy still without alpha, the WebP of photographs, is decoded by the
+// system's libwebp when it loads (unix; see DecodeEngine), straight into
+// the planes of the image.YCbCr: about three times as fast as
+// golang.org/x/image/webp, which decodes everything else, and every file
+// libwebp does not decode, so that nothing x/image accepts is refused. On
+// the files encoders make the two give the same samples to the bit; on
+// some unusual streams (found by fuzzing) x/image is a few levels off
+// libwebp, the reference decoder.
 func Decode(r io.Reader) (image.Image, error) {
 	br := bufio.NewReader(r)
 	if head, _ := br.Peek(21); animated(head) {
 		return decodeFirst(br)
+	}
+	if DecodeEngine() == EngineSystem {
+		data, err := io.ReadAll(br)
+		if err != nil {
+			return nil, err
+		}
+		if cfg, err := xwebp.DecodeConfig(bytes.NewReader(data)); err == nil && cfg.ColorModel == color.YCbCrModel {
+			if m, ok := decodeLossySystem(data, cfg.Width, cfg.Height); ok {
+				fullRange(m)
+				return m, nil
+			}
+		}
+		br = bufio.NewReader(bytes.NewReader(data))
 	}
 	m, err := xwebp.Decode(br)
 	if err != nil {
@@ -66,4 +93,28 @@ func Decode(r io.Reader) (image.Image, error) {
 		fullRange(&m.YCbCr)
 	}
 	return m, nil
+}
+
+// DecodeEngine reports what decodes a lossy still WebP without alpha under
+// the current setting of EngineEnv: EngineSystem, the system's libwebp,
+// when it loads (version 1.0 or later) and EngineEnv does not say "wasm";
+// else "go", golang.org/x/image/webp, which decodes every other WebP in
+// any case. ("wasm" keeps decoding in Go: libwebp's WebAssembly build
+// would be slower than it.)
+func DecodeEngine() string {
+	if os.Getenv(EngineEnv) == EngineWasm || decoderWorks() != nil {
+		return "go"
+	}
+	return EngineSystem
+}
+
+// systemDecodes counts the decodes libwebp made, for tests.
+var systemDecodes atomic.Int64
+
+// oldLibraryError: the system's libwebp is older than the decoder
+// supports.
+type oldLibraryError struct{ version int32 }
+
+func (e *oldLibraryError) Error() string {
+	return fmt.Sprintf("system libwebp %d.%d.%d is older than 1.0.0", e.version>>16, e.version>>8&0xff, e.version&0xff)
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/blobimage/blobimage/codecs/internal/engine"
 )
 
-// Engines: how an image is encoded. Decoding is always
-// golang.org/x/image/webp's.
+// Engines: how an image is encoded. Decoding is golang.org/x/image/webp's,
+// or the system's libwebp for a lossy still without alpha (DecodeEngine).
 const (
 	// EngineWasm runs libwebp 1.4.0 compiled to WebAssembly (the build
 	// github.com/gen2brain/webp embeds), in wazero: pure Go, always
