@@ -1,7 +1,8 @@
 // Command formats measures blobimage's codecs for the formats of today's
 // web side by side with their reference tools in one run, per megapixel:
 // HEIC and AVIF decoding against heif-convert and avifdec (libheif with
-// libde265, libavif with dav1d, native Debian builds), WebP and AVIF
+// libde265, libavif with dav1d, native Debian builds), lossy WebP
+// decoding against dwebp (to Y'CbCr planes, -yuv), WebP and AVIF
 // encoding against cwebp and avifenc at equal settings, the same four
 // through libvips in the same run, and the peak RSS of `blobimage put` of
 // a 12 MP HEIC. Each of blobimage's codecs is
@@ -10,14 +11,16 @@
 // purego, where it loads). The engine column names the engine that really
 // ran: "system → wasm" where the system library does not serve the
 // format (AVIF encoding needs libavif 1.1, Debian 12 has 0.11; AVIF
-// decoding goes through libheif, as libvips' does).
+// decoding goes through libheif, as libvips' does), and "wasm → go" for
+// WebP decoding, which is golang.org/x/image/webp's unless the system's
+// libwebp decodes it.
 //
 //	go run ./bench/formats -corpus ../shared/corpus            # or BLOBIMAGE_CORPUS
 //	go run ./bench/formats -corpus DIR -rounds 5 -photo nikond3100_14mp.jpg
 //
 // The inputs are made from one photo of the corpus: fitted into 4000×3000
-// (12 MP) and encoded with heif-enc (quality 85, 4:2:0) and avifenc (quality 63,
-// speed 6) for the decoders; fitted into 1000×1000 for the encoders, as a
+// (12 MP) and encoded with heif-enc (quality 85, 4:2:0), avifenc (quality 63,
+// speed 6) and cwebp (quality 80) for the decoders; fitted into 1000×1000 for the encoders, as a
 // variant is. The tools' times are of the whole process (each reads its
 // input and writes a Y4M or WebP file; process start-up is a few ms)
 // except cwebp's, which is its own "Time to encode picture" (it must
@@ -37,7 +40,8 @@
 // the system libvips (gcc, pkg-config, libvips-dev) and run as a child
 // process of its own; it times in-process, so start-up is excluded: HEIC
 // and AVIF through vips_heifload_buffer (libheif: libde265, and dav1d or
-// libaom for AV1) decoded to memory; WebP through vips_webpsave_buffer at
+// libaom for AV1) decoded to memory; the lossy WebP through
+// vips_webpload_buffer (libwebp) decoded to memory; WebP through vips_webpsave_buffer at
 // the same quality and method as cwebp; AVIF through vips_heifsave_buffer
 // with compression av1, encoder aom, the same quality and speed, 8 bits,
 // 4:2:0. Its CPU time is printed next to its wall time (the codecs may
@@ -93,7 +97,7 @@ func main() {
 	if *corpus == "" {
 		log.Fatal("no corpus: pass -corpus DIR or set BLOBIMAGE_CORPUS")
 	}
-	for _, t := range []string{"heif-enc", "heif-convert", "avifenc", "avifdec", "cwebp"} {
+	for _, t := range []string{"heif-enc", "heif-convert", "avifenc", "avifdec", "cwebp", "dwebp"} {
 		if _, err := exec.LookPath(t); err != nil {
 			log.Fatalf("%s is not installed (apt-get install libheif-examples libavif-bin webp)", t)
 		}
@@ -119,9 +123,11 @@ func main() {
 	smallPNG := write(dir, "small.png", encodePNG(small))
 	heic := filepath.Join(dir, "large.heic")
 	avif := filepath.Join(dir, "large.avif")
+	webp := filepath.Join(dir, "large.webp")
 	fmt.Printf("making the inputs from %s: %v (12 MP class) and %v...\n", *name, large.Bounds().Size(), small.Bounds().Size())
 	must(run("heif-enc", "-q", "85", "-p", "chroma=420", "-o", heic, largePNG)) // 4:2:0, as phones write
 	must(run("avifenc", "--jobs", "1", "-s", "6", "--min", "0", "--max", "63", "-a", "end-usage=q", "-a", "cq-level=23", "-y", "420", largePNG, avif))
+	must(run("cwebp", "-quiet", "-q", "80", largePNG, "-o", webp))
 	smallY4M := write(dir, "small.y4m", y4m(small))
 	largeMP := mp(large)
 	smallMP := mp(small)
@@ -135,7 +141,7 @@ func main() {
 		fmt.Printf("PNG row skipped: %v\n", err)
 		bigPNG = ""
 	}
-	vips := runVips(ctx, dir, *rounds, heic, avif, smallPNG, webpQ, webpMethod, avifQ, avifSpeed, bigPNG)
+	vips := runVips(ctx, dir, *rounds, heic, avif, smallPNG, webpQ, webpMethod, avifQ, avifSpeed, bigPNG, webp)
 	vipsName := "libvips"
 	if vips.Skipped != "" {
 		fmt.Println("libvips column skipped:", vips.Skipped)
@@ -151,25 +157,31 @@ func main() {
 	}
 
 	// Decoding.
-	heicData, avifData := readFile(heic), readFile(avif)
+	heicData, avifData, webpData := readFile(heic), readFile(avif), readFile(webp)
 	heifConvert := median(*rounds, func() time.Duration {
 		return timed(func() { must(run("heif-convert", heic, filepath.Join(dir, "out.y4m"))) })
 	}) / largeMP
 	avifdec := median(*rounds, func() time.Duration {
 		return timed(func() { must(run("avifdec", "--jobs", "1", avif, filepath.Join(dir, "out.y4m"))) })
 	}) / largeMP
+	dwebp := median(*rounds, func() time.Duration {
+		return timed(func() { must(run("dwebp", "-quiet", "-yuv", webp, "-o", filepath.Join(dir, "out.yuv"))) })
+	}) / largeMP
+	heifEngine := func(coding string) func() string { return func() string { return heif.Engine(coding) } }
 	for _, engine := range []string{"wasm", "system"} {
 		os.Setenv(engineEnv, engine)
 		for _, c := range []struct {
-			what, coding, tool string
-			data               []byte
-			toolMS             float64
-			vips               vipsResult
+			what, tool string
+			engine     func() string // the engine that decodes it
+			data       []byte
+			toolMS     float64
+			vips       vipsResult
 		}{
-			{"decode 12 MP HEIC", "hvc1", "heif-convert", heicData, heifConvert, vips.result(vipsHEICDecode)},
-			{"decode 12 MP AVIF", "av01", "avifdec -j 1", avifData, avifdec, vips.result(vipsAVIFDecode)},
+			{"decode 12 MP HEIC", "heif-convert", heifEngine("hvc1"), heicData, heifConvert, vips.result(vipsHEICDecode)},
+			{"decode 12 MP AVIF", "avifdec -j 1", heifEngine("av01"), avifData, avifdec, vips.result(vipsAVIFDecode)},
+			{"decode 12 MP WebP", "dwebp -yuv", webpcodec.DecodeEngine, webpData, dwebp, vips.result(vipsWebPDecode)},
 		} {
-			used := engineLabel(engine, heif.Engine(c.coding))
+			used := engineLabel(engine, c.engine())
 			lim := codecs.Limits{DecodeTimeout: codecs.Duration(10 * time.Minute)}
 			if _, _, err := codecs.Decode(ctx, c.data, lim); err != nil {
 				fmt.Printf("| %s | %s | – | %s | %.0f | (%v) | %s |\n", c.what, used, c.tool, c.toolMS, err, vipsCells(0, c.vips, largeMP))

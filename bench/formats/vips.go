@@ -22,6 +22,7 @@ var vipsFormatsSource []byte
 const (
 	vipsHEICDecode = "heic-decode"
 	vipsAVIFDecode = "avif-decode"
+	vipsWebPDecode = "webp-decode"
 	vipsWebPEncode = "webp-encode"
 	vipsAVIFEncode = "avif-encode"
 	vipsPNGDecode  = "png-decode"
@@ -119,8 +120,8 @@ func parseVipsFormats(out []byte) (*vipsRun, error) {
 // compiler is reported in Skipped. The settings are those of the other
 // columns: WebP quality webpQ at method (effort) webpEffort; AVIF quality
 // avifQ at libaom speed avifSpeed (libvips' effort is 9 − speed). bigPNG
-// is the PNG whose decode is timed ("" for none).
-func runVips(ctx context.Context, dir string, rounds int, heic, avif, png string, webpQ, webpEffort, avifQ, avifSpeed int, bigPNG string) *vipsRun {
+// is the PNG whose decode is timed ("" for none), webp the lossy WebP.
+func runVips(ctx context.Context, dir string, rounds int, heic, avif, png string, webpQ, webpEffort, avifQ, avifSpeed int, bigPNG, webp string) *vipsRun {
 	flags, err := exec.CommandContext(ctx, "pkg-config", "--cflags", "--libs", "vips").Output()
 	if err != nil {
 		return &vipsRun{Skipped: "pkg-config finds no vips (install libvips-dev)"}
@@ -139,7 +140,7 @@ func runVips(ctx context.Context, dir string, rounds int, heic, avif, png string
 		return &vipsRun{Skipped: fmt.Sprintf("%s could not build vips_formats.c: %v: %s", cc, err, firstLine(out))}
 	}
 	cmd := exec.CommandContext(ctx, bin, strconv.Itoa(rounds), heic, avif, png,
-		strconv.Itoa(webpQ), strconv.Itoa(webpEffort), strconv.Itoa(avifQ), strconv.Itoa(9-avifSpeed), cmp.Or(bigPNG, "-"))
+		strconv.Itoa(webpQ), strconv.Itoa(webpEffort), strconv.Itoa(avifQ), strconv.Itoa(9-avifSpeed), cmp.Or(bigPNG, "-"), webp)
 	cmd.Env = append(os.Environ(), "VIPS_CONCURRENCY=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

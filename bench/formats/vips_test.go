@@ -86,11 +86,15 @@ func TestRunVips(t *testing.T) {
 	if err := run("avifenc", "--jobs", "1", "-s", "9", png, avif); err != nil {
 		t.Skip(err)
 	}
-	v := runVips(context.Background(), dir, 2, heic, avif, png, 75, 4, 63, 9, png)
+	webp := filepath.Join(dir, "t.webp")
+	if err := run("cwebp", "-quiet", "-q", "80", png, "-o", webp); err != nil {
+		t.Skip(err)
+	}
+	v := runVips(context.Background(), dir, 2, heic, avif, png, 75, 4, 63, 9, png, webp)
 	if v.Skipped != "" {
 		t.Fatalf("skipped: %s", v.Skipped)
 	}
-	for _, name := range []string{vipsHEICDecode, vipsAVIFDecode, vipsWebPEncode, vipsAVIFEncode, vipsPNGDecode} {
+	for _, name := range []string{vipsHEICDecode, vipsAVIFDecode, vipsWebPDecode, vipsWebPEncode, vipsAVIFEncode, vipsPNGDecode} {
 		r := v.result(name)
 		if r.Unavailable != "" && name != vipsPNGDecode {
 			t.Logf("%s not available: %s", name, r.Unavailable)

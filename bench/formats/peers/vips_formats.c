@@ -6,7 +6,7 @@
  *
  * and run as
  *
- *     vips_formats ROUNDS HEIC AVIF PNG WEBP_Q WEBP_EFFORT AVIF_Q AVIF_EFFORT BIGPNG
+ *     vips_formats ROUNDS HEIC AVIF PNG WEBP_Q WEBP_EFFORT AVIF_Q AVIF_EFFORT BIGPNG WEBP
  *
  * Every file is read into memory (the PNG decoded into a memory image)
  * before any timing. Each measurement runs once untimed (loading the
@@ -22,6 +22,8 @@
  *   - heic-decode: vips_heifload_buffer, then vips_image_copy_memory,
  *     which decodes the whole picture to 8-bit RGB (libheif with libde265);
  *   - avif-decode: the same on the AVIF (libheif with its AV1 decoder);
+ *   - webp-decode: vips_webpload_buffer, then vips_image_copy_memory, on
+ *     the lossy WEBP (libwebp, to 8-bit RGB);
  *   - png-decode: vips_pngload_buffer, then vips_image_copy_memory, on
  *     BIGPNG (libspng or libpng, as the system libvips was built), or
  *     "unavailable" when BIGPNG is "-";
@@ -88,6 +90,9 @@ static int run_once(const task_t *t)
 	if (strcmp(t->name, "png-decode") == 0) {
 		if (vips_pngload_buffer(t->data, t->len, &img, NULL))
 			return -1;
+	} else if (strcmp(t->name, "webp-decode") == 0) {
+		if (vips_webpload_buffer(t->data, t->len, &img, NULL))
+			return -1;
 	} else if (vips_heifload_buffer(t->data, t->len, &img, NULL))
 		return -1;
 	mem = vips_image_copy_memory(img);
@@ -143,12 +148,12 @@ static int read_file(const char *path, task_t *t)
 int main(int argc, char **argv)
 {
 	task_t heic = {"heic-decode"}, avif = {"avif-decode"}, webp = {"webp-encode"},
-	       avifenc = {"avif-encode"}, pngdec = {"png-decode"};
+	       avifenc = {"avif-encode"}, pngdec = {"png-decode"}, webpdec = {"webp-decode"};
 	VipsImage *png, *img;
 	int rounds;
 
-	if (argc != 10) {
-		fprintf(stderr, "usage: %s ROUNDS HEIC AVIF PNG WEBP_Q WEBP_EFFORT AVIF_Q AVIF_EFFORT BIGPNG\n", argv[0]);
+	if (argc != 11) {
+		fprintf(stderr, "usage: %s ROUNDS HEIC AVIF PNG WEBP_Q WEBP_EFFORT AVIF_Q AVIF_EFFORT BIGPNG WEBP\n", argv[0]);
 		return 2;
 	}
 	if (VIPS_INIT(argv[0]))
@@ -156,7 +161,7 @@ int main(int argc, char **argv)
 	vips_concurrency_set(1);
 	vips_cache_set_max(0);
 	rounds = atoi(argv[1]);
-	if (read_file(argv[2], &heic) || read_file(argv[3], &avif))
+	if (read_file(argv[2], &heic) || read_file(argv[3], &avif) || read_file(argv[10], &webpdec))
 		return 1;
 	if ((png = vips_image_new_from_file(argv[4], NULL)) == NULL || (img = vips_image_copy_memory(png)) == NULL)
 		vips_error_exit("load %s", argv[4]);
@@ -170,6 +175,7 @@ int main(int argc, char **argv)
 	printf("version %s\n", vips_version_string());
 	measure(&heic, rounds);
 	measure(&avif, rounds);
+	measure(&webpdec, rounds);
 	measure(&webp, rounds);
 	measure(&avifenc, rounds);
 	if (strcmp(argv[9], "-") == 0)
@@ -182,6 +188,7 @@ int main(int argc, char **argv)
 	g_object_unref(img);
 	g_free(heic.data);
 	g_free(avif.data);
+	g_free(webpdec.data);
 	vips_shutdown();
 	return 0;
 }
