@@ -3,14 +3,14 @@ package webp
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"image"
 	"image/color"
 	"io"
-	"os"
 	"sync/atomic"
 
 	xwebp "golang.org/x/image/webp"
+
+	"github.com/blobimage/blobimage/codecs/internal/engine"
 )
 
 // match matches a RIFF container of form type WEBP whose first chunk is one
@@ -69,7 +69,7 @@ func Decode(r io.Reader) (image.Image, error) {
 	if head, _ := br.Peek(21); animated(head) {
 		return decodeFirst(br)
 	}
-	if DecodeEngine() == EngineSystem {
+	if head, _ := br.Peek(21); lossyOpaque(head) && DecodeEngine() == EngineSystem {
 		data, err := io.ReadAll(br)
 		if err != nil {
 			return nil, err
@@ -95,6 +95,23 @@ func Decode(r io.Reader) (image.Image, error) {
 	return m, nil
 }
 
+// lossyOpaque reports whether head, of a still WebP, may be a lossy
+// picture without alpha: a simple lossy file (a VP8 chunk first), or an
+// extended one whose VP8X chunk does not set the alpha flag. Decode reads
+// only those whole for libwebp.
+func lossyOpaque(head []byte) bool {
+	const alphaBit = 1 << 4
+	switch {
+	case len(head) < 21:
+		return false
+	case string(head[12:16]) == "VP8 ":
+		return true
+	case string(head[12:16]) == "VP8X":
+		return head[20]&alphaBit == 0
+	}
+	return false
+}
+
 // DecodeEngine reports what decodes a lossy still WebP without alpha under
 // the current setting of EngineEnv: EngineSystem, the system's libwebp,
 // when it loads (version 1.0 or later) and EngineEnv does not say "wasm";
@@ -102,19 +119,16 @@ func Decode(r io.Reader) (image.Image, error) {
 // any case. ("wasm" keeps decoding in Go: libwebp's WebAssembly build
 // would be slower than it.)
 func DecodeEngine() string {
-	if os.Getenv(EngineEnv) == EngineWasm || decoderWorks() != nil {
-		return "go"
+	if decoder.Choose() == engine.System {
+		return EngineSystem
 	}
-	return EngineSystem
+	return "go"
 }
+
+// decoder is the system's libwebp as a decoder, checked once by
+// probeDecoder. (Its calls are never abandoned, so Choose's automatic
+// choice is the system library wherever it works.)
+var decoder = engine.New(probeDecoder)
 
 // systemDecodes counts the decodes libwebp made, for tests.
 var systemDecodes atomic.Int64
-
-// oldLibraryError: the system's libwebp is older than the decoder
-// supports.
-type oldLibraryError struct{ version int32 }
-
-func (e *oldLibraryError) Error() string {
-	return fmt.Sprintf("system libwebp %d.%d.%d is older than 1.0.0", e.version>>16, e.version>>8&0xff, e.version&0xff)
-}

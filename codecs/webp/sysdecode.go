@@ -3,6 +3,7 @@
 package webp
 
 import (
+	"fmt"
 	"image"
 	"runtime"
 
@@ -56,15 +57,16 @@ var loadDecoder = syslib.Loader("libwebp", []string{"libwebp.so.7", "libwebp.so"
 		}
 	})
 
-// decoderWorks reports why the system's libwebp does not decode here, or
-// nil.
-func decoderWorks() error {
+// probeDecoder reports why the system's libwebp does not decode here, or
+// nil: it must load, with the symbols decoderAPI binds, and be 1.0 or
+// later.
+func probeDecoder() error {
 	api, err := loadDecoder()
 	if err != nil {
 		return err
 	}
 	if v := api.version(); v < minDecoderVersion {
-		return &oldLibraryError{version: v}
+		return fmt.Errorf("system libwebp %d.%d.%d is older than 1.0.0", v>>16, v>>8&0xff, v&0xff)
 	}
 	return nil
 }
@@ -77,7 +79,7 @@ func decoderWorks() error {
 // file: the caller then decodes it as before, so that what is accepted
 // and what is refused stays golang.org/x/image/webp's.
 func decodeLossySystem(data []byte, w, h int) (*image.YCbCr, bool) {
-	if len(data) == 0 || w <= 0 || h <= 0 || decoderWorks() != nil {
+	if len(data) == 0 || w <= 0 || h <= 0 || decoder.Works() != nil {
 		return nil, false
 	}
 	api, _ := loadDecoder()

@@ -23,7 +23,7 @@ import (
 // streams find samples where x/image differs from libwebp, the reference
 // decoder, by a few levels.)
 func FuzzDecodeSystem(f *testing.F) {
-	if err := decoderWorks(); err != nil {
+	if err := decoder.Works(); err != nil {
 		f.Skip(err)
 	}
 	if err := gwebp.Dynamic(); err != nil {

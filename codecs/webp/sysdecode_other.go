@@ -7,9 +7,9 @@ import (
 	"image"
 )
 
-// decoderWorks: the system's libwebp is bound on unix systems only
+// probeDecoder: the system's libwebp is bound on unix systems only
 // (sysdecode.go).
-func decoderWorks() error { return errors.New("system libwebp decoder: no binding on this platform") }
+func probeDecoder() error { return errors.New("system libwebp decoder: no binding on this platform") }
 
 // decodeLossySystem leaves every decode to golang.org/x/image/webp here.
 func decodeLossySystem(data []byte, w, h int) (*image.YCbCr, bool) { return nil, false }
